@@ -1,0 +1,33 @@
+package dev.align4j.peft.model;
+
+import ai.djl.ndarray.NDArray;
+
+/** Computes {@code softmax(q k^T / sqrt(D) + mask) v} with grouped-query heads. */
+@FunctionalInterface
+interface AttentionKernel {
+  /**
+   * @param q {@code [B, N, T, D]}
+   * @param k {@code [B, K, S, D]}
+   * @param v {@code [B, K, S, D]}
+   * @param mask additive {@code [B, 1, T, S]}
+   * @return {@code [B, N, T, D]}
+   */
+  NDArray attend(NDArray q, NDArray k, NDArray v, NDArray mask, Precision precision);
+
+  /** The reference: matmuls and a float32 softmax from plain DJL ops. */
+  static NDArray composed(NDArray q, NDArray k, NDArray v, NDArray mask, Precision precision) {
+    long n = q.getShape().get(1);
+    long kvHeads = k.getShape().get(1);
+    long d = q.getShape().get(3);
+    if (n != kvHeads) {
+      // query head h reads key/value head h / G, as transformers' repeat_kv
+      k = k.repeat(1, n / kvHeads);                                 // [B, N, S, D]
+      v = v.repeat(1, n / kvHeads);                                 // [B, N, S, D]
+    }
+    NDArray scores = q.matMul(k.transpose(0, 1, 3, 2))              // [B, N, T, S]
+        .mul((float) (1.0 / Math.sqrt(d)))
+        .add(mask);
+    NDArray probs = Casts.downcast(Casts.upcast(scores, precision).softmax(-1), precision);
+    return probs.matMul(v);                                         // [B, N, T, D]
+  }
+}

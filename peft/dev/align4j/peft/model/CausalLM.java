@@ -1,0 +1,320 @@
+package dev.align4j.peft.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
+import ai.djl.nn.core.Embedding;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * A decoder-only causal language model of the Llama family (Llama, Mistral, Qwen2, Qwen3) over DJL.
+ *
+ * <p>Legend: B batch, T tokens in this chunk, S = cached + current tokens, H hidden size, V vocab,
+ * D head dim.
+ *
+ * <p>The model owns its parameters under one manager; close it to free them. Forward results are
+ * attached to the manager of the input ids, so a per-step sub-manager frees a step's activations.
+ */
+public final class CausalLM implements AutoCloseable {
+  private final ModelConfig config;
+  private final Precision precision;
+  private final NDManager manager;
+  private final LinkedHashMap<String, Parameter> parameters;
+  private final Parameter embed;
+  private final List<DecoderLayer> layers;
+  private final RmsNorm finalNorm;
+  private Linear lmHead;
+  private final RotaryEmbedding rotary;
+
+  private CausalLM(
+      ModelConfig config, Precision precision, NDManager manager,
+      LinkedHashMap<String, Parameter> parameters, AttentionImpl attention) {
+    this.config = config;
+    this.precision = precision;
+    this.manager = manager;
+    this.parameters = parameters;
+    this.embed = parameters.get("model.embed_tokens.weight");
+    this.rotary = new RotaryEmbedding(config.headDim(), config.ropeTheta(), config.ropeScaling());
+    AttentionKernel kernel = attention == AttentionImpl.FUSED
+        ? FusedAttention::attend
+        : AttentionKernel::composed;
+    List<DecoderLayer> ls = new ArrayList<>();
+    for (int i = 0; i < config.numLayers(); i++) {
+      String p = WeightNames.layer(i);
+      Attention attn = new Attention(
+          dense(p + ".self_attn.q_proj"), dense(p + ".self_attn.k_proj"),
+          dense(p + ".self_attn.v_proj"), dense(p + ".self_attn.o_proj"),
+          config.family().qkNorm() ? norm(p + ".self_attn.q_norm.weight") : null,
+          config.family().qkNorm() ? norm(p + ".self_attn.k_norm.weight") : null,
+          config, precision, kernel);
+      Mlp mlp = new Mlp(dense(p + ".mlp.gate_proj"), dense(p + ".mlp.up_proj"), dense(p + ".mlp.down_proj"));
+      ls.add(new DecoderLayer(norm(p + ".input_layernorm.weight"), attn,
+          norm(p + ".post_attention_layernorm.weight"), mlp));
+    }
+    this.layers = Collections.unmodifiableList(ls);
+    this.finalNorm = norm("model.norm.weight");
+    this.lmHead = new DenseLinear(
+        config.tieWordEmbeddings() ? embed : parameters.get("lm_head.weight"), null);
+  }
+
+  private DenseLinear dense(String module) {
+    return new DenseLinear(parameters.get(module + ".weight"), parameters.get(module + ".bias"));
+  }
+
+  private RmsNorm norm(String name) {
+    return new RmsNorm(parameters.get(name), config.rmsNormEps(), precision);
+  }
+
+  /**
+   * Builds a model over named tensors. Every expected tensor must be present with its exact shape;
+   * anything else that is not ignorable is an error. The tensors are attached to a new sub-manager
+   * of {@code parent}, which the model owns; all start frozen.
+   *
+   * @param tensors Hugging Face name to tensor, already in the compute dtype (or float32 masters)
+   */
+  public static CausalLM create(
+      ModelConfig config, Precision precision, AttentionImpl attention, NDManager parent,
+      Map<String, NDArray> tensors) {
+    Map<String, Shape> expected = WeightNames.expected(config);
+    List<String> problems = new ArrayList<>();
+    for (Map.Entry<String, Shape> e : expected.entrySet()) {
+      NDArray t = tensors.get(e.getKey());
+      if (t == null) {
+        problems.add("missing tensor " + e.getKey() + " " + e.getValue());
+      } else if (!t.getShape().equals(e.getValue())) {
+        problems.add("tensor " + e.getKey() + " has shape " + t.getShape() + ", expected " + e.getValue());
+      }
+    }
+    TreeSet<String> unexpected = new TreeSet<>();
+    for (String name : tensors.keySet()) {
+      if (!expected.containsKey(name) && !WeightNames.ignorable(name, config)) {
+        unexpected.add(name);
+      }
+    }
+    if (!unexpected.isEmpty()) {
+      problems.add("unexpected tensors " + unexpected);
+    }
+    if (!problems.isEmpty()) {
+      throw new IllegalArgumentException(
+          config.family().modelType() + " model: " + String.join("; ", problems.subList(0, Math.min(8, problems.size())))
+              + (problems.size() > 8 ? " (and " + (problems.size() - 8) + " more)" : ""));
+    }
+    NDManager owned = parent.newSubManager();
+    LinkedHashMap<String, Parameter> params = new LinkedHashMap<>();
+    for (String name : expected.keySet()) {
+      NDArray t = tensors.get(name);
+      t.attach(owned);
+      t.setName(name);
+      params.put(name, new Parameter(name, t, precision));
+    }
+    return new CausalLM(config, precision, owned, params, attention);
+  }
+
+  /**
+   * Runs the decoder.
+   *
+   * @param in ids, padding mask and positions of this chunk
+   * @param cache keys/values of earlier chunks, extended in place; {@code null} for a plain forward
+   * @return final hidden states {@code [B, T, H]} in the compute dtype
+   */
+  public NDArray hiddenStates(ModelInput in, KvCache cache) {
+    NDManager m = in.inputIds().getManager();
+    int b = in.batch();
+    int t = in.length();
+    int past = cache == null ? 0 : cache.length();
+    NDArray pos = in.positionIds() != null
+        ? in.positionIds()
+        : m.arange(past, past + t, 1, DataType.INT64).reshape(1, t).repeat(0, b);   // [B, T]
+    NDArray x = Embedding.embedding(in.inputIds(), embed.forCompute(), SparseFormat.DENSE)
+        .singletonOrThrow();                                                      // [B, T, H]
+    NDList tables = rotary.tables(m, pos);
+    NDArray cos = Casts.constant(tables.get(0), precision);                       // [B, T, D]
+    NDArray sin = Casts.constant(tables.get(1), precision);                       // [B, T, D]
+    NDArray mask = Casts.constant(
+        AttentionMask.causal(m, in.attentionMask(), b, t, past), precision);       // [B, 1, T, S]
+    for (int i = 0; i < layers.size(); i++) {
+      x = layers.get(i).forward(x, cos, sin, mask, cache, i);                     // [B, T, H]
+    }
+    if (cache != null) {
+      cache.advance(t);
+    }
+    return finalNorm.forward(x);                                                  // [B, T, H]
+  }
+
+  /** Next-token logits {@code [B, T, V]} in float32 (float64 under FLOAT64). */
+  public NDArray logits(NDArray hidden) {
+    return Casts.upcast(lmHead.forward(hidden), precision);
+  }
+
+  /** {@code logits(hiddenStates(in, null))}. */
+  public NDArray logits(ModelInput in) {
+    return logits(hiddenStates(in, null));
+  }
+
+  /**
+   * Natural-log probability of each label under the logits: {@code log_softmax(logits)[label]}.
+   *
+   * @param logits {@code [B, T, V]} float32/float64
+   * @param labels {@code [B, T]} int64 token ids (any value for ignored positions, e.g. 0)
+   * @return {@code [B, T]}
+   */
+  public static NDArray tokenLogProbs(NDArray logits, NDArray labels) {
+    NDArray logp = logits.logSoftmax(-1);                                         // [B, T, V]
+    return logp.gather(labels.expandDims(-1), -1).squeeze(-1);                    // [B, T]
+  }
+
+  /**
+   * Mean next-token cross-entropy over positions whose weight is 1: position {@code t} predicts
+   * {@code ids[t+1]}.
+   *
+   * @param weights {@code [B, T-1]} float 0/1 (which targets count), or {@code null} for all
+   */
+  public NDArray nextTokenLoss(ModelInput in, NDArray weights) {
+    NDArray logits = logits(in);                                                  // [B, T, V]
+    long t = logits.getShape().get(1);
+    NDArray pred = logits.get(":, :-1, :");                                       // [B, T-1, V]
+    NDArray target = in.inputIds().get(":, 1:");                                  // [B, T-1]
+    NDArray nll = tokenLogProbs(pred, target).neg();                              // [B, T-1]
+    if (weights == null) {
+      return nll.mean();
+    }
+    NDArray w = weights.toType(nll.getDataType(), false);
+    return nll.mul(w).sum().div(w.sum());
+  }
+
+  /** Architecture. */
+  public ModelConfig config() {
+    return config;
+  }
+
+  /** Compute precision. */
+  public Precision precision() {
+    return precision;
+  }
+
+  /** Parameters by Hugging Face name, in checkpoint order (a tied head appears once). */
+  public Map<String, Parameter> parameters() {
+    return Collections.unmodifiableMap(parameters);
+  }
+
+  /** The manager that owns the parameters. */
+  public NDManager manager() {
+    return manager;
+  }
+
+  /** Parameters marked trainable. */
+  public List<Parameter> trainableParameters() {
+    List<Parameter> out = new ArrayList<>();
+    for (Parameter p : parameters.values()) {
+      if (p.trainable()) {
+        out.add(p);
+      }
+    }
+    return out;
+  }
+
+  /** Marks every parameter trainable (full fine-tuning) or frozen. */
+  public void setAllTrainable(boolean on) {
+    for (Parameter p : parameters.values()) {
+      p.setTrainable(on);
+    }
+  }
+
+  /** The linear module at a PEFT module path, e.g. {@code model.layers.0.self_attn.q_proj}. */
+  public Linear linear(String modulePath) {
+    return slot(modulePath).get();
+  }
+
+  /** Replaces the linear module at a path (adapters wrap the one returned by {@link #linear}). */
+  public void replaceLinear(String modulePath, Linear replacement) {
+    Linear old = linear(modulePath);
+    if (old.inFeatures() != replacement.inFeatures() || old.outFeatures() != replacement.outFeatures()) {
+      throw new IllegalArgumentException(modulePath + ": replacement has a different shape");
+    }
+    slot(modulePath).set(replacement);
+  }
+
+  /** Every linear module path, in order, head last. */
+  public List<String> linearModulePaths() {
+    List<String> out = new ArrayList<>();
+    for (int i = 0; i < layers.size(); i++) {
+      out.addAll(WeightNames.linearModules(i).values());
+    }
+    out.add("lm_head");
+    return out;
+  }
+
+  private interface Slot {
+    Linear get();
+
+    void set(Linear l);
+  }
+
+  private Slot slot(String path) {
+    if (path.equals("lm_head")) {
+      return new Slot() {
+        public Linear get() {
+          return lmHead;
+        }
+
+        public void set(Linear l) {
+          lmHead = l;
+        }
+      };
+    }
+    String prefix = "model.layers.";
+    if (path.startsWith(prefix)) {
+      String rest = path.substring(prefix.length());
+      int dot = rest.indexOf('.');
+      if (dot > 0) {
+        int i;
+        try {
+          i = Integer.parseInt(rest.substring(0, dot));
+        } catch (NumberFormatException e) {
+          i = -1;
+        }
+        if (i >= 0 && i < layers.size()) {
+          Attention a = layers.get(i).attention;
+          Mlp mlp = layers.get(i).mlp;
+          switch (rest.substring(dot + 1)) {
+            case "self_attn.q_proj": return slot(() -> a.q, l -> a.q = l);
+            case "self_attn.k_proj": return slot(() -> a.k, l -> a.k = l);
+            case "self_attn.v_proj": return slot(() -> a.v, l -> a.v = l);
+            case "self_attn.o_proj": return slot(() -> a.o, l -> a.o = l);
+            case "mlp.gate_proj": return slot(() -> mlp.gate, l -> mlp.gate = l);
+            case "mlp.up_proj": return slot(() -> mlp.up, l -> mlp.up = l);
+            case "mlp.down_proj": return slot(() -> mlp.down, l -> mlp.down = l);
+            default: break;
+          }
+        }
+      }
+    }
+    throw new IllegalArgumentException("no linear module named " + path);
+  }
+
+  private static Slot slot(java.util.function.Supplier<Linear> g, java.util.function.Consumer<Linear> s) {
+    return new Slot() {
+      public Linear get() {
+        return g.get();
+      }
+
+      public void set(Linear l) {
+        s.accept(l);
+      }
+    };
+  }
+
+  @Override
+  public void close() {
+    manager.close();
+  }
+}

@@ -1,0 +1,100 @@
+package dev.align4j.peft.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
+import java.util.Objects;
+
+/**
+ * One named model tensor (Hugging Face name) and whether it trains.
+ *
+ * <p>Frozen parameters are stored in the compute dtype. Trainable ones are float32 (or float64)
+ * masters; {@link #forCompute} casts them to the compute dtype differentiably so that gradients land
+ * on the master.
+ */
+public final class Parameter {
+  private final String name;
+  private NDArray data;
+  private boolean trainable;
+  private final Precision precision;
+
+  /** A parameter holding {@code data}, frozen. */
+  public Parameter(String name, NDArray data, Precision precision) {
+    this.name = Objects.requireNonNull(name);
+    this.data = Objects.requireNonNull(data);
+    this.precision = Objects.requireNonNull(precision);
+  }
+
+  /** The Hugging Face tensor name, e.g. {@code model.layers.0.self_attn.q_proj.weight}. */
+  public String name() {
+    return name;
+  }
+
+  /** The stored tensor (the master when trainable). */
+  public NDArray data() {
+    return data;
+  }
+
+  /** Its shape. */
+  public Shape shape() {
+    return data.getShape();
+  }
+
+  /** Whether gradients are recorded for it. */
+  public boolean trainable() {
+    return trainable;
+  }
+
+  /**
+   * Marks the parameter trainable or frozen. A trainable parameter becomes a float32 master (float64
+   * under {@link Precision#FLOAT64}) with a gradient attached.
+   */
+  public void setTrainable(boolean on) {
+    if (on == trainable) {
+      return;
+    }
+    if (on) {
+      NDArray master = Casts.toMaster(data, precision);
+      if (master != data) {
+        data.close();
+        data = master;
+      }
+      data.setRequiresGradient(true);
+    } else {
+      data.setRequiresGradient(false);
+      NDArray compute = Casts.toCompute(data, precision);
+      if (compute != data) {
+        data.close();
+        data = compute;
+      }
+    }
+    trainable = on;
+  }
+
+  /** The tensor in the compute dtype; differentiable with respect to the master. */
+  public NDArray forCompute() {
+    return trainable ? Casts.toCompute(data, precision) : data;
+  }
+
+  /** Replaces the stored tensor (loading, merging); the old one is closed. */
+  public void replace(NDArray next) {
+    if (!next.getShape().equals(data.getShape())) {
+      throw new IllegalArgumentException(
+          name + ": shape " + next.getShape() + " does not match " + data.getShape());
+    }
+    boolean t = trainable;
+    if (t) {
+      data.setRequiresGradient(false);
+    }
+    data.close();
+    data = next;
+    trainable = false;
+    if (t) {
+      setTrainable(true);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return name + shape() + (trainable ? " trainable" : "");
+  }
+}
