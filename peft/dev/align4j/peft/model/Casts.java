@@ -55,4 +55,19 @@ final class Casts {
           "bfloat16 compute needs the kernel bridge");
     };
   }
+
+  /** Raw little-endian bfloat16 bytes ({@code uint8 [2n]}) as a bfloat16 tensor of {@code shape}. */
+  static NDArray bf16FromBytes(NDArray bytes, ai.djl.ndarray.types.Shape shape) {
+    throw new UnsupportedOperationException("bfloat16 compute needs the kernel bridge");
+  }
+
+  /** A bfloat16 tensor's raw bytes as {@code uint8 [2n]}. */
+  static NDArray rawBytes(NDArray bf16) {
+    throw new UnsupportedOperationException("bfloat16 compute needs the kernel bridge");
+  }
+
+  /** A bfloat16 tensor widened to float32 (not differentiable). */
+  static NDArray bf16ToFloat32(NDArray bf16) {
+    throw new UnsupportedOperationException("bfloat16 compute needs the kernel bridge");
+  }
 }

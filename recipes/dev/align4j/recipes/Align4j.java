@@ -1,0 +1,50 @@
+package dev.align4j.recipes;
+
+import dev.align4j.peft.torch.Torch;
+import dev.align4j.recipes.cli.GenerateCommand;
+import dev.align4j.recipes.cli.InfoCommand;
+import dev.align4j.recipes.cli.LogprobsCommand;
+import dev.align4j.recipes.cli.TinyCommand;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code align4j} command line. */
+@Command(
+    name = "align4j",
+    mixinStandardHelpOptions = true,
+    version = "align4j 0.1.0",
+    description = "SFT, reward modelling, PPO and DPO for open LLMs on the JVM.",
+    subcommands = {
+      InfoCommand.class,
+      GenerateCommand.class,
+      LogprobsCommand.class,
+      TinyCommand.class,
+      dev.align4j.recipes.bench.BenchCommand.class,
+    })
+public final class Align4j implements Runnable {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(System.out);
+  }
+
+  /** Runs a command line and returns its exit code (no System.exit, for tests). */
+  public static int execute(String... args) {
+    Torch.configureOffline();
+    CommandLine cl = new CommandLine(new Align4j());
+    cl.setExecutionExceptionHandler((ex, line, parsed) -> {
+      line.getErr().println("align4j: error: " + ex.getMessage());
+      if (System.getenv("ALIGN4J_DEBUG") != null) {
+        ex.printStackTrace(line.getErr());
+      }
+      return 1;
+    });
+    return cl.execute(args);
+  }
+
+  /** Entry point. */
+  public static void main(String[] args) {
+    System.exit(execute(args));
+  }
+}

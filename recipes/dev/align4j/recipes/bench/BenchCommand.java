@@ -1,0 +1,89 @@
+package dev.align4j.recipes.bench;
+
+import dev.align4j.peft.model.AttentionImpl;
+import dev.align4j.peft.model.ModelConfig;
+import dev.align4j.peft.model.Precision;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code align4j bench model}: forward+backward step time, tokens/s, achieved GFLOP/s next to the
+ * measured matmul rate, and peak RSS; each row runs in its own JVM so peaks do not mix.
+ */
+@Command(name = "bench", description = "Benchmarks; prints a table. Target: model")
+public final class BenchCommand implements Callable<Integer> {
+  @Parameters(index = "0", description = "what to measure: model") String target;
+  @Option(names = "--shape", defaultValue = "smollm2-135m", description = "smollm2-135m or tiny") String shape;
+  @Option(names = "--batch", defaultValue = "1") int batch;
+  @Option(names = "--seq", defaultValue = "512") int seq;
+  @Option(names = "--steps", defaultValue = "5") int steps;
+  @Option(names = "--warmup", defaultValue = "2") int warmup;
+  @Option(names = "--precision", split = ",", defaultValue = "float32,bfloat16") List<String> precisions;
+  @Option(names = "--attention", split = ",", defaultValue = "COMPOSED,FUSED") List<AttentionImpl> attentions;
+  @Option(names = "--in-process", hidden = true, description = "measure one row here and print it as TSV") boolean inProcess;
+
+  @Override
+  public Integer call() throws Exception {
+    if (!target.equals("model")) {
+      throw new IllegalArgumentException("unknown benchmark '" + target + "' (model)");
+    }
+    ModelConfig c = shape.equals("tiny") ? ModelBenchmark.tinyShape() : ModelBenchmark.smolLm2Shape();
+    if (inProcess) {
+      ModelBenchmark.Row r = ModelBenchmark.run(c, Precision.parse(precisions.get(0)), attentions.get(0), batch, seq, warmup, steps);
+      System.out.printf("ROW\t%s\t%s\t%.1f\t%.0f\t%.1f\t%.1f\t%.0f%n", r.precision(), r.attention(), r.stepMs(),
+          r.tokensPerSec(), r.gflops(), r.matmulGflops(), r.peakRssMiB());
+      return 0;
+    }
+    System.out.printf("model %s (%,d parameters), batch %d x %d tokens, full fine-tuning step (forward+backward), %d threads%n",
+        shape, c.parameterCount(), batch, seq, Runtime.getRuntime().availableProcessors());
+    System.out.printf("%-9s %-9s %10s %10s %10s %14s %8s %10s%n", "precision", "attention", "step ms", "tokens/s",
+        "GFLOP/s", "matmul GFLOP/s", "of peak", "peak RSS");
+    List<String> failures = new ArrayList<>();
+    for (String p : precisions) {
+      for (AttentionImpl a : attentions) {
+        String row = child(p, a);
+        if (row == null) {
+          failures.add(p + "/" + a);
+          continue;
+        }
+        String[] f = row.split("\t");
+        double g = Double.parseDouble(f[5]);
+        double peak = Double.parseDouble(f[6]);
+        System.out.printf("%-9s %-9s %10s %10s %10s %14s %7.0f%% %7s MiB%n", f[1], f[2], f[3], f[4], f[5], f[6],
+            100 * g / peak, f[7]);
+      }
+    }
+    if (!failures.isEmpty()) {
+      System.err.println("failed rows: " + failures);
+      return 1;
+    }
+    return 0;
+  }
+
+  private String child(String precision, AttentionImpl attention) throws Exception {
+    String java = ProcessHandle.current().info().command().orElse("java");
+    List<String> cmd = new ArrayList<>(List.of(java, "-Xmx8g", "-Dai.djl.offline=true", "-DOPT_OUT_TRACKING=true",
+        "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+        "-cp", System.getProperty("java.class.path"), "dev.align4j.recipes.Align4j", "bench", "model",
+        "--in-process", "--shape", shape, "--batch", "" + batch, "--seq", "" + seq, "--steps", "" + steps,
+        "--warmup", "" + warmup, "--precision", precision, "--attention", attention.name()));
+    Process proc = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    String row = null;
+    try (BufferedReader r = new BufferedReader(new InputStreamReader(proc.getInputStream(), StandardCharsets.UTF_8))) {
+      String line;
+      while ((line = r.readLine()) != null) {
+        if (line.startsWith("ROW\t")) {
+          row = line;
+        }
+      }
+    }
+    return proc.waitFor() == 0 ? row : null;
+  }
+}
