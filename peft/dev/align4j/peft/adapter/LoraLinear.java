@@ -1,0 +1,129 @@
+package dev.align4j.peft.adapter;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.Dropout;
+import dev.align4j.peft.model.DenseLinear;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A linear layer with LoRA adapters: {@code y = W x + b + s * B A dropout(x)} (Hu et al. 2021, eq. 3),
+ * or with DoRA {@code y = m / ||W + s B A||_row * (W x + s B A x) + b} with the norm detached (Liu et al.
+ * 2024, eq. 5 and section 4.3), exactly as PEFT computes them.
+ *
+ * <p>Several named adapters may sit on one layer; the shared {@link AdapterState} says which one is
+ * active and whether any is. Merging folds the active adapter into the base weight and keeps the
+ * original, so unmerging restores it bit for bit.
+ */
+public final class LoraLinear implements dev.align4j.peft.model.Linear {
+  private final DenseLinear base;
+  private final AdapterState state;
+  private final LinkedHashMap<String, LoraWeights> adapters = new LinkedHashMap<>();
+  private NDArray unmergedWeight;
+  private String mergedAdapter;
+
+  /** Wraps a dense base layer. */
+  public LoraLinear(DenseLinear base, AdapterState state) {
+    this.base = base;
+    this.state = state;
+  }
+
+  /** The wrapped layer. */
+  public DenseLinear base() {
+    return base;
+  }
+
+  /** Adds (or replaces) an adapter's weights. */
+  void put(String adapter, LoraWeights w) {
+    adapters.put(adapter, w);
+  }
+
+  /** Adapters by name. */
+  public Map<String, LoraWeights> adapters() {
+    return Collections.unmodifiableMap(adapters);
+  }
+
+  @Override
+  public NDArray forward(NDArray x) {
+    String name = state.enabled() ? state.active() : null;
+    boolean otherMerged = mergedAdapter != null && !mergedAdapter.equals(name);
+    NDArray y = otherMerged ? linear(x, unmergedWeight) : base.forward(x);   // [..., out]
+    if (name == null || name.equals(mergedAdapter) || !adapters.containsKey(name)) {
+      return y;
+    }
+    LoraWeights w = adapters.get(name);
+    NDArray h = x;
+    if (w.dropout() > 0 && state.training()) {
+      h = Dropout.dropout(h, (float) w.dropout(), true).singletonOrThrow();
+    }
+    NDArray a = w.a().forCompute();                                         // [r, in]
+    NDArray b = w.b().forCompute();                                         // [out, r]
+    NDArray delta = Linear.linear(Linear.linear(h, a).singletonOrThrow(), b).singletonOrThrow()
+        .mul((float) w.scaling());                                          // [..., out]
+    if (w.magnitude() == null) {
+      return y.add(delta);
+    }
+    // DoRA: rescale W x + s B A x per output row by m / ||W + s B A||, the norm a constant (sec. 4.3)
+    NDArray weight = mergedAdapter != null ? unmergedWeight : base.weight().forCompute();
+    NDArray scale = w.magnitude().forCompute()
+        .div(DoraNorm.rowNorm(weight, a, b, w.scaling()).stopGradient());  // [out]
+    NDArray bias = base.bias() == null ? null : base.bias().forCompute();
+    NDArray wx = bias == null ? y : y.sub(bias);                            // [..., out]
+    NDArray out = wx.add(delta).mul(scale);
+    return bias == null ? out : out.add(bias);
+  }
+
+  /** The base layer's map with a given weight (its bias unchanged). */
+  private NDArray linear(NDArray x, NDArray weight) {
+    return base.bias() == null
+        ? Linear.linear(x, weight).singletonOrThrow()
+        : Linear.linear(x, weight, base.bias().forCompute()).singletonOrThrow();
+  }
+
+  /** Folds {@code adapter} into the base weight; the original is kept for {@link #unmerge}. */
+  void merge(String adapter) {
+    if (mergedAdapter != null) {
+      throw new IllegalStateException("adapter '" + mergedAdapter + "' is already merged");
+    }
+    LoraWeights w = adapters.get(adapter);
+    if (w == null) {
+      return;
+    }
+    NDArray weight = base.weight().data();
+    NDManager owner = weight.getManager();
+    NDArray merged = DoraNorm.mergedWeight(weight, w);
+    merged.attach(owner);
+    unmergedWeight = weight.duplicate();
+    unmergedWeight.attach(owner);
+    base.weight().replace(merged);
+    mergedAdapter = adapter;
+  }
+
+  /** Restores the exact original base weight. */
+  void unmerge() {
+    if (mergedAdapter == null) {
+      return;
+    }
+    base.weight().replace(unmergedWeight);
+    unmergedWeight = null;
+    mergedAdapter = null;
+  }
+
+  /** The adapter merged into the base, or null. */
+  public String mergedAdapter() {
+    return mergedAdapter;
+  }
+
+  @Override
+  public long inFeatures() {
+    return base.inFeatures();
+  }
+
+  @Override
+  public long outFeatures() {
+    return base.outFeatures();
+  }
+}

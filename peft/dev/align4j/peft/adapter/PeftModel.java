@@ -1,0 +1,210 @@
+package dev.align4j.peft.adapter;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.align4j.peft.model.CausalLM;
+import dev.align4j.peft.model.DenseLinear;
+import dev.align4j.peft.model.Linear;
+import dev.align4j.peft.model.Parameter;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * A base model with named LoRA/DoRA adapters, as PEFT's {@code PeftModel}: add adapters, pick the
+ * active one, switch them off for a scope (the base then serves as the frozen reference model, with
+ * no second copy in memory), merge and unmerge.
+ *
+ * <p>Parameter names follow PEFT's in-memory form, {@code base_model.model.<module>.lora_A.<adapter>.weight};
+ * the adapter name is dropped on save.
+ */
+public final class PeftModel {
+  /** PEFT's prefix in front of every module path. */
+  public static final String PREFIX = "base_model.model.";
+
+  private final CausalLM model;
+  private final AdapterState state = new AdapterState();
+  private final LinkedHashMap<String, LoraConfig> configs = new LinkedHashMap<>();
+  private final LinkedHashMap<String, LoraLinear> layers = new LinkedHashMap<>();
+
+  /** Wraps a model; its base parameters are frozen. */
+  public PeftModel(CausalLM model) {
+    this.model = model;
+    model.setAllTrainable(false);
+  }
+
+  /** The wrapped model (its forward includes the active adapter). */
+  public CausalLM model() {
+    return model;
+  }
+
+  /** The shared switches. */
+  public AdapterState state() {
+    return state;
+  }
+
+  /**
+   * Adds a LoRA adapter on every targeted linear module, initialised from {@code seed}, and makes it
+   * active.
+   */
+  public void addLora(String name, LoraConfig cfg, long seed) {
+    if (configs.containsKey(name)) {
+      throw new IllegalArgumentException("adapter '" + name + "' already exists");
+    }
+    SplittableRandom rng = new SplittableRandom(seed);
+    NDManager m = model.manager();
+    int count = 0;
+    for (String path : model.linearModulePaths()) {
+      String leaf = path.substring(path.lastIndexOf('.') + 1);
+      if (!cfg.targets(leaf)) {
+        continue;
+      }
+      LoraLinear lora = wrap(path);
+      long in = lora.inFeatures();
+      long out = lora.outFeatures();
+      String p = PREFIX + path;
+      Parameter a = param(p + ".lora_A." + name + ".weight", initA(m, rng.split(), cfg, in), true);
+      Parameter b = param(p + ".lora_B." + name + ".weight", m.zeros(new Shape(out, cfg.r()), a.data().getDataType()), true);
+      Parameter mag = null;
+      if (cfg.useDora()) {
+        NDArray norm = DoraNorm.rowNorm(lora.base().weight().data(), a.data(), b.data(), cfg.scaling());
+        mag = param(p + ".lora_magnitude_vector." + name + ".weight", norm, true);
+      }
+      lora.put(name, new LoraWeights(a, b, mag, cfg.scaling(), cfg.dropout()));
+      count++;
+    }
+    if (count == 0) {
+      throw new IllegalArgumentException("adapter '" + name + "': no module matches target_modules " + cfg.targetModules());
+    }
+    configs.put(name, cfg);
+    setActive(name);
+  }
+
+  private Parameter param(String name, NDArray data, boolean trainable) {
+    data.attach(model.manager());
+    data.setName(name);
+    Parameter p = new Parameter(name, data, model.precision());
+    p.setTrainable(trainable);
+    return p;
+  }
+
+  private static NDArray initA(NDManager m, SplittableRandom rng, LoraConfig cfg, long in) {
+    float[] v = new float[(int) (cfg.r() * in)];
+    double bound = 1.0 / Math.sqrt(in);   // kaiming_uniform(a=sqrt 5): gain sqrt(1/3) * sqrt(3 / fan_in)
+    for (int i = 0; i < v.length; i++) {
+      v[i] = cfg.init() == LoraInit.GAUSSIAN
+          ? (float) (gaussian(rng) / cfg.r())
+          : (float) ((rng.nextDouble() * 2 - 1) * bound);
+    }
+    return m.create(v, new Shape(cfg.r(), in));
+  }
+
+  private static double gaussian(SplittableRandom rng) {
+    return Math.sqrt(-2 * Math.log(1.0 - rng.nextDouble())) * Math.cos(2 * Math.PI * rng.nextDouble());
+  }
+
+  private LoraLinear wrap(String path) {
+    LoraLinear existing = layers.get(path);
+    if (existing != null) {
+      return existing;
+    }
+    Linear l = model.linear(path);
+    if (!(l instanceof DenseLinear dense)) {
+      throw new IllegalStateException(path + " is already wrapped by " + l.getClass().getSimpleName());
+    }
+    LoraLinear lora = new LoraLinear(dense, state);
+    model.replaceLinear(path, lora);
+    layers.put(path, lora);
+    return lora;
+  }
+
+  /** Makes {@code name} the adapter used by forward (and the one that trains). */
+  public void setActive(String name) {
+    if (!configs.containsKey(name)) {
+      throw new IllegalArgumentException("no adapter named '" + name + "' (have " + configs.keySet() + ")");
+    }
+    for (LoraLinear l : layers.values()) {
+      for (Map.Entry<String, LoraWeights> e : l.adapters().entrySet()) {
+        boolean on = e.getKey().equals(name);
+        e.getValue().a().setTrainable(on);
+        e.getValue().b().setTrainable(on);
+        if (e.getValue().magnitude() != null) {
+          e.getValue().magnitude().setTrainable(on);
+        }
+      }
+    }
+    state.setActive(name);
+  }
+
+  /**
+   * Switches every adapter off until the returned scope closes: inside it, forward is the base model,
+   * the reference policy of DPO and PPO.
+   */
+  public AutoCloseable disableAdapters() {
+    state.disable();
+    return new AutoCloseable() {
+      private boolean closed;
+
+      @Override
+      public void close() {
+        if (!closed) {
+          closed = true;
+          state.enable();
+        }
+      }
+    };
+  }
+
+  /** Folds the active adapter into the base weights. */
+  public void merge() {
+    String name = requireActive();
+    for (LoraLinear l : layers.values()) {
+      l.merge(name);
+    }
+  }
+
+  /** Restores the exact base weights. */
+  public void unmerge() {
+    for (LoraLinear l : layers.values()) {
+      l.unmerge();
+    }
+  }
+
+  private String requireActive() {
+    if (state.active() == null) {
+      throw new IllegalStateException("no active adapter");
+    }
+    return state.active();
+  }
+
+  /** The parameters of the active adapter, PEFT in-memory names. */
+  public List<Parameter> trainableParameters() {
+    List<Parameter> out = new ArrayList<>();
+    String name = state.active();
+    for (LoraLinear l : layers.values()) {
+      LoraWeights w = l.adapters().get(name);
+      if (w != null) {
+        out.add(w.a());
+        out.add(w.b());
+        if (w.magnitude() != null) {
+          out.add(w.magnitude());
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Adapter configs by name. */
+  public Map<String, LoraConfig> configs() {
+    return Collections.unmodifiableMap(configs);
+  }
+
+  /** The LoRA layers by module path. */
+  public Map<String, LoraLinear> loraLayers() {
+    return Collections.unmodifiableMap(layers);
+  }
+}
