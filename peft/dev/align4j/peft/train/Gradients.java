@@ -1,0 +1,51 @@
+package dev.align4j.peft.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+import dev.align4j.peft.model.Parameter;
+import java.util.List;
+
+/**
+ * Gradient bookkeeping. Gradients accumulate across backward calls (that is how micro-batches add
+ * up); they are zeroed in place after each optimizer step, which is cheap, unlike DJL's
+ * collector-wide zeroing that scans every array of every manager.
+ */
+public final class Gradients {
+  private Gradients() {}
+
+  /** Zeroes the gradient of each parameter in place. */
+  public static void zero(List<Parameter> params) {
+    for (Parameter p : params) {
+      NDArray d = p.data();
+      if (d.hasGradient()) {
+        JniUtils.zeroGrad((PtNDArray) d);
+      }
+    }
+  }
+
+  /**
+   * The global L2 norm of all gradients, and when it exceeds {@code maxNorm} (&gt; 0) every gradient
+   * is scaled by {@code maxNorm / (norm + 1e-6)} in place, as torch.nn.utils.clip_grad_norm_.
+   *
+   * @return the norm before clipping
+   */
+  public static double clipGlobalNorm(List<Parameter> params, double maxNorm) {
+    double sq = 0;
+    for (Parameter p : params) {
+      try (NDArray g = p.data().getGradient()) {
+        sq += g.square().sum().toType(ai.djl.ndarray.types.DataType.FLOAT64, false).getDouble();
+      }
+    }
+    double norm = Math.sqrt(sq);
+    if (maxNorm > 0 && norm > maxNorm) {
+      float coef = (float) (maxNorm / (norm + 1e-6));
+      for (Parameter p : params) {
+        try (NDArray g = p.data().getGradient()) {
+          g.muli(coef);
+        }
+      }
+    }
+    return norm;
+  }
+}
