@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.align4j.peft.io.HfCheckpoint;
+import dev.align4j.peft.io.HostFloats;
 import dev.align4j.peft.io.TensorInfo;
 import java.io.IOException;
 import java.nio.ByteBuffer;

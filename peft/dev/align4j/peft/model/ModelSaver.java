@@ -5,6 +5,7 @@ import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.align4j.peft.io.DType;
 import dev.align4j.peft.io.HfCheckpointWriter;
+import dev.align4j.peft.io.HostFloats;
 import dev.align4j.peft.io.TensorData;
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -1,4 +1,4 @@
-package dev.align4j.peft.model;
+package dev.align4j.peft.io;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -39,5 +39,21 @@ public final class HostFloats {
       b.putShort(floatToBf16(v));
     }
     return b.flip();
+  }
+
+  /** IEEE half-precision bits to float32 (exact: every half is a float). */
+  public static float f16ToFloat(short bits) {
+    int h = bits & 0xFFFF;
+    int sign = (h >>> 15) << 31;
+    int exp = (h >>> 10) & 0x1F;
+    int mant = h & 0x3FF;
+    if (exp == 0x1F) {
+      return Float.intBitsToFloat(sign | 0x7F800000 | (mant << 13));
+    }
+    if (exp == 0) {
+      float v = mant * 0x1p-24f;   // subnormal (or zero)
+      return sign == 0 ? v : -v;
+    }
+    return Float.intBitsToFloat(sign | ((exp + 112) << 23) | (mant << 13));
   }
 }
