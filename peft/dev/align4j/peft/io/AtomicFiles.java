@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 
 /**
  * Writes files so that a reader (or a crash) sees either the old file or the whole new one: data goes
@@ -38,7 +39,10 @@ public final class AtomicFiles {
   public static void write(Path target, Writer writer) throws IOException {
     Path dir = target.toAbsolutePath().getParent();
     Files.createDirectories(dir);
-    Path tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
+    Path tmp = dir.getFileSystem().supportedFileAttributeViews().contains("posix")
+        ? Files.createTempFile(dir, "." + target.getFileName(), ".tmp",
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-r--r--")))
+        : Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
     boolean done = false;
     try {
       try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {

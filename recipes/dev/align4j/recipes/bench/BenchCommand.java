@@ -70,7 +70,7 @@ public final class BenchCommand implements Callable<Integer> {
   private String child(String precision, AttentionImpl attention) throws Exception {
     String java = ProcessHandle.current().info().command().orElse("java");
     List<String> cmd = new ArrayList<>(List.of(java, "-Xmx8g", "-Dai.djl.offline=true", "-DOPT_OUT_TRACKING=true",
-        "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+        "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-Dorg.slf4j.simpleLogger.log.ai.djl.util.cuda.CudaUtils=error",
         "-cp", System.getProperty("java.class.path"), "dev.align4j.recipes.Align4j", "bench", "model",
         "--in-process", "--shape", shape, "--batch", "" + batch, "--seq", "" + seq, "--steps", "" + steps,
         "--warmup", "" + warmup, "--precision", precision, "--attention", attention.name()));
