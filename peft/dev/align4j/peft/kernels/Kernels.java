@@ -1,0 +1,151 @@
+package dev.align4j.peft.kernels;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDManager;
+import ai.djl.pytorch.engine.PtSymbolBlock;
+import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.training.ParameterStore;
+import dev.align4j.peft.torch.Torch;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The kernel bridge: what DJL lacks, run by libtorch from TorchScript that align4j writes itself
+ * ({@code kernels.torchscript} beside this class, compiled by libtorch when the archive loads).
+ *
+ * <p>Every call records autograd when a gradient collector is open, so casts and attention are
+ * differentiable. Results are attached to the manager of the first input.
+ *
+ * <p>bfloat16 arrays that come out of the bridge report {@code UNKNOWN} in DJL. DJL ops that pass no
+ * dtype to native code work on them (matMul, linear, add, sub, mul and div of two arrays, neg,
+ * sigmoid, concat, split, reshape, transpose, embedding, get/slicing, stopGradient); anything that
+ * passes a dtype (toType, creating arrays, ops with a Java scalar such as {@code x.mul(2f)}, softmax,
+ * sum/mean with dtype) aborts the JVM, so the model upcasts through {@link #toFloat32} first. {@link
+ * DTypeGuard} is the check in front of dtype-taking calls.
+ */
+public final class Kernels {
+  private static volatile Kernels instance;
+
+  private final NDManager manager;
+  private final PtSymbolBlock block;
+  private final ParameterStore store;
+
+  private Kernels() {
+    this.manager = Torch.newManager();
+    try {
+      String src;
+      try (InputStream in = Kernels.class.getResourceAsStream("kernels.torchscript")) {
+        src = in == null ? null : new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      }
+      if (src == null) {
+        throw new IOException("kernels.torchscript missing from the classpath");
+      }
+      Path file = Files.createTempFile("align4j-kernels", ".pt");
+      try {
+        TorchScriptArchive.write(file, "kernels", "Kern", src);
+        this.block = JniUtils.loadModule((PtNDManager) manager, file, true, new String[0], new String[0], false);
+      } finally {
+        Files.deleteIfExists(file);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot build the TorchScript kernel archive", e);
+    }
+    this.store = new ParameterStore(manager, false);
+  }
+
+  /** The process-wide bridge (its module has no parameters, so it serves every device). */
+  public static Kernels get() {
+    Kernels k = instance;
+    if (k == null) {
+      synchronized (Kernels.class) {
+        if (instance == null) {
+          instance = new Kernels();
+        }
+        k = instance;
+      }
+    }
+    return k;
+  }
+
+  private NDArray call(String method, NDArray... inputs) {
+    NDManager owner = inputs[0].getManager();
+    NDList list = new NDList(inputs.length + 1);
+    for (NDArray a : inputs) {
+      list.add(a);
+    }
+    try (NDManager scratch = owner.newSubManager()) {
+      NDArray marker = scratch.create(0f);
+      marker.setName("module_method:" + method);
+      list.add(marker);
+      NDArray out = block.forward(store, list, true).singletonOrThrow();
+      out.attach(owner);
+      return out;
+    }
+  }
+
+  /** Differentiable cast to bfloat16. */
+  public NDArray toBFloat16(NDArray x) {
+    return call("to_bf16", x);
+  }
+
+  /** Differentiable cast to float32 (from bfloat16, float16 or float64). */
+  public NDArray toFloat32(NDArray x) {
+    return call("to_f32", x);
+  }
+
+  /** Differentiable cast to any compute dtype. */
+  public NDArray cast(NDArray x, ComputeDType to) {
+    return switch (to) {
+      case FLOAT32 -> call("to_f32", x);
+      case BFLOAT16 -> call("to_bf16", x);
+      case FLOAT16 -> call("to_f16", x);
+      case FLOAT64 -> call("to_f64", x);
+    };
+  }
+
+  /** Whether {@code x} is bfloat16 (DJL itself reports such arrays as UNKNOWN). */
+  public boolean isBFloat16(NDArray x) {
+    try (NDManager s = x.getManager().newSubManager()) {
+      NDArray code = call("dtype_code", x);
+      code.attach(s);
+      return code.toLongArray()[0] == 15;
+    }
+  }
+
+  /**
+   * Little-endian bfloat16 bytes ({@code uint8 [2n]}) as a bfloat16 tensor of {@code shape}, decoded
+   * exactly from sign, exponent and mantissa (TorchScript has no dtype-reinterpreting view).
+   */
+  public NDArray bf16FromBytes(NDArray bytes, Shape shape) {
+    try (NDManager s = bytes.getManager().newSubManager()) {
+      NDArray dims = s.create(shape.getShape());
+      return call("bf16_from_bytes", bytes, dims);
+    }
+  }
+
+  /**
+   * Fused {@code scaled_dot_product_attention} with grouped-query heads.
+   *
+   * @param q {@code [B, N, T, D]}
+   * @param k {@code [B, K, S, D]}
+   * @param v {@code [B, K, S, D]}
+   * @param mask additive {@code [B, 1, T, S]} (causality included), or null for plain causal
+   *     attention with T == S
+   * @return {@code [B, N, T, D]}
+   */
+  public NDArray sdpa(NDArray q, NDArray k, NDArray v, NDArray mask) {
+    return mask == null ? call("sdpa_causal", q, k, v) : call("sdpa_mask", q, k, v, mask);
+  }
+
+  /** Two 4-bit codes per byte, the high nibble first: {@code uint8 [n] -> uint8 [2n]}. */
+  public NDArray unpackNibbles(NDArray packed) {
+    return call("unpack_nibbles", packed);
+  }
+}
