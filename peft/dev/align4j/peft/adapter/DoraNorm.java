@@ -1,15 +1,31 @@
 package dev.align4j.peft.adapter;
 
 import ai.djl.ndarray.NDArray;
+import dev.align4j.peft.kernels.DTypeGuard;
+import dev.align4j.peft.kernels.Kernels;
 
 /** The weight arithmetic of LoRA and DoRA merges. */
 final class DoraNorm {
   private DoraNorm() {}
 
-  /** {@code ||W + s B A||} over each output row (L2 over the input axis): {@code [out]}. */
+  /** {@code ||W + s B A||} over each output row (L2 over the input axis), in float32: {@code [out]}. */
   static NDArray rowNorm(NDArray w, NDArray a, NDArray b, double scaling) {
-    NDArray full = w.add(b.matMul(a).mul((float) scaling));                 // [out, in]
+    NDArray full = f32(w).add(f32(b).matMul(f32(a)).mul((float) scaling)); // [out, in]
     return full.square().sum(new int[] {1}).sqrt();                        // [out]
+  }
+
+  /**
+   * DoRA's per-row factor {@code m / ||W + s B A||} with the norm detached (Liu et al. 2024, sec. 4.3),
+   * in the dtype of {@code magnitude}.
+   */
+  static NDArray magnitudeScale(NDArray magnitude, NDArray w, NDArray a, NDArray b, double scaling) {
+    NDArray scale = f32(magnitude).div(rowNorm(w, a, b, scaling).stopGradient());   // [out]
+    return DTypeGuard.isDjlType(magnitude) ? scale.toType(magnitude.getDataType(), false)
+        : Kernels.get().toBFloat16(scale);
+  }
+
+  private static NDArray f32(NDArray x) {
+    return DTypeGuard.isDjlType(x) ? x : Kernels.get().toFloat32(x);
   }
 
   /**

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.Dropout;
+import dev.align4j.peft.kernels.Kernels;
 import dev.align4j.peft.model.DenseLinear;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -61,15 +62,14 @@ public final class LoraLinear implements dev.align4j.peft.model.Linear {
     }
     NDArray a = w.a().forCompute();                                         // [r, in]
     NDArray b = w.b().forCompute();                                         // [out, r]
-    NDArray delta = Linear.linear(Linear.linear(h, a).singletonOrThrow(), b).singletonOrThrow()
-        .mul((float) w.scaling());                                          // [..., out]
+    NDArray delta = Kernels.get().mulScalar(
+        Linear.linear(Linear.linear(h, a).singletonOrThrow(), b).singletonOrThrow(), w.scaling()); // [..., out]
     if (w.magnitude() == null) {
       return y.add(delta);
     }
     // DoRA: rescale W x + s B A x per output row by m / ||W + s B A||, the norm a constant (sec. 4.3)
     NDArray weight = mergedAdapter != null ? unmergedWeight : base.weight().forCompute();
-    NDArray scale = w.magnitude().forCompute()
-        .div(DoraNorm.rowNorm(weight, a, b, w.scaling()).stopGradient());  // [out]
+    NDArray scale = DoraNorm.magnitudeScale(w.magnitude().forCompute(), weight, a, b, w.scaling()); // [out]
     NDArray bias = base.bias() == null ? null : base.bias().forCompute();
     NDArray wx = bias == null ? y : y.sub(bias);                            // [..., out]
     NDArray out = wx.add(delta).mul(scale);

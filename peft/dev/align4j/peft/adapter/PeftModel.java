@@ -86,7 +86,6 @@ public final class PeftModel {
 
   private Parameter param(String name, NDArray data, boolean trainable) {
     data.attach(model.manager());
-    data.setName(name);
     Parameter p = new Parameter(name, data, model.precision());
     p.setTrainable(trainable);
     return p;

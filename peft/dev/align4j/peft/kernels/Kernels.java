@@ -77,8 +77,14 @@ public final class Kernels {
   private NDArray call(String method, NDArray... inputs) {
     NDManager owner = inputs[0].getManager();
     NDList list = new NDList(inputs.length + 1);
-    for (NDArray a : inputs) {
-      list.add(a);
+    // DJL groups inputs by name ("a.b" into dicts, "x[]" into lists): hide names during the call
+    String[] names = new String[inputs.length];
+    for (int i = 0; i < inputs.length; i++) {
+      names[i] = inputs[i].getName();
+      if (names[i] != null) {
+        inputs[i].setName(null);
+      }
+      list.add(inputs[i]);
     }
     try (NDManager scratch = owner.newSubManager()) {
       NDArray marker = scratch.create(0f);
@@ -87,6 +93,12 @@ public final class Kernels {
       NDArray out = block.forward(store, list, true).singletonOrThrow();
       out.attach(owner);
       return out;
+    } finally {
+      for (int i = 0; i < inputs.length; i++) {
+        if (names[i] != null) {
+          inputs[i].setName(names[i]);
+        }
+      }
     }
   }
 
@@ -142,6 +154,22 @@ public final class Kernels {
    */
   public NDArray sdpa(NDArray q, NDArray k, NDArray v, NDArray mask) {
     return mask == null ? call("sdpa_causal", q, k, v) : call("sdpa_mask", q, k, v, mask);
+  }
+
+  /**
+   * {@code x * s} for any floating dtype: DJL turns a Java scalar into an array of x's dtype, which
+   * aborts the JVM for bfloat16, so bfloat16 arrays get a bfloat16 scalar made through the bridge.
+   */
+  public NDArray mulScalar(NDArray x, double s) {
+    if (DTypeGuard.isDjlType(x)) {
+      return x.mul((float) s);
+    }
+    try (NDManager scratch = x.getManager().newSubManager()) {
+      NDArray scalar = toBFloat16(scratch.create((float) s));
+      NDArray out = x.mul(scalar);
+      out.attach(x.getManager());
+      return out;
+    }
   }
 
   /** Two 4-bit codes per byte, the high nibble first: {@code uint8 [n] -> uint8 [2n]}. */

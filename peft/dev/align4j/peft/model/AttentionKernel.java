@@ -16,6 +16,11 @@ interface AttentionKernel {
 
   /** The reference: matmuls and a float32 softmax from plain DJL ops. */
   static NDArray composed(NDArray q, NDArray k, NDArray v, NDArray mask, Precision precision) {
+    if (precision == Precision.BFLOAT16) {
+      // DJL cannot apply a Java scalar to a bfloat16 array: compute the reference in float32
+      return Casts.downcast(composed(Casts.upcast(q, precision), Casts.upcast(k, precision),
+          Casts.upcast(v, precision), Casts.upcast(mask, precision), Precision.FLOAT32), precision);
+    }
     long n = q.getShape().get(1);
     long kvHeads = k.getShape().get(1);
     long d = q.getShape().get(3);
@@ -27,7 +32,6 @@ interface AttentionKernel {
     NDArray scores = q.matMul(k.transpose(0, 1, 3, 2))              // [B, N, T, S]
         .mul((float) (1.0 / Math.sqrt(d)))
         .add(mask);
-    NDArray probs = Casts.downcast(Casts.upcast(scores, precision).softmax(-1), precision);
-    return probs.matMul(v);                                         // [B, N, T, D]
+    return scores.softmax(-1).matMul(v);                                         // [B, N, T, D]
   }
 }

@@ -2,10 +2,13 @@ package dev.align4j.peft.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.align4j.peft.kernels.Kernels;
 
 /**
  * Every dtype move of the model in one place: master and compute copies, and the float32 islands
- * (norms, softmax, log-probs) inside a bfloat16 forward.
+ * (norms, softmax, log-probs) inside a bfloat16 forward. bfloat16 never reaches DJL's own dtype
+ * handling: it goes through the kernel bridge.
  */
 final class Casts {
   private Casts() {}
@@ -13,7 +16,7 @@ final class Casts {
   /** The float32/float64 master of a tensor (itself when already so). */
   static NDArray toMaster(NDArray x, Precision p) {
     if (p == Precision.BFLOAT16) {
-      throw new UnsupportedOperationException("bfloat16 compute needs the kernel bridge");
+      return x.getDataType() == DataType.FLOAT32 ? x : Kernels.get().toFloat32(x);
     }
     return x.getDataType() == p.masterType() ? x : x.toType(p.masterType(), false);
   }
@@ -21,29 +24,22 @@ final class Casts {
   /** The compute-dtype view of a master; differentiable. */
   static NDArray toCompute(NDArray x, Precision p) {
     if (p == Precision.BFLOAT16) {
-      throw new UnsupportedOperationException("bfloat16 compute needs the kernel bridge");
+      return Kernels.get().toBFloat16(x);
     }
-    DataType want = p.masterType();
-    if (x.getDataType() != want) {
-      throw new IllegalStateException("expected " + want + " but tensor is " + x.getDataType());
+    if (x.getDataType() != p.masterType()) {
+      throw new IllegalStateException("expected " + p.masterType() + " but tensor is " + x.getDataType());
     }
     return x;
   }
 
   /** A float32 (float64 under FLOAT64) copy of a compute tensor, for norms and softmax. */
   static NDArray upcast(NDArray x, Precision p) {
-    if (p == Precision.BFLOAT16) {
-      throw new UnsupportedOperationException("bfloat16 compute needs the kernel bridge");
-    }
-    return x;
+    return p == Precision.BFLOAT16 ? Kernels.get().toFloat32(x) : x;
   }
 
   /** Back from an {@link #upcast} island to the compute dtype; differentiable. */
   static NDArray downcast(NDArray x, Precision p) {
-    if (p == Precision.BFLOAT16) {
-      throw new UnsupportedOperationException("bfloat16 compute needs the kernel bridge");
-    }
-    return x;
+    return p == Precision.BFLOAT16 ? Kernels.get().toBFloat16(x) : x;
   }
 
   /** A constant float32 table (RoPE, masks) in the compute dtype; not differentiable. */
@@ -51,23 +47,17 @@ final class Casts {
     return switch (p) {
       case FLOAT32 -> f32;
       case FLOAT64 -> f32.toType(DataType.FLOAT64, false);
-      case BFLOAT16 -> throw new UnsupportedOperationException(
-          "bfloat16 compute needs the kernel bridge");
+      case BFLOAT16 -> Kernels.get().toBFloat16(f32);
     };
   }
 
   /** Raw little-endian bfloat16 bytes ({@code uint8 [2n]}) as a bfloat16 tensor of {@code shape}. */
-  static NDArray bf16FromBytes(NDArray bytes, ai.djl.ndarray.types.Shape shape) {
-    throw new UnsupportedOperationException("bfloat16 compute needs the kernel bridge");
+  static NDArray bf16FromBytes(NDArray bytes, Shape shape) {
+    return Kernels.get().bf16FromBytes(bytes, shape);
   }
 
-  /** A bfloat16 tensor's raw bytes as {@code uint8 [2n]}. */
-  static NDArray rawBytes(NDArray bf16) {
-    throw new UnsupportedOperationException("bfloat16 compute needs the kernel bridge");
-  }
-
-  /** A bfloat16 tensor widened to float32 (not differentiable). */
+  /** A bfloat16 tensor widened to float32. */
   static NDArray bf16ToFloat32(NDArray bf16) {
-    throw new UnsupportedOperationException("bfloat16 compute needs the kernel bridge");
+    return Kernels.get().toFloat32(bf16);
   }
 }

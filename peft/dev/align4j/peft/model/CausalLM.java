@@ -34,6 +34,7 @@ public final class CausalLM implements AutoCloseable {
   private final RmsNorm finalNorm;
   private Linear lmHead;
   private final RotaryEmbedding rotary;
+  private final AttentionImpl attention;
 
   private CausalLM(
       ModelConfig config, Precision precision, NDManager manager,
@@ -43,6 +44,7 @@ public final class CausalLM implements AutoCloseable {
     this.manager = manager;
     this.parameters = parameters;
     this.embed = parameters.get("model.embed_tokens.weight");
+    this.attention = attention;
     this.rotary = new RotaryEmbedding(config.headDim(), config.ropeTheta(), config.ropeScaling());
     AttentionKernel kernel = attention == AttentionImpl.FUSED
         ? FusedAttention::attend
@@ -113,7 +115,6 @@ public final class CausalLM implements AutoCloseable {
     for (String name : expected.keySet()) {
       NDArray t = tensors.get(name);
       t.attach(owned);
-      t.setName(name);
       params.put(name, new Parameter(name, t, precision));
     }
     return new CausalLM(config, precision, owned, params, attention);
@@ -139,7 +140,9 @@ public final class CausalLM implements AutoCloseable {
     NDList tables = rotary.tables(m, pos);
     NDArray cos = Casts.constant(tables.get(0), precision);                       // [B, T, D]
     NDArray sin = Casts.constant(tables.get(1), precision);                       // [B, T, D]
-    NDArray mask = Casts.constant(
+    // the fused kernel's own causal path needs no mask when nothing is padded or cached
+    boolean plainCausal = attention == AttentionImpl.FUSED && in.attentionMask() == null && past == 0;
+    NDArray mask = plainCausal ? null : Casts.constant(
         AttentionMask.causal(m, in.attentionMask(), b, t, past), precision);       // [B, 1, T, S]
     for (int i = 0; i < layers.size(); i++) {
       x = layers.get(i).forward(x, cos, sin, mask, cache, i);                     // [B, T, H]

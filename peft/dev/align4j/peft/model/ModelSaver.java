@@ -53,12 +53,8 @@ public final class ModelSaver {
 
   private static TensorData tensorData(NDArray x, DType dtype) {
     long[] shape = x.getShape().getShape();
-    if (x.getDataType() == DataType.UNKNOWN) {   // a bfloat16 tensor from the kernel bridge
-      if (dtype != DType.BF16) {
-        x = Casts.bf16ToFloat32(x);
-      } else {
-        return new TensorData(DType.BF16, shape, Casts.rawBytes(x).toByteBuffer().order(ByteOrder.LITTLE_ENDIAN));
-      }
+    if (x.getDataType() == DataType.UNKNOWN) {   // a bfloat16 tensor from the kernel bridge: exact in float32
+      x = Casts.bf16ToFloat32(x);
     }
     ByteBuffer data = switch (dtype) {
       case BF16 -> HostFloats.floatsToBf16Bytes(x.toType(DataType.FLOAT32, false).toFloatArray());
