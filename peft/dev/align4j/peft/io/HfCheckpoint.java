@@ -91,7 +91,10 @@ public final class HfCheckpoint implements AutoCloseable {
       }
       owner.put(e.getKey(), f);
     }
-    for (SafetensorsFile f : files.values()) {
+    // name order: shard by shard, each in its header's order (as the tensors were saved)
+    LinkedHashMap<String, SafetensorsFile> ordered = new LinkedHashMap<>();
+    for (String shard : new java.util.TreeSet<>(files.keySet())) {
+      SafetensorsFile f = files.get(shard);
       for (String name : f.tensors().keySet()) {
         SafetensorsFile o = owner.get(name);
         if (o == null) {
@@ -101,8 +104,11 @@ public final class HfCheckpoint implements AutoCloseable {
           throw new CheckpointFormatException(index, "tensor " + name + " appears in " + f.path().getFileName()
               + " and " + o.path().getFileName());
         }
+        ordered.put(name, f);
       }
     }
+    owner.clear();
+    owner.putAll(ordered);
   }
 
   private SafetensorsFile file(String name) throws IOException {
