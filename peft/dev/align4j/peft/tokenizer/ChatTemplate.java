@@ -18,6 +18,7 @@ import java.util.Map;
  */
 public final class ChatTemplate {
   private final String source;
+  private final String compiled;
   private final Map<String, String> specialTokens;
   private final Jinjava jinja;
 
@@ -27,6 +28,7 @@ public final class ChatTemplate {
    */
   public ChatTemplate(String source, Map<String, String> specialTokens) {
     this.source = source;
+    this.compiled = TemplateRewriter.rewrite(source);
     this.specialTokens = Map.copyOf(specialTokens);
     JinjavaConfig config = JinjavaConfig.newBuilder()
         .withTrimBlocks(true)
@@ -36,10 +38,18 @@ public final class ChatTemplate {
             .withUseTrimmingForNotesAndExpressions(true)
             .withKeepNullableLoopValues(true)
             .build())
+        .withElResolver(resolver())
         .build();
     this.jinja = new Jinjava(config);
     jinja.getGlobalContext().registerFunction(new com.hubspot.jinjava.lib.fn.ELFunctionDefinition(
         "", "raise_exception", ChatTemplate.class, "raiseException", String.class));
+  }
+
+  private static jinjava.javax.el.ELResolver resolver() {
+    jinjava.javax.el.CompositeELResolver r = new jinjava.javax.el.CompositeELResolver();
+    r.add(new PythonStringMethods());
+    r.add(com.hubspot.jinjava.el.JinjavaInterpreterResolver.DEFAULT_RESOLVER_READ_ONLY);
+    return r;
   }
 
   /** Called by templates: aborts rendering with the template's message. */
@@ -72,7 +82,7 @@ public final class ChatTemplate {
     ctx.putAll(extra);
     RenderResult r;
     try {
-      r = jinja.renderForResult(source, ctx);
+      r = jinja.renderForResult(compiled, ctx);
     } catch (TemplateException e) {
       throw e;
     }

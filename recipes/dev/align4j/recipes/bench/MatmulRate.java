@@ -3,6 +3,7 @@ package dev.align4j.recipes.bench;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.align4j.peft.kernels.Kernels;
 import dev.align4j.peft.model.Precision;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -19,7 +20,8 @@ public final class MatmulRate {
       NDArray a = m.randomNormal(new Shape(n, n));
       NDArray b = m.randomNormal(new Shape(n, n));
       if (precision == Precision.BFLOAT16) {
-        throw new UnsupportedOperationException("bf16 needs the kernel bridge");
+        a = Kernels.get().toBFloat16(a);
+        b = Kernels.get().toBFloat16(b);
       }
       double[] t = new double[5];
       for (int i = 0; i < 7; i++) {

@@ -57,6 +57,9 @@ public final class ModelBenchmark {
       int warmup, int steps) {
     try (NDManager m = Torch.newManager()) {
       Map<String, NDArray> w = RandomWeights.generate(c, m, 0, 0.02, 0, DataType.FLOAT32);
+      if (precision == Precision.BFLOAT16) {
+        w.replaceAll((k, v) -> dev.align4j.peft.kernels.Kernels.get().toBFloat16(v));
+      }
       try (CausalLM model = CausalLM.create(c, precision, attention, m, w)) {
         model.setAllTrainable(true);
         SplittableRandom rng = new SplittableRandom(0);
