@@ -65,6 +65,19 @@ public record ModelConfig(
     }
   }
 
+  /**
+   * Checks that every id the tokenizer can produce has an embedding row.
+   *
+   * @param tokenizerVocab the tokenizer's largest id + 1
+   * @param source what to name in the error (the model directory)
+   */
+  public void requireVocabCovers(int tokenizerVocab, Object source) {
+    if (tokenizerVocab > vocabSize) {
+      throw new IllegalArgumentException(source + ": config vocab_size " + vocabSize
+          + " is smaller than the tokenizer's " + tokenizerVocab + " ids");
+    }
+  }
+
   /** Query heads per key/value head (grouped-query attention). */
   public int groups() {
     return numHeads / numKvHeads;

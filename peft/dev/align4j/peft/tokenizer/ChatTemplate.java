@@ -54,8 +54,11 @@ public final class ChatTemplate {
 
   /** Called by templates: aborts rendering with the template's message. */
   public static String raiseException(String message) {
+    RAISED.set(message);   // jinjava wraps exceptions from functions; keep the template's own words
     throw new TemplateException(message);
   }
+
+  private static final ThreadLocal<String> RAISED = new ThreadLocal<>();
 
   /** The Jinja source. */
   public String source() {
@@ -80,11 +83,12 @@ public final class ChatTemplate {
     ctx.put("messages", msgs);
     ctx.put("add_generation_prompt", addGenerationPrompt);
     ctx.putAll(extra);
-    RenderResult r;
-    try {
-      r = jinja.renderForResult(compiled, ctx);
-    } catch (TemplateException e) {
-      throw e;
+    RAISED.remove();
+    RenderResult r = jinja.renderForResult(compiled, ctx);
+    String raised = RAISED.get();
+    if (raised != null) {
+      RAISED.remove();
+      throw new TemplateException("chat template refused the conversation: " + raised);
     }
     for (TemplateError e : r.getErrors()) {
       if (e.getSeverity() == TemplateError.ErrorType.FATAL || e.getException() instanceof TemplateException) {

@@ -46,7 +46,7 @@ public final class GenerateCommand implements Callable<Integer> {
     PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
     try (NDManager m = Torch.newManager(options.device());
         PretrainedModel pm = options.load(m);
-        Tokenizer tok = Tokenizer.load(options.model)) {
+        Tokenizer tok = options.tokenizerFor(pm)) {
       GenerationConfig cfg = new GenerationConfig(maxNewTokens, doSample, temperature, topK, topP, seed,
           tok.eosIds(), List.of(), tok.padId().orElse(tok.eosIds().length > 0 ? tok.eosIds()[0] : 0));
       Generator gen = new Generator(pm.model());

@@ -47,7 +47,7 @@ public final class LogprobsCommand implements Callable<Integer> {
     PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
     try (NDManager m = Torch.newManager(options.device());
         PretrainedModel pm = options.load(m);
-        Tokenizer tok = Tokenizer.load(options.model);
+        Tokenizer tok = options.tokenizerFor(pm);
         BufferedReader r = Files.newBufferedReader(input, StandardCharsets.UTF_8)) {
       String line;
       long lineNo = 0;

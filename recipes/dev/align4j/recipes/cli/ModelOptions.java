@@ -6,6 +6,7 @@ import dev.align4j.peft.model.AttentionImpl;
 import dev.align4j.peft.model.ModelLoader;
 import dev.align4j.peft.model.Precision;
 import dev.align4j.peft.model.PretrainedModel;
+import dev.align4j.peft.tokenizer.Tokenizer;
 import dev.align4j.peft.torch.Torch;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -31,6 +32,18 @@ public final class ModelOptions {
     Device d = device == null ? Torch.defaultDevice() : Device.fromName(device);
     System.err.println("align4j: " + Torch.describe(d));
     return d;
+  }
+
+  /** The checkpoint's tokenizer, checked against the model's vocabulary. */
+  Tokenizer tokenizerFor(PretrainedModel pm) throws IOException {
+    Tokenizer tok = Tokenizer.load(model);
+    try {
+      pm.model().config().requireVocabCovers(tok.vocabSize(), model);
+      return tok;
+    } catch (RuntimeException e) {
+      tok.close();
+      throw e;
+    }
   }
 
   /** Loads the model onto a manager of the chosen device. */
