@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
       GenerateCommand.class,
       LogprobsCommand.class,
       TinyCommand.class,
+      dev.align4j.recipes.cli.DemoCommand.class,
       dev.align4j.recipes.bench.BenchCommand.class,
     })
 public final class Align4j implements Runnable {
