@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
       LogprobsCommand.class,
       TinyCommand.class,
       dev.align4j.recipes.cli.DemoCommand.class,
+      dev.align4j.recipes.cli.MergeCommand.class,
       dev.align4j.recipes.bench.BenchCommand.class,
     })
 public final class Align4j implements Runnable {

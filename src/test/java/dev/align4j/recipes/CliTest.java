@@ -123,6 +123,33 @@ class CliTest {
         .contains("not a directory");
   }
 
+  @Test
+  void mergedCheckpointEqualsBasePlusAdapter() throws Exception {
+    Path adapterDir = tmp.resolve("adapter");
+    Path merged = tmp.resolve("merged");
+    long[] ids = {9707, 1879, 11, 419};
+    float[] expected;
+    try (NDManager m = Torch.newManager();
+        PretrainedModel pm = ModelLoader.load(model, Precision.FLOAT32, AttentionImpl.COMPOSED, m)) {
+      var peft = new dev.align4j.peft.adapter.PeftModel(pm.model());
+      peft.addLora("default", dev.align4j.peft.adapter.LoraConfig.of(2, 4, "all-linear"), 3);
+      for (var p : peft.trainableParameters()) {
+        if (p.name().contains("lora_B")) {
+          p.data().addi(m.randomNormal(0, 0.5f, p.shape(), ai.djl.ndarray.types.DataType.FLOAT32));
+        }
+      }
+      expected = pm.model().logits(ModelInput.of(m, new long[][] {ids})).toFloatArray();
+      dev.align4j.peft.adapter.PeftAdapterFiles.save(peft, "default", adapterDir, model.toString());
+    }
+    run("merge", "--model", model.toString(), "--adapter", adapterDir.toString(), "--out", merged.toString());
+    assertThat(merged.resolve("tokenizer.json")).exists();
+    try (NDManager m = Torch.newManager();
+        PretrainedModel pm = ModelLoader.load(merged, Precision.FLOAT32, AttentionImpl.COMPOSED, m)) {
+      assertThat(pm.model().logits(ModelInput.of(m, new long[][] {ids})).toFloatArray())
+          .containsExactly(expected, Offset.offset(1e-4f));
+    }
+  }
+
   /** Temporarily replaces System.in. */
   private static final class InputStreamSwap implements AutoCloseable {
     private final java.io.InputStream old = System.in;
