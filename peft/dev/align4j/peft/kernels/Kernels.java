@@ -4,7 +4,10 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtNDManager;
+import ai.djl.pytorch.jni.IValue;
+import ai.djl.pytorch.jni.IValueUtils;
 import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.ParameterStore;
@@ -15,6 +18,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * The kernel bridge: what DJL lacks, run by libtorch from TorchScript that align4j writes itself
@@ -170,6 +174,37 @@ public final class Kernels {
       out.attach(x.getManager());
       return out;
     }
+  }
+
+  /**
+   * One AdamW step (Loshchilov and Hutter 2019, Algorithm 2) on a group of tensors in a single call:
+   * libtorch's fused {@code _fused_adamw_} (decoupled decay, bias correction) after incrementing each
+   * tensor's step counter. Runs without autograd; updates everything in place.
+   */
+  public void adamw(List<NDArray> params, List<NDArray> grads, List<NDArray> expAvg, List<NDArray> expAvgSq,
+      List<NDArray> steps, double lr, double beta1, double beta2, double weightDecay, double eps) {
+    if (params.isEmpty()) {
+      return;
+    }
+    IValue[] args = {
+      list(params), list(grads), list(expAvg), list(expAvgSq), list(steps),
+      IValue.from(lr), IValue.from(beta1), IValue.from(beta2), IValue.from(weightDecay), IValue.from(eps)
+    };
+    try {
+      IValueUtils.runMethod(block, "adamw", args).close();
+    } finally {
+      for (IValue a : args) {
+        a.close();
+      }
+    }
+  }
+
+  private static IValue list(List<NDArray> xs) {
+    PtNDArray[] a = new PtNDArray[xs.size()];
+    for (int i = 0; i < a.length; i++) {
+      a[i] = (PtNDArray) xs.get(i);
+    }
+    return IValue.listFrom(a);
   }
 
   /** Two 4-bit codes per byte, the high nibble first: {@code uint8 [n] -> uint8 [2n]}. */

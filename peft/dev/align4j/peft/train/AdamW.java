@@ -1,0 +1,104 @@
+package dev.align4j.peft.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import dev.align4j.peft.kernels.Kernels;
+import dev.align4j.peft.model.Parameter;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * AdamW with PyTorch's semantics (decoupled weight decay, bias correction), its state kept beside
+ * each parameter. Norm gains and biases (1-D tensors) get no weight decay, as transformers' Trainer
+ * does. The update of a whole group is one fused libtorch call, so the optimizer's cost does not grow
+ * with the number of small tensors (LoRA has hundreds).
+ */
+public final class AdamW implements AutoCloseable {
+  private final List<Parameter> decay = new ArrayList<>();
+  private final List<Parameter> noDecay = new ArrayList<>();
+  private final NDManager state;
+  private final List<NDArray[]> decayState = new ArrayList<>();
+  private final List<NDArray[]> noDecayState = new ArrayList<>();
+  private final double beta1;
+  private final double beta2;
+  private final double eps;
+  private final double weightDecay;
+  private long steps;
+
+  /**
+   * @param params trainable parameters (float32 masters)
+   * @param stateManager where the moment estimates live (freed on close)
+   */
+  public AdamW(List<Parameter> params, NDManager stateManager, double beta1, double beta2, double eps, double weightDecay) {
+    if (!(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1)) {
+      throw new IllegalArgumentException("adamw: betas must be in [0, 1), got " + beta1 + ", " + beta2);
+    }
+    if (!(eps > 0) || weightDecay < 0) {
+      throw new IllegalArgumentException("adamw: eps must be > 0 and weight_decay >= 0");
+    }
+    this.state = stateManager.newSubManager();
+    this.beta1 = beta1;
+    this.beta2 = beta2;
+    this.eps = eps;
+    this.weightDecay = weightDecay;
+    for (Parameter p : params) {
+      if (!p.trainable()) {
+        throw new IllegalArgumentException("adamw: " + p.name() + " is not trainable");
+      }
+      boolean d = p.shape().dimension() >= 2;
+      (d ? decay : noDecay).add(p);
+      NDArray m = state.zeros(p.shape(), p.data().getDataType());
+      NDArray v = state.zeros(p.shape(), p.data().getDataType());
+      NDArray t = state.zeros(new ai.djl.ndarray.types.Shape(), DataType.FLOAT32);
+      (d ? decayState : noDecayState).add(new NDArray[] {m, v, t});
+    }
+  }
+
+  /** Applies one update with learning rate {@code lr} from the gradients now on the parameters. */
+  public void step(double lr) {
+    try (NDManager scratch = state.newSubManager()) {
+      update(decay, decayState, lr, weightDecay, scratch);
+      update(noDecay, noDecayState, lr, 0.0, scratch);
+    }
+    steps++;
+  }
+
+  private void update(List<Parameter> ps, List<NDArray[]> st, double lr, double wd, NDManager scratch) {
+    if (ps.isEmpty()) {
+      return;
+    }
+    List<NDArray> params = new ArrayList<>();
+    List<NDArray> grads = new ArrayList<>();
+    List<NDArray> m = new ArrayList<>();
+    List<NDArray> v = new ArrayList<>();
+    List<NDArray> t = new ArrayList<>();
+    for (int i = 0; i < ps.size(); i++) {
+      params.add(ps.get(i).data());
+      NDArray g = ps.get(i).data().getGradient();
+      g.attach(scratch);   // getGradient makes a new wrapper each call; free it with the step
+      grads.add(g);
+      m.add(st.get(i)[0]);
+      v.add(st.get(i)[1]);
+      t.add(st.get(i)[2]);
+    }
+    Kernels.get().adamw(params, grads, m, v, t, lr, beta1, beta2, wd, eps);
+  }
+
+  /** Optimizer steps taken. */
+  public long steps() {
+    return steps;
+  }
+
+  /** The first and second moment estimates of parameter {@code i} in construction order (for checkpoints). */
+  public List<NDArray[]> stateOf() {
+    List<NDArray[]> all = new ArrayList<>(decayState);
+    all.addAll(noDecayState);
+    return all;
+  }
+
+  @Override
+  public void close() {
+    state.close();
+  }
+}
