@@ -90,11 +90,22 @@ public final class AdamW implements AutoCloseable {
     return steps;
   }
 
-  /** The first and second moment estimates of parameter {@code i} in construction order (for checkpoints). */
-  public List<NDArray[]> stateOf() {
-    List<NDArray[]> all = new ArrayList<>(decayState);
-    all.addAll(noDecayState);
-    return all;
+  /** The state of {@code p}: {@code [exp_avg, exp_avg_sq, step]}, updated in place (for checkpoints). */
+  public NDArray[] stateOf(Parameter p) {
+    int i = decay.indexOf(p);
+    if (i >= 0) {
+      return decayState.get(i);
+    }
+    i = noDecay.indexOf(p);
+    if (i < 0) {
+      throw new IllegalArgumentException(p.name() + " is not optimised here");
+    }
+    return noDecayState.get(i);
+  }
+
+  /** Restores the step count after loading state from a checkpoint. */
+  public void setSteps(long steps) {
+    this.steps = steps;
   }
 
   @Override
