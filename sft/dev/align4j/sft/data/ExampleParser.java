@@ -1,0 +1,262 @@
+package dev.align4j.sft.data;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.align4j.peft.data.DataFormatException;
+import dev.align4j.peft.data.DataProblem;
+import dev.align4j.peft.data.SourceRecord;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Turns raw records into {@link Example}s under a {@link ColumnMapping}, collecting every problem as
+ * {@code file:line: field: what}.
+ *
+ * <p>Rules: required text must be a non-blank string; alpaca {@code input} and {@code system} may be
+ * empty (blank system means none); alpaca user text is {@code instruction + "\n" + input} when input is
+ * non-empty, as in LLaMA-Factory. Conversations may start with one system message, then alternate a
+ * user-side turn (user or observation/tool) with an assistant-side turn (assistant or function_call),
+ * and must end with an assistant turn.
+ */
+public final class ExampleParser {
+    private final ColumnMapping mapping;
+
+    public ExampleParser(ColumnMapping mapping) {
+        this.mapping = Objects.requireNonNull(mapping, "mapping");
+    }
+
+    /** Parser with the default mapping of {@code format}. */
+    public static ExampleParser of(DataFormat format) {
+        return new ExampleParser(ColumnMapping.defaults(format));
+    }
+
+    /** The mapping in use. */
+    public ColumnMapping mapping() {
+        return mapping;
+    }
+
+    /**
+     * Result of checking one record.
+     *
+     * @param example  the example, or null when there are problems
+     * @param problems every problem found (empty when the record is good)
+     */
+    public record Parsed(Example example, List<DataProblem> problems) {
+        public Parsed {
+            problems = List.copyOf(problems);
+        }
+
+        /** True when the record parsed without problems. */
+        public boolean ok() {
+            return problems.isEmpty();
+        }
+    }
+
+    /** Parses a record, throwing {@link DataFormatException} for its first problem. */
+    public Example parse(SourceRecord record) {
+        Parsed p = check(record);
+        if (!p.ok()) {
+            throw new DataFormatException(p.problems().get(0));
+        }
+        return p.example();
+    }
+
+    /** Parses a record, collecting all problems instead of throwing. */
+    public Parsed check(SourceRecord record) {
+        Ctx ctx = new Ctx(record);
+        Example ex = switch (mapping.format()) {
+            case ALPACA -> alpaca(ctx);
+            case SHAREGPT, OPENAI -> chat(ctx);
+            case TEXT -> text(ctx);
+        };
+        return new Parsed(ctx.problems.isEmpty() ? ex : null, ctx.problems);
+    }
+
+    private static final class Ctx {
+        final SourceRecord rec;
+        final List<DataProblem> problems = new ArrayList<>();
+
+        Ctx(SourceRecord rec) {
+            this.rec = rec;
+        }
+
+        void fail(String field, String what) {
+            problems.add(new DataProblem(rec.file(), rec.line(), field, what));
+        }
+
+        ObjectNode value() {
+            return rec.value();
+        }
+    }
+
+    // ---- text ----
+
+    private Example text(Ctx ctx) {
+        String col = mapping.columns().text();
+        String t = requiredText(ctx, ctx.value().get(col), col);
+        return t == null ? null : new PlainText(t);
+    }
+
+    // ---- alpaca ----
+
+    private Example alpaca(Ctx ctx) {
+        ColumnMapping.Columns c = mapping.columns();
+        ObjectNode v = ctx.value();
+        String prompt = requiredText(ctx, v.get(c.prompt()), c.prompt());
+        String query = optionalText(ctx, v.get(c.query()), c.query());
+        String response = requiredText(ctx, v.get(c.response()), c.response());
+        String system = optionalText(ctx, v.get(c.system()), c.system());
+        List<Turn> turns = new ArrayList<>();
+        JsonNode history = v.get(c.history());
+        if (history != null && !history.isNull()) {
+            if (!history.isArray()) {
+                ctx.fail(c.history(), "expected an array of [query, response] pairs but got " + kind(history));
+            } else {
+                for (int i = 0; i < history.size(); i++) {
+                    JsonNode pair = history.get(i);
+                    String f = c.history() + "[" + i + "]";
+                    if (!pair.isArray() || pair.size() != 2) {
+                        ctx.fail(f, "expected a [query, response] pair but got "
+                                + (pair.isArray() ? "an array of " + pair.size() : kind(pair)));
+                        continue;
+                    }
+                    String q = requiredText(ctx, pair.get(0), f + "[0]");
+                    String a = requiredText(ctx, pair.get(1), f + "[1]");
+                    if (q != null && a != null) {
+                        turns.add(new Turn(Role.USER, q));
+                        turns.add(new Turn(Role.ASSISTANT, a));
+                    }
+                }
+            }
+        }
+        if (prompt == null || response == null || !ctx.problems.isEmpty()) {
+            return null;
+        }
+        String user = query == null || query.isEmpty() ? prompt : prompt + "\n" + query;
+        turns.add(new Turn(Role.USER, user));
+        turns.add(new Turn(Role.ASSISTANT, response));
+        return new Conversation(system == null || system.isBlank() ? null : system, turns);
+    }
+
+    // ---- sharegpt / openai ----
+
+    private Example chat(Ctx ctx) {
+        ColumnMapping.Columns c = mapping.columns();
+        ColumnMapping.Tags tags = mapping.tags();
+        String col = c.messages();
+        JsonNode msgs = ctx.value().get(col);
+        if (msgs == null || msgs.isNull()) {
+            ctx.fail(col, "missing field");
+            return null;
+        }
+        if (!msgs.isArray()) {
+            ctx.fail(col, "expected an array of messages but got " + kind(msgs));
+            return null;
+        }
+        if (msgs.isEmpty()) {
+            ctx.fail(col, "empty conversation");
+            return null;
+        }
+        String system = optionalText(ctx, ctx.value().get(c.system()), c.system());
+        List<Turn> turns = new ArrayList<>();
+        boolean structural = false;
+        for (int i = 0; i < msgs.size(); i++) {
+            String f = col + "[" + i + "]";
+            JsonNode m = msgs.get(i);
+            if (!m.isObject()) {
+                ctx.fail(f, "expected a message object but got " + kind(m));
+                structural = true;
+                continue;
+            }
+            JsonNode roleNode = m.get(tags.roleTag());
+            Role role = null;
+            if (roleNode == null || roleNode.isNull()) {
+                ctx.fail(f + "." + tags.roleTag(), "missing field");
+            } else if (!roleNode.isTextual()) {
+                ctx.fail(f + "." + tags.roleTag(), "expected a string but got " + kind(roleNode));
+            } else {
+                Optional<Role> r = mapping.role(roleNode.textValue());
+                if (r.isEmpty()) {
+                    ctx.fail(f + "." + tags.roleTag(), "unknown role '" + roleNode.textValue() + "'");
+                } else {
+                    role = r.get();
+                }
+            }
+            String content = requiredText(ctx, m.get(tags.contentTag()), f + "." + tags.contentTag());
+            if (role == null) {
+                structural = true;
+                continue;
+            }
+            if (role == Role.SYSTEM) {
+                if (i != 0) {
+                    ctx.fail(f + "." + tags.roleTag(), "system message is only allowed first");
+                } else if (content != null) {
+                    system = content;
+                }
+                continue;
+            }
+            int pos = turns.size();
+            boolean userSide = role == Role.USER || role == Role.TOOL;
+            if (!structural && userSide != (pos % 2 == 0)) {
+                ctx.fail(f + "." + tags.roleTag(), "turns not alternating user/assistant: expected "
+                        + (pos % 2 == 0 ? "a user or observation" : "an assistant") + " turn but got '"
+                        + roleNode.textValue() + "'");
+                structural = true; // one report is enough; later positions are all shifted
+            }
+            turns.add(new Turn(role, content == null ? "" : content));
+        }
+        if (!structural && turns.isEmpty()) {
+            ctx.fail(col, "no user/assistant turns");
+        } else if (!structural && turns.get(turns.size() - 1).role() != Role.ASSISTANT) {
+            ctx.fail(col, "conversation must end with an assistant turn");
+        }
+        if (!ctx.problems.isEmpty()) {
+            return null;
+        }
+        return new Conversation(system == null || system.isBlank() ? null : system, turns);
+    }
+
+    // ---- field helpers ----
+
+    private static String requiredText(Ctx ctx, JsonNode n, String field) {
+        if (n == null || n.isNull()) {
+            ctx.fail(field, "missing field");
+            return null;
+        }
+        if (!n.isTextual()) {
+            ctx.fail(field, "expected a string but got " + kind(n));
+            return null;
+        }
+        String s = n.textValue();
+        if (s.isBlank()) {
+            ctx.fail(field, s.isEmpty() ? "empty string" : "whitespace-only string");
+            return null;
+        }
+        return s;
+    }
+
+    private static String optionalText(Ctx ctx, JsonNode n, String field) {
+        if (n == null || n.isNull()) {
+            return null;
+        }
+        if (!n.isTextual()) {
+            ctx.fail(field, "expected a string but got " + kind(n));
+            return null;
+        }
+        return n.textValue();
+    }
+
+    private static String kind(JsonNode n) {
+        return switch (n.getNodeType()) {
+            case ARRAY -> "an array";
+            case OBJECT -> "an object";
+            case NUMBER -> "a number";
+            case BOOLEAN -> "a boolean";
+            case NULL -> "null";
+            case STRING -> "a string";
+            default -> n.getNodeType().name().toLowerCase(java.util.Locale.ROOT);
+        };
+    }
+}

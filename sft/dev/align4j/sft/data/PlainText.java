@@ -1,0 +1,15 @@
+package dev.align4j.sft.data;
+
+import java.util.Objects;
+
+/** A raw text example (the {@code text} format). */
+public record PlainText(String text) implements Example {
+    public PlainText {
+        Objects.requireNonNull(text, "text");
+    }
+
+    @Override
+    public int charCount() {
+        return text.length();
+    }
+}
