@@ -1,0 +1,152 @@
+#!/usr/bin/python3
+"""Renders the chat templates of the test tokenizers with Jinja2 exactly as Hugging Face transformers'
+apply_chat_template does, and writes the renderings as goldens for ChatTemplateGoldenTest.
+
+Run with Debian's python3-jinja2:  /usr/bin/python3 src/test/resources/chat/make_goldens.py
+(from the repository root). transformers is not needed: its _compile_jinja_template is mirrored here:
+ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, extensions=[loopcontrols]),
+a json.dumps based tojson filter (ensure_ascii=False), raise_exception and strftime_now globals, and
+render(messages=..., tools=None, documents=None, add_generation_prompt=..., **special_tokens_map, **kwargs).
+strftime_now uses a FIXED date so the goldens are reproducible; the Java test injects the same date.
+"""
+import json
+import os
+from datetime import datetime
+
+import jinja2
+from jinja2.ext import loopcontrols
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOKENIZERS = os.path.join(HERE, "..", "tokenizers")
+OUT = os.path.join(HERE, "goldens")
+FIXED_DATE = datetime(2026, 1, 15, 10, 30, 0)  # keep in sync with ChatTemplateGoldenTest
+
+
+def compile_template(source):
+    def raise_exception(message):
+        raise jinja2.exceptions.TemplateError(message)
+
+    def tojson(x, ensure_ascii=False, indent=None, separators=None, sort_keys=False):
+        return json.dumps(x, ensure_ascii=ensure_ascii, indent=indent, separators=separators, sort_keys=sort_keys)
+
+    def strftime_now(fmt):
+        return FIXED_DATE.strftime(fmt)
+
+    env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, extensions=[loopcontrols])
+    env.filters["tojson"] = tojson
+    env.globals["raise_exception"] = raise_exception
+    env.globals["strftime_now"] = strftime_now
+    return env.from_string(source)
+
+
+def token_content(value):
+    if isinstance(value, dict):
+        return value.get("content")
+    return value
+
+
+def special_tokens(config):
+    out = {}
+    for key in ("bos_token", "eos_token", "unk_token", "pad_token"):
+        v = token_content(config.get(key))
+        if v is not None:
+            out[key] = v
+    return out
+
+
+def chat_template(config):
+    t = config["chat_template"]
+    if isinstance(t, list):
+        t = next(x["template"] for x in t if x["name"] == "default")
+    return t
+
+
+def m(role, content):
+    return {"role": role, "content": content}
+
+
+WEATHER_TOOL = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "description": "Current weather in a city — “quoted”",
+        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+    },
+}
+
+COMMON = [
+    dict(name="single_user", messages=[m("user", "Hello!")], add_generation_prompt=True),
+    dict(name="single_user_no_prompt", messages=[m("user", "Hello!")], add_generation_prompt=False),
+    dict(name="system_user", messages=[m("system", "You are a helpful assistant."), m("user", "What is 2+2?")],
+         add_generation_prompt=True),
+    dict(name="multi_turn_gen_prompt", messages=[
+        m("user", "Hi, who are you?"),
+        m("assistant", "I am an assistant. How can I help?"),
+        m("user", "Tell me a joke."),
+    ], add_generation_prompt=True),
+    dict(name="multi_turn_ends_assistant", messages=[
+        m("system", "Be brief."),
+        m("user", "Capital of France?"),
+        m("assistant", "Paris."),
+        m("user", "And of Italy?"),
+        m("assistant", "Rome."),
+    ], add_generation_prompt=False),
+    dict(name="unicode_chinese", messages=[
+        m("user", "你好，请介绍一下北京。 Ünïcödé ✓ 😀"),
+        m("assistant", "北京是中国的首都。\n它有很多名胜古迹 — «ça va»."),
+        m("user", "谢谢！"),
+    ], add_generation_prompt=True),
+    dict(name="whitespace_and_quotes", messages=[
+        m("user", "  padded with spaces and \"quotes\" and 'apostrophes'\n\n"),
+        m("assistant", "\n{% not a tag %} {{ nor this }}\n"),
+    ], add_generation_prompt=False),
+    dict(name="think_reasoning", messages=[
+        m("user", "What is 3*7?"),
+        m("assistant", "<think>\n3 times 7 is 21.\n</think>\n\n21"),
+        m("user", "And 4*5?"),
+        m("assistant", "<think>\nFour fives are twenty.\n</think>\n\n20"),
+    ], add_generation_prompt=False),
+]
+
+EXTRA = {
+    "qwen3": [
+        dict(name="qwen3_no_thinking", messages=[m("user", "Quick answer: 1+1?")], add_generation_prompt=True,
+             extra={"enable_thinking": False}),
+        dict(name="qwen3_think_then_gen", messages=[
+            m("system", "Think first."),
+            m("user", "What is 3*7?"),
+            m("assistant", "<think>\n3 times 7 is 21.\n</think>\n\n21"),
+            m("user", "Double it."),
+        ], add_generation_prompt=True),
+        dict(name="qwen3_tools", messages=[m("system", "Use tools."), m("user", "Weather in Paris?")],
+             add_generation_prompt=True, tools=[WEATHER_TOOL]),
+    ],
+}
+
+
+def main():
+    for name in ("qwen3", "llama3_1", "deepseek_v3"):
+        with open(os.path.join(TOKENIZERS, name, "tokenizer_config.json"), encoding="utf-8") as f:
+            config = json.load(f)
+        template = compile_template(chat_template(config))
+        tokens = special_tokens(config)
+        cases = []
+        for case in COMMON + EXTRA.get(name, []):
+            kwargs = dict(tokens)
+            kwargs.update(case.get("extra", {}))
+            expected = template.render(messages=case["messages"], tools=case.get("tools"), documents=None,
+                                       add_generation_prompt=case["add_generation_prompt"], **kwargs)
+            out = dict(case)
+            out["expected"] = expected
+            cases.append(out)
+        doc = {"tokenizer": name, "fixed_date": FIXED_DATE.isoformat(), "jinja2_version": jinja2.__version__,
+               "special_tokens": tokens, "cases": cases}
+        with open(os.path.join(OUT, name + ".json"), "w", encoding="utf-8") as f:
+            json.dump(doc, f, ensure_ascii=False, indent=2)
+            f.write("\n")
+        print(name, len(cases), "cases")
+
+
+if __name__ == "__main__":
+    main()
