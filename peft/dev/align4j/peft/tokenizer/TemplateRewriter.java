@@ -1,0 +1,182 @@
+package dev.align4j.peft.tokenizer;
+
+/**
+ * Source rewrites that make Jinja2 syntax jinjava does not parse mean the same thing in jinjava.
+ * Rewrites touch only text inside {@code {{ }}} and {@code {% %}} delimiters, never literal output or
+ * string literals:
+ * <ul>
+ *   <li>{@code x[::-1]} becomes {@code x|reverse|list} (jinjava has no slice step);</li>
+ *   <li>keyword arguments of {@code namespace(...)} are parenthesised, {@code namespace(n=a|length - 1)}
+ *       becoming {@code namespace(n=(a|length - 1))} (jinjava's filter/operator binding in named
+ *       arguments differs).</li>
+ * </ul>
+ */
+final class TemplateRewriter {
+
+    private TemplateRewriter() {
+    }
+
+    static String rewrite(String source) {
+        StringBuilder out = new StringBuilder(source.length() + 32);
+        int i = 0;
+        while (i < source.length()) {
+            int open = nextOpen(source, i);
+            if (open < 0) {
+                out.append(source, i, source.length());
+                break;
+            }
+            out.append(source, i, open);
+            boolean comment = source.startsWith("{#", open);
+            String close = source.startsWith("{{", open) ? "}}" : comment ? "#}" : "%}";
+            int end = findClose(source, open + 2, close);
+            if (end < 0) {
+                out.append(source, open, source.length());
+                break;
+            }
+            String body = source.substring(open + 2, end);
+            out.append(source, open, open + 2).append(comment ? body : rewriteExpr(body)).append(close);
+            i = end + 2;
+        }
+        return out.toString();
+    }
+
+    private static int nextOpen(String s, int from) {
+        int best = -1;
+        for (String d : new String[] {"{{", "{%", "{#"}) {
+            int at = s.indexOf(d, from);
+            if (at >= 0 && (best < 0 || at < best)) {
+                best = at;
+            }
+        }
+        return best;
+    }
+
+    /** Finds the closing delimiter, skipping string literals. */
+    private static int findClose(String s, int from, String close) {
+        char quote = 0;
+        for (int i = from; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (quote != 0) {
+                if (c == '\\') {
+                    i++;
+                } else if (c == quote) {
+                    quote = 0;
+                }
+            } else if (c == '\'' || c == '"') {
+                quote = c;
+            } else if (s.startsWith(close, i)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** Rewrites one expression/statement body outside its string literals. */
+    static String rewriteExpr(String body) {
+        StringBuilder sb = new StringBuilder(body.length() + 16);
+        char quote = 0;
+        for (int i = 0; i < body.length(); i++) {
+            char c = body.charAt(i);
+            if (quote != 0) {
+                sb.append(c);
+                if (c == '\\' && i + 1 < body.length()) {
+                    sb.append(body.charAt(++i));
+                } else if (c == quote) {
+                    quote = 0;
+                }
+                continue;
+            }
+            if (c == '\'' || c == '"') {
+                quote = c;
+                sb.append(c);
+            } else if (body.startsWith("[::-1]", i)) {
+                sb.append("|reverse|list");
+                i += 5;
+            } else if (body.startsWith("namespace(", i) && (i == 0 || !isIdent(body.charAt(i - 1)))) {
+                int close = matchParen(body, i + 9);
+                if (close < 0) {
+                    sb.append(c);
+                    continue;
+                }
+                sb.append("namespace(").append(parenthesiseKwargs(body.substring(i + 10, close))).append(')');
+                i = close;
+            } else {
+                sb.append(c);
+            }
+        }
+        return sb.toString();
+    }
+
+    private static boolean isIdent(char c) {
+        return Character.isLetterOrDigit(c) || c == '_' || c == '.';
+    }
+
+    /** Index of the parenthesis closing the one at {@code open}, skipping strings; -1 if none. */
+    private static int matchParen(String s, int open) {
+        int depth = 0;
+        char quote = 0;
+        for (int i = open; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (quote != 0) {
+                if (c == '\\') {
+                    i++;
+                } else if (c == quote) {
+                    quote = 0;
+                }
+            } else if (c == '\'' || c == '"') {
+                quote = c;
+            } else if (c == '(' || c == '[' || c == '{') {
+                depth++;
+            } else if (c == ')' || c == ']' || c == '}') {
+                depth--;
+                if (depth == 0) {
+                    return i;
+                }
+            }
+        }
+        return -1;
+    }
+
+    /** {@code a=x|f - 1, b=''} becomes {@code a=(x|f - 1), b=('')}; positional arguments are kept. */
+    private static String parenthesiseKwargs(String args) {
+        StringBuilder sb = new StringBuilder();
+        int depth = 0;
+        char quote = 0;
+        int start = 0;
+        java.util.List<String> parts = new java.util.ArrayList<>();
+        for (int i = 0; i < args.length(); i++) {
+            char c = args.charAt(i);
+            if (quote != 0) {
+                if (c == '\\') {
+                    i++;
+                } else if (c == quote) {
+                    quote = 0;
+                }
+            } else if (c == '\'' || c == '"') {
+                quote = c;
+            } else if (c == '(' || c == '[' || c == '{') {
+                depth++;
+            } else if (c == ')' || c == ']' || c == '}') {
+                depth--;
+            } else if (c == ',' && depth == 0) {
+                parts.add(args.substring(start, i));
+                start = i + 1;
+            }
+        }
+        parts.add(args.substring(start));
+        for (int p = 0; p < parts.size(); p++) {
+            String part = parts.get(p);
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("^(\\s*[A-Za-z_][A-Za-z0-9_]*\\s*)=(?!=)(.*)$",
+                    java.util.regex.Pattern.DOTALL).matcher(part);
+            if (p > 0) {
+                sb.append(',');
+            }
+            if (m.matches()) {
+                sb.append(m.group(1)).append("=(").append(rewriteExpr(m.group(2).strip())).append(')');
+            } else {
+                sb.append(rewriteExpr(part));
+            }
+        }
+        return sb.toString();
+    }
+}
