@@ -4,7 +4,7 @@ apply_chat_template does, and writes the renderings as goldens for ChatTemplateG
 
 Run with Debian's python3-jinja2:  /usr/bin/python3 src/test/resources/chat/make_goldens.py
 (from the repository root). transformers is not needed: its _compile_jinja_template is mirrored here:
-ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, extensions=[loopcontrols]),
+ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, extensions=[AssistantTracker, loopcontrols]),
 a json.dumps based tojson filter (ensure_ascii=False), raise_exception and strftime_now globals, and
 render(messages=..., tools=None, documents=None, add_generation_prompt=..., **special_tokens_map, **kwargs).
 strftime_now uses a FIXED date so the goldens are reproducible; the Java test injects the same date.
@@ -14,13 +14,27 @@ import os
 from datetime import datetime
 
 import jinja2
-from jinja2.ext import loopcontrols
+from jinja2 import nodes
+from jinja2.ext import Extension, loopcontrols
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOKENIZERS = os.path.join(HERE, "..", "tokenizers")
 OUT = os.path.join(HERE, "goldens")
 FIXED_DATE = datetime(2026, 1, 15, 10, 30, 0)  # keep in sync with ChatTemplateGoldenTest
+
+
+class AssistantTracker(Extension):
+    """transformers' {% generation %} extension, rendering-wise: outputs its body unchanged."""
+    tags = {"generation"}
+
+    def parse(self, parser):
+        lineno = next(parser.stream).lineno
+        body = parser.parse_statements(["name:endgeneration"], drop_needle=True)
+        return nodes.CallBlock(self.call_method("_generation_support"), [], [], body).set_lineno(lineno)
+
+    def _generation_support(self, caller):
+        return caller()
 
 
 def compile_template(source):
@@ -33,7 +47,7 @@ def compile_template(source):
     def strftime_now(fmt):
         return FIXED_DATE.strftime(fmt)
 
-    env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, extensions=[loopcontrols])
+    env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, extensions=[AssistantTracker, loopcontrols])
     env.filters["tojson"] = tojson
     env.globals["raise_exception"] = raise_exception
     env.globals["strftime_now"] = strftime_now
@@ -146,6 +160,51 @@ def main():
             json.dump(doc, f, ensure_ascii=False, indent=2)
             f.write("\n")
         print(name, len(cases), "cases")
+    features()
+
+
+# Small templates exercising each Jinja2/transformers feature the Java shims emulate.
+FEATURES = {
+    "reverse_slice": "{% for m in messages[::-1] %}{{ m.role }},{% endfor %}",
+    "str_strip": "[{{ '\\na\\n'.strip('\\n') }}|{{ '  x \\t'.strip() }}|{{ 'xxhixx'.lstrip('x') }}|{{ 'xxhixx'.rstrip('x') }}]",
+    "str_split": "{{ 'a,b,,c'.split(',') | length }}|{{ ' a b  c '.split() | join('-') }}|{{ 'a</think>b</think>c'.split('</think>')[-1] }}|{{ 'a.b.c'.split('.', 1)[1] }}",
+    "str_case": "{{ 'Hello'.upper() }}{{ 'Hello'.lower() }}|{{ 'hello wORLD'.title() }}|{{ 'aXbXc'.replace('X', '-') }}",
+    "str_tests": "{% if 'abc'.startswith('ab') %}s{% endif %}{% if 'abc'.endswith(('x', 'c')) %}e{% endif %}{% if not 'abc'.startswith('b') %}n{% endif %}{% if 'b' in 'abc' %}i{% endif %}",
+    "not_eq_precedence": "{% if not 1 == 2 %}a{% endif %}{% if not messages[0].role == 'user' %}b{% endif %}{% if not x is defined %}c{% endif %}{% if messages[0].content is not none %}d{% endif %}",
+    "namespace": "{% set ns = namespace(n=messages|length - 1, s='') %}{{ ns.n }}{% for m in messages %}{% set ns.s = ns.s + m.role[:2] %}{% endfor %}{{ ns.s }}",
+    "string_index": "{{ messages[0].role[0] }}{{ 'abc'[-1] }}",
+    "tojson_default": "{{ data | tojson }}",
+    "tojson_indent": "{{ data | tojson(indent=2) }}",
+    "generation_tag": "{% for m in messages %}{% if m.role == 'assistant' %}{% generation %}{{ m.content }}{% endgeneration %}{% else %}<{{ m.content }}>{% endif %}{% endfor %}",
+    "strftime": "{{ strftime_now('%d %b %Y') }}|{{ strftime_now('%Y-%m-%d %H:%M') }}|{{ strftime_now('%A %B %-d') }}",
+    "loop_controls": "{% for m in messages %}{% if loop.index0 == 2 %}{% break %}{% endif %}{% if loop.first %}{% continue %}{% endif %}{{ m.role }}{% endfor %}",
+    "indexing": "{{ messages[-1].content }}|{{ 'abcdef'[1:3] }}|{{ messages[1:] | length }}|{{ messages[0]['role'] }}",
+    "conditional_expr": "{{ 'x' if messages|length > 2 else 'y' }}{{ 'p' ~ 1 }}",
+    "macro": "{% macro f(a) %}[{{ a }}]{% endmacro %}{{ f('q') }}",
+    "dict_items": "{% for k, v in data.items() %}{{ k }}={{ v | tojson }};{% endfor %}{{ data.get('zz', 'dflt') }}",
+    "trim_filter": "{% for m in messages %}({{ m.content | trim }}){% endfor %}",
+    "whitespace_control": "{%- for m in messages -%}\n  {{- m.role -}}\n  {% if true %}\n    x\n  {% endif %}\n{%- endfor %}\n{# note #}\nend",
+    "is_string": "{% if data.name is string %}s{% endif %}{% if data.nums is string %}n{% endif %}{% if data.nums is iterable %}i{% endif %}{% if data is mapping %}m{% endif %}",
+    "bool_output": "{{ messages|length > 1 }}|{{ data.flag }}|{{ data.none_value }}",
+}
+
+FEATURE_DATA = {"name": "tool \"q\" — ü\n", "nums": [1, 2.5, -3], "flag": True, "none_value": None,
+                "nested": {"k": [], "e": {}}}
+FEATURE_MESSAGES = [m("user", "  Hi  "), m("assistant", "Hello\n"), m("user", "Bye")]
+
+
+def features():
+    cases = []
+    for name, source in FEATURES.items():
+        expected = compile_template(source).render(messages=FEATURE_MESSAGES, data=FEATURE_DATA, tools=None,
+                                                   documents=None, add_generation_prompt=False)
+        cases.append({"name": name, "template": source, "expected": expected})
+    doc = {"fixed_date": FIXED_DATE.isoformat(), "jinja2_version": jinja2.__version__, "messages": FEATURE_MESSAGES,
+           "data": FEATURE_DATA, "cases": cases}
+    with open(os.path.join(OUT, "features.json"), "w", encoding="utf-8") as f:
+        json.dump(doc, f, ensure_ascii=False, indent=2)
+        f.write("\n")
+    print("features", len(cases), "cases")
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ import com.hubspot.jinjava.LegacyOverrides;
 import com.hubspot.jinjava.interpret.RenderResult;
 import com.hubspot.jinjava.interpret.TemplateError;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
+import java.lang.reflect.Method;
 import java.time.Clock;
 import java.time.LocalDateTime;
 import java.util.ArrayList;
@@ -162,10 +163,13 @@ public final class ChatTemplate {
         jinjava.registerFilter(new TemplateShims.ToJsonFilter());
         jinjava.registerTag(new TemplateShims.GenerationTag());
         try {
-            jinjava.registerFunction(new ELFunctionDefinition("", "raise_exception",
-                    TemplateShims.class.getMethod("raiseException", Object.class)));
-            jinjava.registerFunction(new ELFunctionDefinition("", "strftime_now",
-                    TemplateShims.class.getMethod("strftimeNow", String.class)));
+            // The shim class is package-private; open its methods so jinjava's reflection may call them.
+            Method raise = TemplateShims.class.getMethod("raiseException", Object.class);
+            Method now = TemplateShims.class.getMethod("strftimeNow", String.class);
+            raise.setAccessible(true);
+            now.setAccessible(true);
+            jinjava.registerFunction(new ELFunctionDefinition("", "raise_exception", raise));
+            jinjava.registerFunction(new ELFunctionDefinition("", "strftime_now", now));
         } catch (NoSuchMethodException e) {
             throw new IllegalStateException(e);
         }

@@ -8,7 +8,9 @@ package dev.align4j.peft.tokenizer;
  *   <li>{@code x[::-1]} becomes {@code x|reverse|list} (jinjava has no slice step);</li>
  *   <li>keyword arguments of {@code namespace(...)} are parenthesised, {@code namespace(n=a|length - 1)}
  *       becoming {@code namespace(n=(a|length - 1))} (jinjava's filter/operator binding in named
- *       arguments differs).</li>
+ *       arguments differs);</li>
+ *   <li>{@code not a == b} becomes {@code not (a == b)}: jinjava binds {@code not} tighter than
+ *       comparisons, Jinja2 looser ({@link NotPrecedence}).</li>
  * </ul>
  */
 final class TemplateRewriter {
@@ -17,6 +19,10 @@ final class TemplateRewriter {
     }
 
     static String rewrite(String source) {
+        return rewriteDelimited(source);
+    }
+
+    private static String rewriteDelimited(String source) {
         StringBuilder out = new StringBuilder(source.length() + 32);
         int i = 0;
         while (i < source.length()) {
@@ -34,7 +40,8 @@ final class TemplateRewriter {
                 break;
             }
             String body = source.substring(open + 2, end);
-            out.append(source, open, open + 2).append(comment ? body : rewriteExpr(body)).append(close);
+            out.append(source, open, open + 2).append(comment ? body : NotPrecedence.rewrite(rewriteExpr(body)))
+                    .append(close);
             i = end + 2;
         }
         return out.toString();
