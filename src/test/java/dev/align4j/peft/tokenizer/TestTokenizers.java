@@ -15,6 +15,19 @@ final class TestTokenizers {
     private TestTokenizers() {
     }
 
+    private static final Map<String, Tokenizer> LOADED = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** A shared loaded tokenizer (loading takes about 2 s; released when the test JVM exits). */
+    static Tokenizer shared(String name) {
+        return LOADED.computeIfAbsent(name, n -> {
+            try {
+                return Tokenizer.load(dir(n));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+    }
+
     static Path dir(String name) {
         try {
             return Path.of(TestTokenizers.class.getResource("/tokenizers/" + name + "/tokenizer.json").toURI())

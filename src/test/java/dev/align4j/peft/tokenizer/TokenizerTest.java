@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,16 +23,9 @@ class TokenizerTest {
 
     @BeforeAll
     static void load() throws IOException {
-        qwen = Tokenizer.load(TestTokenizers.dir("qwen3"));
-        llama = Tokenizer.load(TestTokenizers.dir("llama3_1"));
-        deepseek = Tokenizer.load(TestTokenizers.dir("deepseek_v3"));
-    }
-
-    @AfterAll
-    static void close() {
-        qwen.close();
-        llama.close();
-        deepseek.close();
+        qwen = TestTokenizers.shared("qwen3");
+        llama = TestTokenizers.shared("llama3_1");
+        deepseek = TestTokenizers.shared("deepseek_v3");
     }
 
     @Test
