@@ -185,6 +185,9 @@ FEATURES = {
     "trim_filter": "{% for m in messages %}({{ m.content | trim }}){% endfor %}",
     "whitespace_control": "{%- for m in messages -%}\n  {{- m.role -}}\n  {% if true %}\n    x\n  {% endif %}\n{%- endfor %}\n{# note #}\nend",
     "is_string": "{% if data.name is string %}s{% endif %}{% if data.nums is string %}n{% endif %}{% if data.nums is iterable %}i{% endif %}{% if data is mapping %}m{% endif %}",
+    "none_tools": "{% if tools is none %}n{% endif %}{% if tools is defined %}D{% endif %}{% if not tools %}f{% endif %}{% if documents is not none %}X{% endif %}",
+    "function_defined": "{% if strftime_now is defined %}s{% endif %}{% if raise_exception is defined %}r{% endif %}",
+    "llama3_date_header": "{%- if not date_string is defined %}\n    {%- if strftime_now is defined %}\n        {%- set date_string = strftime_now(\"%d %b %Y\") %}\n    {%- else %}\n        {%- set date_string = \"26 Jul 2024\" %}\n    {%- endif %}\n{%- endif %}\n{{- \"Today Date: \" + date_string + \"\\n\\n\" }}",
     "bool_output": "{{ messages|length > 1 }}|{{ data.flag }}|{{ data.none_value }}",
 }
 

@@ -111,6 +111,9 @@ public final class ChatTemplate {
         vars.put("add_generation_prompt", addGenerationPrompt);
         vars.putAll(extraVariables);
         vars.put(TemplateShims.NOW_KEY, LocalDateTime.now(clock));
+        // Jinja2 globals are variables too: templates test `strftime_now is defined` (Llama 3.x).
+        vars.putIfAbsent("strftime_now", TemplateShims.FunctionMarker.STRFTIME_NOW);
+        vars.putIfAbsent("raise_exception", TemplateShims.FunctionMarker.RAISE_EXCEPTION);
         RenderResult result;
         try {
             result = JINJAVA.renderForResult(compiledSource, vars);

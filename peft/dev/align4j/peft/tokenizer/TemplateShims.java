@@ -18,6 +18,16 @@ final class TemplateShims {
     private TemplateShims() {
     }
 
+    /** Stands for a global function when a template uses its name as a value ({@code is defined}). */
+    enum FunctionMarker {
+        STRFTIME_NOW, RAISE_EXCEPTION;
+
+        @Override
+        public String toString() {
+            return "<function " + name().toLowerCase(java.util.Locale.ROOT) + ">";
+        }
+    }
+
     /** Thrown by {@code raise_exception(msg)}; jinjava records it, {@link ChatTemplate} rethrows it. */
     static final class RaisedException extends RuntimeException {
         RaisedException(String message) {

@@ -74,6 +74,15 @@ class AssistantMaskerTest {
     }
 
     @Test
+    void qwen3WithThinkingDisabledLeavesTheEmptyThinkBlockInThePrompt() {
+        Tokenizer tok = TestTokenizers.shared("qwen3");
+        // With enable_thinking=false the generation prompt already ends with "<think>\n\n</think>\n\n",
+        // so the model writes only the answer.
+        TokenizedChat chat = check(tok, MULTI_TURN, Map.of("enable_thinking", false));
+        assertThat(maskedRuns(tok, chat)).containsExactly("Paris.<|im_end|>", "Rome.<|im_end|>");
+    }
+
+    @Test
     void qwen3TokenMergedAcrossTheHeaderBoundaryIsNotMasked() {
         Tokenizer tok = TestTokenizers.shared("qwen3");
         // "assistant\n" + "\nHello": the two newlines become one token that starts in the header.
