@@ -135,6 +135,23 @@ EXTRA = {
         ], add_generation_prompt=True),
         dict(name="qwen3_tools", messages=[m("system", "Use tools."), m("user", "Weather in Paris?")],
              add_generation_prompt=True, tools=[WEATHER_TOOL]),
+        dict(name="qwen3_tool_calls", messages=[
+            m("user", "Weather in Paris?"),
+            {"role": "assistant", "content": "", "tool_calls": [
+                {"type": "function", "function": {"name": "get_weather", "arguments": {"city": "Paris"}}}]},
+            m("tool", "{\"temp_c\": 21}"),
+            m("assistant", "It is 21°C in Paris."),
+        ], add_generation_prompt=False, tools=[WEATHER_TOOL]),
+    ],
+    "deepseek_v3": [
+        dict(name="deepseek_tool_calls", messages=[
+            m("system", "Use tools."),
+            m("user", "Weather in Paris?"),
+            {"role": "assistant", "content": None, "tool_calls": [
+                {"type": "function", "function": {"name": "get_weather", "arguments": "{\"city\": \"Paris\"}"}}]},
+            m("tool", "{\"temp_c\": 21}"),
+            m("assistant", "It is 21°C in Paris."),
+        ], add_generation_prompt=False),
     ],
 }
 
@@ -188,22 +205,25 @@ FEATURES = {
     "none_tools": "{% if tools is none %}n{% endif %}{% if tools is defined %}D{% endif %}{% if not tools %}f{% endif %}{% if documents is not none %}X{% endif %}",
     "function_defined": "{% if strftime_now is defined %}s{% endif %}{% if raise_exception is defined %}r{% endif %}",
     "llama3_date_header": "{%- if not date_string is defined %}\n    {%- if strftime_now is defined %}\n        {%- set date_string = strftime_now(\"%d %b %Y\") %}\n    {%- else %}\n        {%- set date_string = \"26 Jul 2024\" %}\n    {%- endif %}\n{%- endif %}\n{{- \"Today Date: \" + date_string + \"\\n\\n\" }}",
+    "tojson_variants": "{{ floats | tojson }}|{{ data | tojson(sort_keys=true) }}|{{ data.nested | tojson(separators=(',', ':')) }}|{{ '\\u0001\\t\\\\' | tojson }}",
     "bool_output": "{{ messages|length > 1 }}|{{ data.flag }}|{{ data.none_value }}",
 }
 
 FEATURE_DATA = {"name": "tool \"q\" — ü\n", "nums": [1, 2.5, -3], "flag": True, "none_value": None,
                 "nested": {"k": [], "e": {}}}
+FEATURE_FLOATS = [1e20, 1e-05, 0.1, 3.0, -0.0, 123456789.125, 2.5e-7, 1e16, 9999999999999998.0]
 FEATURE_MESSAGES = [m("user", "  Hi  "), m("assistant", "Hello\n"), m("user", "Bye")]
 
 
 def features():
     cases = []
     for name, source in FEATURES.items():
-        expected = compile_template(source).render(messages=FEATURE_MESSAGES, data=FEATURE_DATA, tools=None,
+        expected = compile_template(source).render(messages=FEATURE_MESSAGES, data=FEATURE_DATA, floats=FEATURE_FLOATS,
+                                                   tools=None,
                                                    documents=None, add_generation_prompt=False)
         cases.append({"name": name, "template": source, "expected": expected})
     doc = {"fixed_date": FIXED_DATE.isoformat(), "jinja2_version": jinja2.__version__, "messages": FEATURE_MESSAGES,
-           "data": FEATURE_DATA, "cases": cases}
+           "data": FEATURE_DATA, "floats": FEATURE_FLOATS, "cases": cases}
     with open(os.path.join(OUT, "features.json"), "w", encoding="utf-8") as f:
         json.dump(doc, f, ensure_ascii=False, indent=2)
         f.write("\n")

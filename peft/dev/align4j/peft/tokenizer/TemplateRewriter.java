@@ -10,7 +10,9 @@ package dev.align4j.peft.tokenizer;
  *       becoming {@code namespace(n=(a|length - 1))} (jinjava's filter/operator binding in named
  *       arguments differs);</li>
  *   <li>{@code not a == b} becomes {@code not (a == b)}: jinjava binds {@code not} tighter than
- *       comparisons, Jinja2 looser ({@link NotPrecedence}).</li>
+ *       comparisons, Jinja2 looser ({@link NotPrecedence});</li>
+ *   <li>Python hex escapes in string literals (backslash followed by {@code xXX}, {@code uXXXX} or
+ *       {@code UXXXXXXXX}) become the characters themselves.</li>
  * </ul>
  */
 final class TemplateRewriter {
@@ -85,6 +87,17 @@ final class TemplateRewriter {
         for (int i = 0; i < body.length(); i++) {
             char c = body.charAt(i);
             if (quote != 0) {
+                int hexLen = c == '\\' && i + 1 < body.length() ? hexEscapeLength(body.charAt(i + 1)) : 0;
+                if (hexLen > 0 && isHex(body, i + 2, hexLen)) {
+                    // Python hex escapes (backslash x/u/U): jinjava's lexer rejects them.
+                    int cp = Integer.parseInt(body.substring(i + 2, i + 2 + hexLen), 16);
+                    if (cp == quote || cp == '\\') {
+                        sb.append('\\');
+                    }
+                    sb.appendCodePoint(cp);
+                    i += 1 + hexLen;
+                    continue;
+                }
                 sb.append(c);
                 if (c == '\\' && i + 1 < body.length()) {
                     sb.append(body.charAt(++i));
@@ -112,6 +125,22 @@ final class TemplateRewriter {
             }
         }
         return sb.toString();
+    }
+
+    private static int hexEscapeLength(char c) {
+        return c == 'x' ? 2 : c == 'u' ? 4 : c == 'U' ? 8 : 0;
+    }
+
+    private static boolean isHex(String s, int from, int len) {
+        if (from + len > s.length()) {
+            return false;
+        }
+        for (int k = from; k < from + len; k++) {
+            if (Character.digit(s.charAt(k), 16) < 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean isIdent(char c) {

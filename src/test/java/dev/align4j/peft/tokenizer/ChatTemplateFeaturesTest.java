@@ -45,7 +45,8 @@ class ChatTemplateFeaturesTest {
         }
         Map<String, Object> data = ChatTemplateGoldenTest.JSON.convertValue(doc.get("data"), LinkedHashMap.class);
         String rendered = ChatTemplate.of(template, Map.of(), ChatTemplateGoldenTest.FIXED)
-                .render(messages, false, Map.of("data", data));
+                .render(messages, false, Map.of("data", data,
+                        "floats", ChatTemplateGoldenTest.JSON.convertValue(doc.get("floats"), List.class)));
         if (KNOWN_GAPS.contains(name)) {
             // Documented difference; fails once fixed so the list gets updated.
             assertThat(rendered).isNotEqualTo(expected);
