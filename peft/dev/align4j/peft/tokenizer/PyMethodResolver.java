@@ -64,9 +64,30 @@ final class PyMethodResolver extends ELResolver {
         return null;
     }
 
+    /**
+     * Python string indexing ({@code s[0]}, {@code s[-1]}); jinjava yields nothing for it. jinjava passes
+     * integer subscripts of non-array bases as strings, hence the parsing.
+     */
     @Override
     public Object getValue(ELContext context, Object base, Object property) {
-        return null;
+        if (!(base instanceof CharSequence cs) || base instanceof StringBuilder) {
+            return null;
+        }
+        long index;
+        if (property instanceof Number n) {
+            index = n.longValue();
+        } else if (property instanceof String p && p.matches("-?\\d{1,9}")) {
+            index = Long.parseLong(p);
+        } else {
+            return null;
+        }
+        int[] cps = cs.toString().codePoints().toArray();
+        long i = index < 0 ? index + cps.length : index;
+        if (i < 0 || i >= cps.length) {
+            throw new ChatTemplateException("IndexError: string index " + index + " out of range");
+        }
+        context.setPropertyResolved(true);
+        return new String(cps, (int) i, 1);
     }
 
     @Override

@@ -57,12 +57,12 @@ class ChatTemplateFeaturesTest {
 
     /**
      * Known differences from Jinja2: printing a boolean or None gives jinjava's "true"/"" rather than
-     * Python's "True"/"None"; indexing a string ({@code 'abc'[0]}) yields nothing; a variable bound to
+     * Python's "True"/"None"; a variable bound to
      * None ({@code tools}) is not "defined" in jinjava (it is in Jinja2). Real chat templates compare
      * such values rather than print them, and test {@code tools is defined} together with
      * {@code is not none}.
      */
-    static final java.util.Set<String> KNOWN_GAPS = java.util.Set.of("bool_output", "string_index", "none_tools");
+    static final java.util.Set<String> KNOWN_GAPS = java.util.Set.of("bool_output", "none_tools");
 
     @Test
     void notBindsLooserThanComparisons() {
