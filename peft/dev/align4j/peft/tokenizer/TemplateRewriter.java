@@ -1,118 +1,218 @@
 package dev.align4j.peft.tokenizer;
 
 /**
- * Source rewrites that turn Jinja2 syntax jinjava does not parse into equivalents it does, applied
- * before compilation: {@code x[::-1]} becomes {@code (x|reverse|list)}, and each keyword argument of
- * {@code namespace(...)} is parenthesised (jinjava otherwise binds {@code a=b|length - 1} as
- * {@code (a=b|length) - 1}).
+ * Source rewrites that make Jinja2 syntax jinjava does not parse mean the same thing in jinjava.
+ * Rewrites touch only text inside {@code {{ }}} and {@code {% %}} delimiters, never literal output or
+ * string literals:
+ * <ul>
+ *   <li>{@code x[::-1]} becomes {@code x|reverse|list} (jinjava has no slice step);</li>
+ *   <li>keyword arguments of {@code namespace(...)} are parenthesised, {@code namespace(n=a|length - 1)}
+ *       becoming {@code namespace(n=(a|length - 1))} (jinjava's filter/operator binding in named
+ *       arguments differs);</li>
+ *   <li>{@code not a == b} becomes {@code not (a == b)}: jinjava binds {@code not} tighter than
+ *       comparisons, Jinja2 looser ({@link NotPrecedence});</li>
+ *   <li>Python hex escapes in string literals (backslash followed by {@code xXX}, {@code uXXXX} or
+ *       {@code UXXXXXXXX}) become the characters themselves.</li>
+ * </ul>
  */
 final class TemplateRewriter {
-  private TemplateRewriter() {}
 
-  static String rewrite(String src) {
-    return namespaceArguments(reverseSlices(src));
-  }
+    private TemplateRewriter() {
+    }
 
-  /** {@code expr[::-1]} -> {@code (expr|reverse|list)} for a dotted name or call-free expression. */
-  static String reverseSlices(String src) {
-    StringBuilder out = new StringBuilder();
-    int i = 0;
-    int at;
-    while ((at = src.indexOf("[::-1]", i)) >= 0) {
-      int start = at;
-      while (start > i && (Character.isLetterOrDigit(src.charAt(start - 1)) || src.charAt(start - 1) == '_'
-          || src.charAt(start - 1) == '.')) {
-        start--;
-      }
-      out.append(src, i, start).append('(').append(src, start, at).append("|reverse|list)");
-      i = at + "[::-1]".length();
+    static String rewrite(String source) {
+        return rewriteDelimited(source);
     }
-    return out.append(src.substring(i)).toString();
-  }
 
-  /** Parenthesises every {@code key=value} inside {@code namespace(...)}. */
-  static String namespaceArguments(String src) {
-    StringBuilder out = new StringBuilder();
-    int i = 0;
-    int at;
-    while ((at = src.indexOf("namespace(", i)) >= 0) {
-      int open = at + "namespace(".length();
-      int close = matching(src, open - 1);
-      if (close < 0) {
-        break;
-      }
-      out.append(src, i, open);
-      String[] args = splitTopLevel(src.substring(open, close));
-      for (int k = 0; k < args.length; k++) {
-        String a = args[k];
-        int eq = a.indexOf('=');
-        if (k > 0) {
-          out.append(", ");
+    private static String rewriteDelimited(String source) {
+        StringBuilder out = new StringBuilder(source.length() + 32);
+        int i = 0;
+        while (i < source.length()) {
+            int open = nextOpen(source, i);
+            if (open < 0) {
+                out.append(source, i, source.length());
+                break;
+            }
+            out.append(source, i, open);
+            boolean comment = source.startsWith("{#", open);
+            String close = source.startsWith("{{", open) ? "}}" : comment ? "#}" : "%}";
+            int end = findClose(source, open + 2, close);
+            if (end < 0) {
+                out.append(source, open, source.length());
+                break;
+            }
+            String body = source.substring(open + 2, end);
+            out.append(source, open, open + 2).append(comment ? body : NotPrecedence.rewrite(rewriteExpr(body)))
+                    .append(close);
+            i = end + 2;
         }
-        if (eq > 0 && a.charAt(eq + 1) != '=') {
-          out.append(a.substring(0, eq).trim()).append("=(").append(a.substring(eq + 1).trim()).append(')');
-        } else {
-          out.append(a.trim());
-        }
-      }
-      out.append(')');
-      i = close + 1;
+        return out.toString();
     }
-    return out.append(src.substring(i)).toString();
-  }
 
-  private static int matching(String s, int openParen) {
-    int depth = 0;
-    char quote = 0;
-    for (int j = openParen; j < s.length(); j++) {
-      char c = s.charAt(j);
-      if (quote != 0) {
-        if (c == '\\') {
-          j++;
-        } else if (c == quote) {
-          quote = 0;
+    private static int nextOpen(String s, int from) {
+        int best = -1;
+        for (String d : new String[] {"{{", "{%", "{#"}) {
+            int at = s.indexOf(d, from);
+            if (at >= 0 && (best < 0 || at < best)) {
+                best = at;
+            }
         }
-      } else if (c == '\'' || c == '"') {
-        quote = c;
-      } else if (c == '(' || c == '[' || c == '{') {
-        depth++;
-      } else if (c == ')' || c == ']' || c == '}') {
-        depth--;
-        if (depth == 0) {
-          return j;
-        }
-      }
+        return best;
     }
-    return -1;
-  }
 
-  private static String[] splitTopLevel(String s) {
-    java.util.List<String> parts = new java.util.ArrayList<>();
-    int depth = 0;
-    char quote = 0;
-    int from = 0;
-    for (int j = 0; j < s.length(); j++) {
-      char c = s.charAt(j);
-      if (quote != 0) {
-        if (c == '\\') {
-          j++;
-        } else if (c == quote) {
-          quote = 0;
+    /** Finds the closing delimiter, skipping string literals. */
+    private static int findClose(String s, int from, String close) {
+        char quote = 0;
+        for (int i = from; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (quote != 0) {
+                if (c == '\\') {
+                    i++;
+                } else if (c == quote) {
+                    quote = 0;
+                }
+            } else if (c == '\'' || c == '"') {
+                quote = c;
+            } else if (s.startsWith(close, i)) {
+                return i;
+            }
         }
-      } else if (c == '\'' || c == '"') {
-        quote = c;
-      } else if (c == '(' || c == '[' || c == '{') {
-        depth++;
-      } else if (c == ')' || c == ']' || c == '}') {
-        depth--;
-      } else if (c == ',' && depth == 0) {
-        parts.add(s.substring(from, j));
-        from = j + 1;
-      }
+        return -1;
     }
-    if (from < s.length() && !s.substring(from).isBlank()) {
-      parts.add(s.substring(from));
+
+    /** Rewrites one expression/statement body outside its string literals. */
+    static String rewriteExpr(String body) {
+        StringBuilder sb = new StringBuilder(body.length() + 16);
+        char quote = 0;
+        for (int i = 0; i < body.length(); i++) {
+            char c = body.charAt(i);
+            if (quote != 0) {
+                int hexLen = c == '\\' && i + 1 < body.length() ? hexEscapeLength(body.charAt(i + 1)) : 0;
+                if (hexLen > 0 && isHex(body, i + 2, hexLen)) {
+                    // Python hex escapes (backslash x/u/U): jinjava's lexer rejects them.
+                    int cp = Integer.parseInt(body.substring(i + 2, i + 2 + hexLen), 16);
+                    if (cp == quote || cp == '\\') {
+                        sb.append('\\');
+                    }
+                    sb.appendCodePoint(cp);
+                    i += 1 + hexLen;
+                    continue;
+                }
+                sb.append(c);
+                if (c == '\\' && i + 1 < body.length()) {
+                    sb.append(body.charAt(++i));
+                } else if (c == quote) {
+                    quote = 0;
+                }
+                continue;
+            }
+            if (c == '\'' || c == '"') {
+                quote = c;
+                sb.append(c);
+            } else if (body.startsWith("[::-1]", i)) {
+                sb.append("|reverse|list");
+                i += 5;
+            } else if (body.startsWith("namespace(", i) && (i == 0 || !isIdent(body.charAt(i - 1)))) {
+                int close = matchParen(body, i + 9);
+                if (close < 0) {
+                    sb.append(c);
+                    continue;
+                }
+                sb.append("namespace(").append(parenthesiseKwargs(body.substring(i + 10, close))).append(')');
+                i = close;
+            } else {
+                sb.append(c);
+            }
+        }
+        return sb.toString();
     }
-    return parts.toArray(new String[0]);
-  }
+
+    private static int hexEscapeLength(char c) {
+        return c == 'x' ? 2 : c == 'u' ? 4 : c == 'U' ? 8 : 0;
+    }
+
+    private static boolean isHex(String s, int from, int len) {
+        if (from + len > s.length()) {
+            return false;
+        }
+        for (int k = from; k < from + len; k++) {
+            if (Character.digit(s.charAt(k), 16) < 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean isIdent(char c) {
+        return Character.isLetterOrDigit(c) || c == '_' || c == '.';
+    }
+
+    /** Index of the parenthesis closing the one at {@code open}, skipping strings; -1 if none. */
+    private static int matchParen(String s, int open) {
+        int depth = 0;
+        char quote = 0;
+        for (int i = open; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (quote != 0) {
+                if (c == '\\') {
+                    i++;
+                } else if (c == quote) {
+                    quote = 0;
+                }
+            } else if (c == '\'' || c == '"') {
+                quote = c;
+            } else if (c == '(' || c == '[' || c == '{') {
+                depth++;
+            } else if (c == ')' || c == ']' || c == '}') {
+                depth--;
+                if (depth == 0) {
+                    return i;
+                }
+            }
+        }
+        return -1;
+    }
+
+    /** {@code a=x|f - 1, b=''} becomes {@code a=(x|f - 1), b=('')}; positional arguments are kept. */
+    private static String parenthesiseKwargs(String args) {
+        StringBuilder sb = new StringBuilder();
+        int depth = 0;
+        char quote = 0;
+        int start = 0;
+        java.util.List<String> parts = new java.util.ArrayList<>();
+        for (int i = 0; i < args.length(); i++) {
+            char c = args.charAt(i);
+            if (quote != 0) {
+                if (c == '\\') {
+                    i++;
+                } else if (c == quote) {
+                    quote = 0;
+                }
+            } else if (c == '\'' || c == '"') {
+                quote = c;
+            } else if (c == '(' || c == '[' || c == '{') {
+                depth++;
+            } else if (c == ')' || c == ']' || c == '}') {
+                depth--;
+            } else if (c == ',' && depth == 0) {
+                parts.add(args.substring(start, i));
+                start = i + 1;
+            }
+        }
+        parts.add(args.substring(start));
+        for (int p = 0; p < parts.size(); p++) {
+            String part = parts.get(p);
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("^(\\s*[A-Za-z_][A-Za-z0-9_]*\\s*)=(?!=)(.*)$",
+                    java.util.regex.Pattern.DOTALL).matcher(part);
+            if (p > 0) {
+                sb.append(',');
+            }
+            if (m.matches()) {
+                sb.append(m.group(1)).append("=(").append(rewriteExpr(m.group(2).strip())).append(')');
+            } else {
+                sb.append(rewriteExpr(part));
+            }
+        }
+        return sb.toString();
+    }
 }

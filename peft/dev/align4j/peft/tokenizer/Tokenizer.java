@@ -2,214 +2,363 @@ package dev.align4j.peft.tokenizer;
 
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.Collections;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 
 /**
- * A Hugging Face tokenizer: {@code tokenizer.json} run by DJL's native tokenizers library, with the
- * special tokens of {@code tokenizer_config.json} and {@code generation_config.json} and the chat
- * template of {@code tokenizer_config.json}.
+ * A Hugging Face tokenizer loaded from a model directory: {@code tokenizer.json} (run by DJL's native
+ * tokenizers library), {@code tokenizer_config.json} (special tokens, chat template, add_bos_token)
+ * and, when present, {@code generation_config.json} (stop ids).
+ *
+ * <p>{@link #encode} never adds special tokens unless asked: a rendered chat template already contains
+ * BOS and the turn markers, so adding them again would double BOS. Closing releases the native tokenizer.
  */
 public final class Tokenizer implements AutoCloseable {
-  private static final ObjectMapper JSON = new ObjectMapper();
 
-  private final HuggingFaceTokenizer hf;
-  private final Map<String, Long> vocab;
-  private final int vocabSize;
-  private final OptionalLong bos;
-  private final long[] eos;
-  private final OptionalLong pad;
-  private final Map<String, String> specialTokens;
-  private final String chatTemplate;
+    static final String TOKENIZER_JSON = "tokenizer.json";
+    static final String TOKENIZER_CONFIG = "tokenizer_config.json";
+    static final String GENERATION_CONFIG = "generation_config.json";
 
-  private Tokenizer(HuggingFaceTokenizer hf, Map<String, Long> vocab, int vocabSize, OptionalLong bos,
-      long[] eos, OptionalLong pad, Map<String, String> specialTokens, String chatTemplate) {
-    this.hf = hf;
-    this.vocab = vocab;
-    this.vocabSize = vocabSize;
-    this.bos = bos;
-    this.eos = eos;
-    this.pad = pad;
-    this.specialTokens = specialTokens;
-    this.chatTemplate = chatTemplate;
-  }
+    private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** Loads the tokenizer files of a model directory. */
-  public static Tokenizer load(Path dir) throws IOException {
-    Path tj = dir.resolve("tokenizer.json");
-    if (!Files.exists(tj)) {
-      throw new NoSuchFileException(tj.toString(), null, "no tokenizer.json");
-    }
-    JsonNode tokJson = read(tj);
-    Map<String, Long> vocab = new HashMap<>();
-    long maxId = -1;
-    JsonNode v = tokJson.path("model").path("vocab");
-    if (v.isObject()) {
-      for (Iterator<Map.Entry<String, JsonNode>> it = v.fields(); it.hasNext(); ) {
-        Map.Entry<String, JsonNode> e = it.next();
-        vocab.put(e.getKey(), e.getValue().asLong());
-        maxId = Math.max(maxId, e.getValue().asLong());
-      }
-    } else if (v.isArray()) {   // Unigram: [[piece, score], ...]
-      for (int i = 0; i < v.size(); i++) {
-        vocab.put(v.get(i).get(0).asText(), (long) i);
-      }
-      maxId = v.size() - 1;
-    }
-    for (JsonNode t : tokJson.path("added_tokens")) {
-      vocab.put(t.path("content").asText(), t.path("id").asLong());
-      maxId = Math.max(maxId, t.path("id").asLong());
-    }
-    Path tcPath = dir.resolve("tokenizer_config.json");
-    JsonNode tc = Files.exists(tcPath) ? read(tcPath) : JSON.createObjectNode();
-    Path gcPath = dir.resolve("generation_config.json");
-    JsonNode gc = Files.exists(gcPath) ? read(gcPath) : JSON.createObjectNode();
+    private final HuggingFaceTokenizer hf;
+    private final Map<String, Long> vocab;
+    private final int vocabSize;
+    private final OptionalLong bosId;
+    private final long[] eosIds;
+    private final OptionalLong padId;
+    private final Map<String, String> specialTokens;
+    private final ChatTemplate chatTemplate;
+    private final boolean addBosToken;
 
-    LinkedHashMap<String, String> special = new LinkedHashMap<>();
-    for (String key : new String[] {"bos_token", "eos_token", "pad_token", "unk_token"}) {
-      String s = tokenText(tc.get(key));
-      if (s != null) {
-        special.put(key, s);
-      }
+    private Tokenizer(HuggingFaceTokenizer hf, Map<String, Long> vocab, int vocabSize, OptionalLong bosId,
+            long[] eosIds, OptionalLong padId, Map<String, String> specialTokens, ChatTemplate chatTemplate,
+            boolean addBosToken) {
+        this.hf = hf;
+        this.vocab = vocab;
+        this.vocabSize = vocabSize;
+        this.bosId = bosId;
+        this.eosIds = eosIds;
+        this.padId = padId;
+        this.specialTokens = specialTokens;
+        this.chatTemplate = chatTemplate;
+        this.addBosToken = addBosToken;
     }
-    OptionalLong bos = idOf(gc, "bos_token_id", special.get("bos_token"), vocab);
-    OptionalLong pad = idOf(gc, "pad_token_id", special.get("pad_token"), vocab);
-    LinkedHashSet<Long> eos = new LinkedHashSet<>();
-    JsonNode ge = gc.get("eos_token_id");
-    if (ge != null && ge.isArray()) {
-      ge.forEach(n -> eos.add(n.asLong()));
-    } else if (ge != null && ge.isIntegralNumber()) {
-      eos.add(ge.asLong());
-    }
-    String eosText = special.get("eos_token");
-    if (eosText != null && vocab.containsKey(eosText)) {
-      eos.add(vocab.get(eosText));
-    }
-    String template = null;
-    JsonNode ct = tc.get("chat_template");
-    if (ct != null && ct.isTextual()) {
-      template = ct.asText();
-    } else if (ct != null && ct.isArray()) {
-      for (JsonNode t : ct) {
-        if ("default".equals(t.path("name").asText())) {
-          template = t.path("template").asText();
+
+    /**
+     * Loads the tokenizer in {@code dir}.
+     *
+     * @throws IOException if {@code tokenizer.json} is missing or a file cannot be read or parsed; the
+     *     message names the file
+     */
+    public static Tokenizer load(Path dir) throws IOException {
+        Objects.requireNonNull(dir, "dir");
+        Path tokJson = dir.resolve(TOKENIZER_JSON);
+        if (!Files.isRegularFile(tokJson)) {
+            throw new IOException(tokJson + ": not found (a tokenizer directory needs tokenizer.json)");
         }
-      }
+        Map<String, Long> vocab = readVocab(tokJson);
+        int vocabSize = vocab.values().stream().mapToInt(Long::intValue).max().orElse(-1) + 1;
+
+        JsonNode config = readOptional(dir.resolve(TOKENIZER_CONFIG));
+        JsonNode generation = readOptional(dir.resolve(GENERATION_CONFIG));
+        Map<String, String> specialTokens = new LinkedHashMap<>();
+        for (String key : List.of("bos_token", "eos_token", "unk_token", "pad_token")) {
+            String content = tokenContent(config.get(key), dir.resolve(TOKENIZER_CONFIG), key);
+            if (content != null) {
+                specialTokens.put(key, content);
+            }
+        }
+
+        OptionalLong bos = idOf(vocab, specialTokens.get("bos_token"), dir.resolve(TOKENIZER_CONFIG), "bos_token");
+        if (bos.isEmpty()) {
+            bos = intField(generation, "bos_token_id", dir.resolve(GENERATION_CONFIG));
+        }
+        OptionalLong pad = idOf(vocab, specialTokens.get("pad_token"), dir.resolve(TOKENIZER_CONFIG), "pad_token");
+        if (pad.isEmpty()) {
+            pad = intField(generation, "pad_token_id", dir.resolve(GENERATION_CONFIG));
+        }
+        // generation_config's stop ids first (what generate() uses), then the tokenizer's eos_token.
+        Set<Long> eos = new LinkedHashSet<>();
+        JsonNode genEos = generation.get("eos_token_id");
+        if (genEos != null && !genEos.isNull()) {
+            for (JsonNode n : genEos.isArray() ? genEos : List.of(genEos)) {
+                if (!n.canConvertToLong()) {
+                    throw new IOException(dir.resolve(GENERATION_CONFIG) + ": eos_token_id must be an int or a list"
+                            + " of ints, got " + genEos);
+                }
+                eos.add(n.asLong());
+            }
+        }
+        idOf(vocab, specialTokens.get("eos_token"), dir.resolve(TOKENIZER_CONFIG), "eos_token").ifPresent(eos::add);
+
+        ChatTemplate template = readChatTemplate(dir, config, specialTokens);
+
+        Map<String, String> options = new HashMap<>();
+        options.put("addSpecialTokens", "false");
+        options.put("truncation", "false");
+        options.put("padding", "false");
+        options.put("modelMaxLength", Integer.toString(Integer.MAX_VALUE));
+        HuggingFaceTokenizer hf;
+        try {
+            hf = HuggingFaceTokenizer.newInstance(tokJson, options);
+        } catch (IOException | RuntimeException e) {
+            throw new IOException(tokJson + ": DJL/HF tokenizers could not load it: " + e.getMessage(), e);
+        }
+        boolean addBos;
+        JsonNode addBosNode = config.get("add_bos_token");
+        if (addBosNode != null && addBosNode.isBoolean()) {
+            addBos = addBosNode.asBoolean();
+        } else {
+            long[] probe = hf.encode("a", true, false).getIds();
+            addBos = bos.isPresent() && probe.length > 0 && probe[0] == bos.getAsLong();
+        }
+        return new Tokenizer(hf, Map.copyOf(vocab), vocabSize, bos, eos.stream().mapToLong(Long::longValue).toArray(),
+                pad, Map.copyOf(specialTokens), template, addBos);
     }
-    if (template == null && Files.exists(dir.resolve("chat_template.jinja"))) {
-      template = Files.readString(dir.resolve("chat_template.jinja"));
+
+    /**
+     * Token ids of {@code text}.
+     *
+     * @param addSpecialTokens run tokenizer.json's post-processor (e.g. Llama 3 prepends
+     *     {@code <|begin_of_text|>}, Qwen adds nothing) and, like transformers' Llama-style fast
+     *     tokenizers, prepend BOS when tokenizer_config says {@code add_bos_token: true} but the
+     *     post-processor did not (DeepSeek-V3); false for rendered chat templates
+     */
+    public long[] encode(String text, boolean addSpecialTokens) {
+        long[] ids = encoding(text, addSpecialTokens).getIds();
+        if (addSpecialTokens && addBosToken && bosId.isPresent()
+                && (ids.length == 0 || ids[0] != bosId.getAsLong())) {
+            long[] withBos = new long[ids.length + 1];
+            withBos[0] = bosId.getAsLong();
+            System.arraycopy(ids, 0, withBos, 1, ids.length);
+            return withBos;
+        }
+        return ids;
     }
-    Map<String, String> options = Map.of("addSpecialTokens", "false", "truncation", "false", "padding", "false");
-    HuggingFaceTokenizer hf;
-    try {
-      hf = HuggingFaceTokenizer.newInstance(tj, options);
-    } catch (RuntimeException e) {
-      throw new IOException(tj + ": cannot be loaded by the tokenizers library: " + e.getMessage(), e);
+
+    /** The full DJL encoding (ids, tokens, character spans). */
+    Encoding encoding(String text, boolean addSpecialTokens) {
+        Objects.requireNonNull(text, "text");
+        return hf.encode(text, addSpecialTokens, false);
     }
-    return new Tokenizer(hf, vocab, (int) (maxId + 1), bos, eos.stream().mapToLong(Long::longValue).toArray(),
-        pad, Collections.unmodifiableMap(special), template);
-  }
 
-  private static JsonNode read(Path p) throws IOException {
-    try {
-      return JSON.readTree(p.toFile());
-    } catch (IOException e) {
-      throw new IOException(p + ": not valid JSON: " + e.getMessage(), e);
+    /** Text of {@code ids}; with {@code skipSpecialTokens} special/added special tokens are dropped. */
+    public String decode(long[] ids, boolean skipSpecialTokens) {
+        for (long id : ids) {
+            if (id < 0 || id >= vocabSize) {
+                throw new IllegalArgumentException("token id " + id + " out of range [0, " + vocabSize + ")");
+            }
+        }
+        return hf.decode(ids, skipSpecialTokens);
     }
-  }
 
-  private static String tokenText(JsonNode n) {
-    if (n == null || n.isNull()) {
-      return null;
+    /** Number of token ids, added tokens included (largest id + 1, like {@code len(tokenizer)}). */
+    public int vocabSize() {
+        return vocabSize;
     }
-    return n.isTextual() ? n.asText() : n.path("content").isTextual() ? n.path("content").asText() : null;
-  }
 
-  private static OptionalLong idOf(JsonNode gc, String field, String text, Map<String, Long> vocab) {
-    JsonNode n = gc.get(field);
-    if (n != null && n.isIntegralNumber()) {
-      return OptionalLong.of(n.asLong());
+    /** Id of the BOS token (tokenizer_config bos_token, else generation_config bos_token_id). */
+    public OptionalLong bosId() {
+        return bosId;
     }
-    if (text != null && vocab.containsKey(text)) {
-      return OptionalLong.of(vocab.get(text));
+
+    /** All stop ids: generation_config eos_token_id (int or list) then tokenizer_config eos_token. */
+    public long[] eosIds() {
+        return eosIds.clone();
     }
-    return OptionalLong.empty();
-  }
 
-  /**
-   * Token ids of {@code text}. With {@code addSpecialTokens} the tokenizer's post-processor adds what
-   * {@code tokenizer(text)} would (Llama 3's {@code <|begin_of_text|>}); text rendered by a chat
-   * template already holds its special tokens and must be encoded without.
-   */
-  public long[] encode(String text, boolean addSpecialTokens) {
-    return hf.encode(text, addSpecialTokens, false).getIds();
-  }
+    /** Id of the padding token (tokenizer_config pad_token, else generation_config pad_token_id). */
+    public OptionalLong padId() {
+        return padId;
+    }
 
-  /** The full encoding, with character offsets of each token. */
-  public Encoding encoding(String text, boolean addSpecialTokens) {
-    return hf.encode(text, addSpecialTokens, false);
-  }
+    /** Whether the model expects BOS at the start (tokenizer_config add_bos_token, else the post-processor). */
+    public boolean addBosToken() {
+        return addBosToken;
+    }
 
-  /** Text of token ids. */
-  public String decode(long[] ids, boolean skipSpecialTokens) {
-    return hf.decode(ids, skipSpecialTokens);
-  }
+    /** The special tokens as template variables: bos_token, eos_token, unk_token, pad_token when set. */
+    public Map<String, String> specialTokens() {
+        return specialTokens;
+    }
 
-  /** Number of ids (largest id + 1, added tokens included). */
-  public int vocabSize() {
-    return vocabSize;
-  }
+    /** The model's chat template (tokenizer_config chat_template, "default" entry of a list). */
+    public Optional<ChatTemplate> chatTemplate() {
+        return Optional.ofNullable(chatTemplate);
+    }
 
-  /** The BOS id, if any. */
-  public OptionalLong bosId() {
-    return bos;
-  }
+    /**
+     * Id of a token string as it appears in tokenizer.json (added tokens such as {@code <|im_end|>}, or a
+     * raw vocabulary entry such as {@code "Ġthe"} for byte-level BPE).
+     */
+    public OptionalLong tokenId(String token) {
+        Long id = vocab.get(token);
+        return id == null ? OptionalLong.empty() : OptionalLong.of(id);
+    }
 
-  /** Every id that ends generation. */
-  public long[] eosIds() {
-    return eos.clone();
-  }
+    @Override
+    public void close() {
+        hf.close();
+    }
 
-  /** The pad id, if any. */
-  public OptionalLong padId() {
-    return pad;
-  }
+    private static JsonNode readOptional(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            return JSON.createObjectNode();
+        }
+        try {
+            JsonNode node = JSON.readTree(file.toFile());
+            if (node == null || !node.isObject()) {
+                throw new IOException(file + ": expected a JSON object");
+            }
+            return node;
+        } catch (IOException e) {
+            throw e.getMessage() != null && e.getMessage().startsWith(file.toString()) ? e
+                    : new IOException(file + ": cannot parse: " + e.getMessage(), e);
+        }
+    }
 
-  /** The id of a token string (vocabulary or added token). */
-  public OptionalLong tokenId(String token) {
-    Long id = vocab.get(token);
-    return id == null ? OptionalLong.empty() : OptionalLong.of(id);
-  }
+    /** A special token given as a string or as an AddedToken object {"content": ...}. */
+    private static String tokenContent(JsonNode node, Path file, String field) throws IOException {
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (node.isTextual()) {
+            return node.asText();
+        }
+        if (node.isObject() && node.path("content").isTextual()) {
+            return node.get("content").asText();
+        }
+        throw new IOException(file + ": " + field + " must be a string or an object with \"content\", got " + node);
+    }
 
-  /** bos/eos/pad/unk token strings of tokenizer_config.json. */
-  public Map<String, String> specialTokens() {
-    return specialTokens;
-  }
+    private static OptionalLong idOf(Map<String, Long> vocab, String token, Path file, String field)
+            throws IOException {
+        if (token == null) {
+            return OptionalLong.empty();
+        }
+        Long id = vocab.get(token);
+        if (id == null) {
+            throw new IOException(file + ": " + field + " '" + token + "' is not in tokenizer.json's vocabulary");
+        }
+        return OptionalLong.of(id);
+    }
 
-  /** The Jinja source of the chat template, if the tokenizer has one. */
-  public Optional<String> chatTemplateSource() {
-    return Optional.ofNullable(chatTemplate);
-  }
+    private static OptionalLong intField(JsonNode node, String field, Path file) throws IOException {
+        JsonNode v = node.get(field);
+        if (v == null || v.isNull()) {
+            return OptionalLong.empty();
+        }
+        if (v.isArray() && v.size() > 0 && v.get(0).canConvertToLong()) {
+            return OptionalLong.of(v.get(0).asLong());
+        }
+        if (!v.canConvertToLong()) {
+            throw new IOException(file + ": " + field + " must be an int, got " + v);
+        }
+        return OptionalLong.of(v.asLong());
+    }
 
-  /** The chat template, ready to render, if the tokenizer has one. */
-  public Optional<ChatTemplate> chatTemplate() {
-    return chatTemplateSource().map(src -> new ChatTemplate(src, specialTokens));
-  }
+    private static ChatTemplate readChatTemplate(Path dir, JsonNode config, Map<String, String> tokens)
+            throws IOException {
+        Path cfgFile = dir.resolve(TOKENIZER_CONFIG);
+        JsonNode t = config.get("chat_template");
+        String source = null;
+        if (t != null && t.isTextual()) {
+            source = t.asText();
+        } else if (t != null && t.isArray()) {
+            for (JsonNode entry : t) {
+                if ("default".equals(entry.path("name").asText()) && entry.path("template").isTextual()) {
+                    source = entry.get("template").asText();
+                }
+            }
+            if (source == null) {
+                throw new IOException(cfgFile + ": chat_template is a list without a \"default\" entry");
+            }
+        } else if (t != null && !t.isNull()) {
+            throw new IOException(cfgFile + ": chat_template must be a string or a list of {name, template}");
+        }
+        if (source == null && Files.isRegularFile(dir.resolve("chat_template.jinja"))) {
+            source = Files.readString(dir.resolve("chat_template.jinja"));
+        }
+        if (source == null && Files.isRegularFile(dir.resolve("chat_template.json"))) {
+            JsonNode j = readOptional(dir.resolve("chat_template.json")).path("chat_template");
+            source = j.isTextual() ? j.asText() : null;
+        }
+        return source == null ? null : ChatTemplate.of(source, tokens);
+    }
 
-  @Override
-  public void close() {
-    hf.close();
-  }
+    /**
+     * Token string to id from tokenizer.json's {@code model.vocab} (BPE/WordPiece map or Unigram list)
+     * and {@code added_tokens}, streamed so the large {@code merges} list is skipped, not built.
+     */
+    static Map<String, Long> readVocab(Path file) throws IOException {
+        Map<String, Long> vocab = new HashMap<>();
+        boolean sawModelVocab = false;
+        try (InputStream in = Files.newInputStream(file); JsonParser p = new JsonFactory().createParser(in)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                throw new IOException(file + ": expected a JSON object");
+            }
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                p.nextToken();
+                if (name.equals("added_tokens")) {
+                    JsonNode arr = JSON.readTree(p);
+                    for (JsonNode t : arr) {
+                        vocab.put(t.path("content").asText(), t.path("id").asLong());
+                    }
+                } else if (name.equals("model") && p.currentToken() == JsonToken.START_OBJECT) {
+                    while (p.nextToken() == JsonToken.FIELD_NAME) {
+                        String field = p.currentName();
+                        JsonToken tok = p.nextToken();
+                        if (field.equals("vocab") && tok == JsonToken.START_OBJECT) {
+                            sawModelVocab = true;
+                            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                                String key = p.currentName();
+                                p.nextToken();
+                                vocab.putIfAbsent(key, p.getLongValue());
+                            }
+                        } else if (field.equals("vocab") && tok == JsonToken.START_ARRAY) {
+                            sawModelVocab = true;
+                            long id = 0;
+                            while (p.nextToken() == JsonToken.START_ARRAY) {
+                                p.nextToken();
+                                vocab.putIfAbsent(p.getText(), id++);
+                                p.skipChildren();
+                                while (p.currentToken() != JsonToken.END_ARRAY) {
+                                    p.nextToken();
+                                }
+                            }
+                        } else {
+                            p.skipChildren();
+                        }
+                    }
+                } else {
+                    p.skipChildren();
+                }
+            }
+        } catch (IOException e) {
+            throw e.getMessage() != null && e.getMessage().startsWith(file.toString()) ? e
+                    : new IOException(file + ": cannot parse: " + e.getMessage(), e);
+        }
+        if (!sawModelVocab) {
+            throw new IOException(file + ": no model.vocab found");
+        }
+        return vocab;
+    }
 }

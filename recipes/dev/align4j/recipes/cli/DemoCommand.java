@@ -64,9 +64,9 @@ public final class DemoCommand implements Callable<Integer> {
           new ChatMessage("user", "主机 web-03 检测到来自 45.13.7.9 的 SSH 登录失败 327 次。"),
           new ChatMessage("assistant", "事件类型：暴力破解；风险等级：高；建议：封禁来源IP并启用多因素认证"));
       ChatTemplate template = tok.chatTemplate().orElseThrow();
-      TokenizedChat tc = AssistantMasker.tokenize(tok, template, chat);
+      TokenizedChat tc = new AssistantMasker(tok, template).tokenize(chat);
       System.out.printf("2. chat template: %d tokens, %d of them written by the assistant (trained in SFT)%n",
-          tc.ids().length, tc.assistantTokens());
+          tc.ids().length, tc.assistantTokenCount());
 
       float[] f32;
       try (PretrainedModel pm = ModelLoader.load(modelDir, Precision.FLOAT32, AttentionImpl.COMPOSED, m)) {

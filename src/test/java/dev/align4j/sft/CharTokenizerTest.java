@@ -25,7 +25,7 @@ class CharTokenizerTest {
       assertThat(ids).hasSize(text.codePointCount(0, text.length()));
       assertThat(tok.decode(ids, false)).isEqualTo(text);
       assertThat(tok.eosIds()).containsExactly(2);
-      TokenizedChat c = AssistantMasker.tokenize(tok, tok.chatTemplate().orElseThrow(),
+      TokenizedChat c = new AssistantMasker(tok, tok.chatTemplate().orElseThrow()).tokenize(
           List.of(new ChatMessage("user", "你好"), new ChatMessage("assistant", "事件类型：高")));
       StringBuilder masked = new StringBuilder();
       for (int i = 0; i < c.ids().length; i++) {

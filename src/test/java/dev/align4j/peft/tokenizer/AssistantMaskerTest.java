@@ -1,61 +1,137 @@
 package dev.align4j.peft.tokenizer;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
 
-/** Masked tokens decode to exactly the assistant turns plus their end-of-turn tokens. */
+/**
+ * Assistant masks on the three real templates. Expectations are hand-derived from the rule in
+ * {@link AssistantMasker}: each contiguous masked run decodes to the assistant text as the full
+ * rendering shows it, followed by the template's end-of-turn token.
+ */
 class AssistantMaskerTest {
-  private static final List<ChatMessage> CHAT = List.of(
-      new ChatMessage("system", "你是安全分析助手。"),
-      new ChatMessage("user", "告警：web-03 SSH 登录失败 327 次"),
-      new ChatMessage("assistant", "事件类型：暴力破解；风险等级：高"),
-      new ChatMessage("user", "And in English?"),
-      new ChatMessage("assistant", "Brute force; risk high."));
 
-  /** Contiguous runs of masked tokens, decoded. */
-  private static List<String> maskedRuns(Tokenizer tok, TokenizedChat c) {
-    List<String> runs = new ArrayList<>();
-    List<Long> cur = new ArrayList<>();
-    for (int i = 0; i <= c.ids().length; i++) {
-      if (i < c.ids().length && c.assistantMask()[i]) {
-        cur.add(c.ids()[i]);
-      } else if (!cur.isEmpty()) {
-        runs.add(tok.decode(cur.stream().mapToLong(Long::longValue).toArray(), false));
-        cur.clear();
-      }
-    }
-    return runs;
-  }
+    static final List<ChatMessage> MULTI_TURN = List.of(
+            ChatMessage.system("Be brief."),
+            ChatMessage.user("Capital of France?"),
+            ChatMessage.assistant("Paris."),
+            ChatMessage.user("And of Italy?"),
+            ChatMessage.assistant("Rome."));
 
-  @ParameterizedTest
-  @ValueSource(strings = {"qwen3", "llama3_1", "deepseek_v3"})
-  void masksExactlyTheAssistantTurns(String name) throws IOException {
-    try (Tokenizer tok = Tokenizer.load(ChatTemplateGoldenTest.tokenizerDir(name))) {
-      TokenizedChat c = AssistantMasker.tokenize(tok, tok.chatTemplate().orElseThrow(), CHAT);
-      String eos = tok.specialTokens().get("eos_token");
-      String lastPrefix = name.equals("qwen3") ? "<think>\n\n</think>\n\n" : "";   // Qwen3 opens the final turn with an empty think block
-      assertThat(maskedRuns(tok, c)).containsExactly(
-          "事件类型：暴力破解；风险等级：高" + eos,
-          lastPrefix + "Brute force; risk high." + eos);
-      assertThat(c.ids()).isEqualTo(tok.encode(c.text(), false));
+    /** Decodes each maximal run of masked tokens. */
+    static List<String> maskedRuns(Tokenizer tok, TokenizedChat chat) {
+        List<String> runs = new ArrayList<>();
+        int t = 0;
+        while (t < chat.length()) {
+            if (!chat.assistantMask()[t]) {
+                t++;
+                continue;
+            }
+            int s = t;
+            while (t < chat.length() && chat.assistantMask()[t]) {
+                t++;
+            }
+            runs.add(tok.decode(Arrays.copyOfRange(chat.ids(), s, t), false));
+        }
+        return runs;
     }
-  }
 
-  @ParameterizedTest
-  @ValueSource(strings = {"qwen3"})
-  void nonPrefixStableTemplateIsReported(String name) throws IOException {
-    try (Tokenizer tok = Tokenizer.load(ChatTemplateGoldenTest.tokenizerDir(name))) {
-      ChatTemplate odd = new ChatTemplate(
-          "{% for m in messages %}{{ m.role }}:{{ m.content }}|{% endfor %}{% if add_generation_prompt %}assistant:{% endif %}"
-              + "{{ messages|length }}", Map.of("eos_token", "<|im_end|>"));
-      assertThatThrownBy(() -> AssistantMasker.tokenize(tok, odd, CHAT)).hasMessageContaining("not prefix-stable at message 2");
+    static TokenizedChat check(Tokenizer tok, List<ChatMessage> messages, Map<String, ?> extra) {
+        TokenizedChat chat = AssistantMasker.of(tok).tokenize(messages, extra);
+        String full = tok.chatTemplate().orElseThrow().render(messages, false, extra);
+        // No special tokens added on top of the template: ids decode back to exactly the rendering.
+        assertThat(tok.decode(chat.ids(), false)).isEqualTo(full);
+        return chat;
     }
-  }
+
+    @Test
+    void qwen3MultiTurn() {
+        Tokenizer tok = TestTokenizers.shared("qwen3");
+        TokenizedChat chat = check(tok, MULTI_TURN, Map.of());
+        // The last turn follows the last user message, so Qwen3 renders an (empty) think block there;
+        // the model generates it, so it is masked. "\n" after <|im_end|> is not.
+        assertThat(maskedRuns(tok, chat)).containsExactly(
+                "Paris.<|im_end|>", "<think>\n\n</think>\n\nRome.<|im_end|>");
+        assertThat(chat.ids()[chat.length() - 1]).isEqualTo(198L); // trailing "\n", unmasked
+        assertThat(chat.assistantMask()[chat.length() - 1]).isFalse();
+    }
+
+    @Test
+    void qwen3StripsReasoningFromEarlierTurnsAndMasksWhatIsRendered() {
+        Tokenizer tok = TestTokenizers.shared("qwen3");
+        List<ChatMessage> messages = List.of(
+                ChatMessage.user("What is 3*7?"),
+                ChatMessage.assistant("<think>\n3 times 7 is 21.\n</think>\n\n21"),
+                ChatMessage.user("And 4*5?"),
+                ChatMessage.assistant("<think>\nFour fives are twenty.\n</think>\n\n20"));
+        TokenizedChat chat = check(tok, messages, Map.of());
+        assertThat(maskedRuns(tok, chat)).containsExactly(
+                "21<|im_end|>", "<think>\nFour fives are twenty.\n</think>\n\n20<|im_end|>");
+    }
+
+    @Test
+    void qwen3WithThinkingDisabledLeavesTheEmptyThinkBlockInThePrompt() {
+        Tokenizer tok = TestTokenizers.shared("qwen3");
+        // With enable_thinking=false the generation prompt already ends with "<think>\n\n</think>\n\n",
+        // so the model writes only the answer.
+        TokenizedChat chat = check(tok, MULTI_TURN, Map.of("enable_thinking", false));
+        assertThat(maskedRuns(tok, chat)).containsExactly("Paris.<|im_end|>", "Rome.<|im_end|>");
+    }
+
+    @Test
+    void qwen3TokenMergedAcrossTheHeaderBoundaryIsNotMasked() {
+        Tokenizer tok = TestTokenizers.shared("qwen3");
+        // "assistant\n" + "\nHello": the two newlines become one token that starts in the header.
+        List<ChatMessage> messages = List.of(ChatMessage.user("Hi"), ChatMessage.assistant("\nHello"),
+                ChatMessage.user("Bye"));
+        TokenizedChat chat = check(tok, messages, Map.of());
+        assertThat(maskedRuns(tok, chat)).containsExactly("Hello<|im_end|>");
+    }
+
+    @Test
+    void llama3MultiTurn() {
+        Tokenizer tok = TestTokenizers.shared("llama3_1");
+        TokenizedChat chat = check(tok, MULTI_TURN, Map.of());
+        assertThat(maskedRuns(tok, chat)).containsExactly("Paris.<|eot_id|>", "Rome.<|eot_id|>");
+        assertThat(chat.ids()[0]).isEqualTo(128000L); // one BOS, from the template
+        assertThat(chat.ids()[1]).isNotEqualTo(128000L);
+        assertThat(chat.ids()[chat.length() - 1]).isEqualTo(128009L);
+        assertThat(chat.assistantMask()[chat.length() - 1]).isTrue();
+    }
+
+    @Test
+    void deepseekMultiTurnWithChinese() {
+        Tokenizer tok = TestTokenizers.shared("deepseek_v3");
+        List<ChatMessage> messages = List.of(
+                ChatMessage.user("你好，请介绍一下北京。"),
+                ChatMessage.assistant("北京是中国的首都。😀"),
+                ChatMessage.user("谢谢！"),
+                ChatMessage.assistant("不客气 — «ça va»."));
+        TokenizedChat chat = check(tok, messages, Map.of());
+        assertThat(maskedRuns(tok, chat)).containsExactly(
+                "北京是中国的首都。😀<｜end▁of▁sentence｜>", "不客气 — «ça va».<｜end▁of▁sentence｜>");
+        assertThat(chat.ids()[0]).isEqualTo(0L);
+        // The <｜Assistant｜> header tokens are never masked.
+        long header = tok.tokenId("<｜Assistant｜>").orElseThrow();
+        for (int t = 0; t < chat.length(); t++) {
+            if (chat.ids()[t] == header) {
+                assertThat(chat.assistantMask()[t]).isFalse();
+            }
+        }
+        TokenizedChat multi = check(tok, MULTI_TURN, Map.of());
+        assertThat(maskedRuns(tok, multi)).containsExactly(
+                "Paris.<｜end▁of▁sentence｜>", "Rome.<｜end▁of▁sentence｜>");
+    }
+
+    @Test
+    void noAssistantTurnMeansEmptyMask() {
+        Tokenizer tok = TestTokenizers.shared("llama3_1");
+        TokenizedChat chat = check(tok, List.of(ChatMessage.user("Hi")), Map.of());
+        assertThat(chat.assistantTokenCount()).isZero();
+        assertThat(chat.length()).isGreaterThan(3);
+    }
 }

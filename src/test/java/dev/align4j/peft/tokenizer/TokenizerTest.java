@@ -3,87 +3,114 @@ package dev.align4j.peft.tokenizer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.align4j.peft.model.ModelFamily;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+/**
+ * Loads the three real tokenizers. Expected ids come from tokenizer.json itself (added_tokens and
+ * model.vocab entries: "Hello" and "Ġworld"), read independently of the code under test.
+ */
 class TokenizerTest {
-  @TempDir Path tmp;
 
-  @Test
-  void qwen3SpecialTokensAndRoundTrip() throws IOException {
-    try (Tokenizer t = Tokenizer.load(ChatTemplateGoldenTest.tokenizerDir("qwen3"))) {
-      assertThat(t.vocabSize()).isEqualTo(151669);
-      assertThat(t.eosIds()).containsExactly(151645);                   // <|im_end|>
-      assertThat(t.padId()).hasValue(151643);                           // <|endoftext|>
-      assertThat(t.bosId()).isEmpty();
-      assertThat(t.tokenId("<|im_start|>")).hasValue(151644);
-      String text = "分析以下监控告警 — web-03, SSH ×327 😀";
-      long[] ids = t.encode(text, false);
-      assertThat(t.decode(ids, false)).isEqualTo(text);
-      assertThat(t.encode(text, true)).containsExactly(ids);            // Qwen adds nothing
-      String longText = "token ".repeat(3000);
-      assertThat(t.encode(longText, false).length).isGreaterThan(2000); // no silent truncation at 512
+    static Tokenizer qwen;
+    static Tokenizer llama;
+    static Tokenizer deepseek;
+
+    @BeforeAll
+    static void load() throws IOException {
+        qwen = TestTokenizers.shared("qwen3");
+        llama = TestTokenizers.shared("llama3_1");
+        deepseek = TestTokenizers.shared("deepseek_v3");
     }
-  }
 
-  @Test
-  void llamaAddsBeginOfTextOnlyWhenAsked() throws IOException {
-    try (Tokenizer t = Tokenizer.load(ChatTemplateGoldenTest.tokenizerDir("llama3_1"))) {
-      assertThat(t.bosId()).hasValue(128000);
-      assertThat(t.vocabSize()).isEqualTo(128256);
-      long[] plain = t.encode("Hello", false);
-      long[] withBos = t.encode("Hello", true);
-      assertThat(withBos[0]).isEqualTo(128000);
-      assertThat(withBos).hasSize(plain.length + 1);
-      // the rendered template already holds BOS: encoding it without special tokens keeps one
-      long[] rendered = t.encode("<|begin_of_text|>Hello", false);
-      assertThat(rendered).containsExactly(withBos);
+    @Test
+    void specialTokenIds() {
+        assertThat(qwen.vocabSize()).isEqualTo(151669);
+        assertThat(qwen.bosId()).isEmpty();
+        assertThat(qwen.eosIds()).containsExactly(151645L);
+        assertThat(qwen.padId()).hasValue(151643L);
+        assertThat(qwen.tokenId("<think>")).hasValue(151667L);
+        assertThat(qwen.addBosToken()).isFalse();
+
+        assertThat(llama.vocabSize()).isEqualTo(128256);
+        assertThat(llama.bosId()).hasValue(128000L);
+        assertThat(llama.eosIds()).containsExactly(128009L);
+        assertThat(llama.padId()).isEmpty();
+
+        assertThat(deepseek.vocabSize()).isEqualTo(128815);
+        assertThat(deepseek.bosId()).hasValue(0L);
+        assertThat(deepseek.eosIds()).containsExactly(1L);
+        assertThat(deepseek.padId()).hasValue(1L);
+        assertThat(deepseek.tokenId("<｜Assistant｜>")).hasValue(128804L);
+        assertThat(deepseek.tokenId("no such token")).isEmpty();
+        assertThat(deepseek.specialTokens()).containsEntry("bos_token", "<｜begin▁of▁sentence｜>");
     }
-  }
 
-  @Test
-  void generationConfigEosIdsAreMerged() throws IOException {
-    Path dir = tmp.resolve("tok");
-    Files.createDirectories(dir);
-    Path src = ChatTemplateGoldenTest.tokenizerDir("llama3_1");
-    Files.copy(src.resolve("tokenizer.json"), dir.resolve("tokenizer.json"));
-    Files.copy(src.resolve("tokenizer_config.json"), dir.resolve("tokenizer_config.json"));
-    Files.writeString(dir.resolve("generation_config.json"), "{\"bos_token_id\": 128000, \"eos_token_id\": [128001, 128008, 128009]}");
-    try (Tokenizer t = Tokenizer.load(dir)) {
-      assertThat(t.eosIds()).containsExactly(128001, 128008, 128009);
+    @Test
+    void encodeAddsSpecialTokensOnlyWhenAsked() {
+        assertThat(qwen.encode("Hello world", false)).containsExactly(9707, 1879);
+        assertThat(qwen.encode("Hello world", true)).containsExactly(9707, 1879);
+        assertThat(llama.encode("Hello world", false)).containsExactly(9906, 1917);
+        // Llama 3's post-processor prepends <|begin_of_text|>.
+        assertThat(llama.encode("Hello world", true)).containsExactly(128000, 9906, 1917);
+        assertThat(deepseek.encode("Hello world", false)).containsExactly(19923, 2058);
+        // DeepSeek's post-processor adds nothing; add_bos_token=true in tokenizer_config does.
+        assertThat(deepseek.encode("Hello world", true)).containsExactly(0, 19923, 2058);
     }
-  }
 
-  @Test
-  void deepseekReadsAddedTokenObjects() throws IOException {
-    try (Tokenizer t = Tokenizer.load(ChatTemplateGoldenTest.tokenizerDir("deepseek_v3"))) {
-      assertThat(t.specialTokens()).containsEntry("bos_token", "<｜begin▁of▁sentence｜>");
-      assertThat(t.bosId()).isEqualTo(t.tokenId("<｜begin▁of▁sentence｜>"));
-      assertThat(t.eosIds()).containsExactly(t.tokenId("<｜end▁of▁sentence｜>").getAsLong());
+    @Test
+    void specialTokensInTextAreSingleTokensAndDecodeRoundTrips() {
+        String text = "<|im_start|>user\n你好，世界 😀<|im_end|>\n";
+        long[] ids = qwen.encode(text, false);
+        assertThat(ids[0]).isEqualTo(151644L);
+        assertThat(ids).contains(151645L);
+        assertThat(qwen.decode(ids, false)).isEqualTo(text);
+        assertThat(qwen.decode(ids, true)).isEqualTo("user\n你好，世界 😀\n");
+        for (Tokenizer t : List.of(llama, deepseek)) {
+            String s = "Ünïcödé — 北京 \"q\" \n\n end";
+            assertThat(t.decode(t.encode(s, false), false)).isEqualTo(s);
+        }
     }
-  }
 
-  @Test
-  void missingTokenizerAndSmallVocabAreNamed() {
-    assertThatThrownBy(() -> Tokenizer.load(tmp)).hasMessageContaining("tokenizer.json");
-    var config = dev.align4j.peft.model.ModelConfig.fromJson(
-        new dev.align4j.peft.model.ModelConfig(ModelFamily.QWEN3, 1000, 16, 32, 1, 2, 1, 8, 1e-6, 1e6, null, 64,
-            false, false, "float32").toJson(), "c");
-    assertThatThrownBy(() -> config.requireVocabCovers(151669, "models/tiny"))
-        .hasMessage("models/tiny: config vocab_size 1000 is smaller than the tokenizer's 151669 ids");
-  }
+    @Test
+    void chatTemplatesAreLoaded() {
+        assertThat(qwen.chatTemplate()).isPresent();
+        String rendered = llama.chatTemplate().orElseThrow().render(List.of(ChatMessage.user("Hi")), true);
+        assertThat(rendered).isEqualTo("<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|>"
+                + "<|start_header_id|>assistant<|end_header_id|>\n\n");
+    }
 
-  @Test
-  void raiseExceptionAbortsRendering() {
-    ChatTemplate t = new ChatTemplate(
-        "{% for m in messages %}{% if m.role == 'tool' %}{{ raise_exception('tool role unsupported') }}{% endif %}"
-            + "{{ m.content }}{% endfor %}", java.util.Map.of());
-    assertThat(t.render(java.util.List.of(new ChatMessage("user", "x")), false)).isEqualTo("x");
-    assertThatThrownBy(() -> t.render(java.util.List.of(new ChatMessage("tool", "x")), false))
-        .hasMessageContaining("tool role unsupported");
-  }
+    @Test
+    void configVariantsFromFiles(@TempDir Path dir) throws IOException {
+        Files.copy(TestTokenizers.dir("qwen3").resolve("tokenizer.json"), dir.resolve("tokenizer.json"));
+        Files.writeString(dir.resolve("tokenizer_config.json"), """
+                {"eos_token": {"content": "<|im_end|>", "lstrip": false},
+                 "chat_template": [{"name": "tool_use", "template": "T"}, {"name": "default", "template": "D{{ eos_token }}"}]}
+                """);
+        Files.writeString(dir.resolve("generation_config.json"), """
+                {"bos_token_id": 151643, "eos_token_id": [151643, 151645], "pad_token_id": 151643}
+                """);
+        try (Tokenizer t = Tokenizer.load(dir)) {
+            assertThat(t.eosIds()).containsExactly(151643L, 151645L);
+            assertThat(t.bosId()).hasValue(151643L);
+            assertThat(t.padId()).hasValue(151643L);
+            assertThat(t.chatTemplate().orElseThrow().render(List.of(), false)).isEqualTo("D<|im_end|>");
+        }
+        Files.writeString(dir.resolve("generation_config.json"), "{\"eos_token_id\": \"x\"}");
+        assertThatThrownBy(() -> Tokenizer.load(dir)).isInstanceOf(IOException.class)
+                .hasMessageContaining("generation_config.json").hasMessageContaining("eos_token_id");
+        Files.writeString(dir.resolve("generation_config.json"), "{");
+        assertThatThrownBy(() -> Tokenizer.load(dir)).hasMessageContaining("generation_config.json");
+        Files.delete(dir.resolve("generation_config.json"));
+        Files.writeString(dir.resolve("tokenizer_config.json"), "{\"bos_token\": \"<nope>\"}");
+        assertThatThrownBy(() -> Tokenizer.load(dir)).hasMessageContaining("tokenizer_config.json")
+                .hasMessageContaining("bos_token");
+        Files.delete(dir.resolve("tokenizer.json"));
+        assertThatThrownBy(() -> Tokenizer.load(dir)).hasMessageContaining("tokenizer.json");
+    }
 }

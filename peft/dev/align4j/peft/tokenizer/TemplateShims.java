@@ -1,0 +1,102 @@
+package dev.align4j.peft.tokenizer;
+
+import com.hubspot.jinjava.interpret.JinjavaInterpreter;
+import com.hubspot.jinjava.lib.filter.Filter;
+import com.hubspot.jinjava.lib.tag.Tag;
+import com.hubspot.jinjava.tree.Node;
+import com.hubspot.jinjava.tree.TagNode;
+import java.time.LocalDateTime;
+import java.util.List;
+import java.util.Map;
+
+/** The globals, filter and tag that transformers adds to the Jinja environment, for jinjava. */
+final class TemplateShims {
+
+    /** Context key holding the {@link LocalDateTime} that {@code strftime_now} formats. */
+    static final String NOW_KEY = "__align4j_now__";
+
+    private TemplateShims() {
+    }
+
+    /** Stands for a global function when a template uses its name as a value ({@code is defined}). */
+    enum FunctionMarker {
+        STRFTIME_NOW, RAISE_EXCEPTION;
+
+        @Override
+        public String toString() {
+            return "<function " + name().toLowerCase(java.util.Locale.ROOT) + ">";
+        }
+    }
+
+    /** Thrown by {@code raise_exception(msg)}; jinjava records it, {@link ChatTemplate} rethrows it. */
+    static final class RaisedException extends RuntimeException {
+        RaisedException(String message) {
+            super(message);
+        }
+    }
+
+    /** {@code raise_exception(message)}. */
+    public static Object raiseException(Object message) {
+        throw new RaisedException(String.valueOf(message));
+    }
+
+    /** {@code strftime_now(format)} over the render's injected date. */
+    public static String strftimeNow(String format) {
+        Object now = JinjavaInterpreter.getCurrent().getContext().get(NOW_KEY);
+        return PyStrftime.format(now instanceof LocalDateTime t ? t : LocalDateTime.now(), format);
+    }
+
+    /** {@code tojson} as transformers defines it: json.dumps(x, ensure_ascii=False, ...). */
+    static final class ToJsonFilter implements Filter {
+        @Override
+        public String getName() {
+            return "tojson";
+        }
+
+        @Override
+        public Object filter(Object var, JinjavaInterpreter interpreter, String... args) {
+            return filter(var, interpreter, (Object[]) args, Map.of());
+        }
+
+        @Override
+        public Object filter(Object var, JinjavaInterpreter interpreter, Object[] args, Map<String, Object> kwargs) {
+            Object indent = kwargs.containsKey("indent") ? kwargs.get("indent") : (args.length > 0 ? args[0] : null);
+            String itemSep = null;
+            String keySep = null;
+            if (kwargs.get("separators") instanceof List<?> seps && seps.size() == 2) {
+                itemSep = String.valueOf(seps.get(0));
+                keySep = String.valueOf(seps.get(1));
+            }
+            boolean sort = Boolean.TRUE.equals(kwargs.get("sort_keys"));
+            Integer ind = indent == null ? null : Integer.valueOf(((Number) indent).intValue());
+            return PyJson.dumps(var, ind, itemSep, keySep, sort);
+        }
+    }
+
+    /**
+     * {@code {% generation %}...{% endgeneration %}}: transformers uses it to track assistant tokens;
+     * for rendering it only outputs its body. {@link AssistantMasker} does not rely on it.
+     */
+    static final class GenerationTag implements Tag {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public String getName() {
+            return "generation";
+        }
+
+        @Override
+        public String getEndTagName() {
+            return "endgeneration";
+        }
+
+        @Override
+        public String interpret(TagNode tagNode, JinjavaInterpreter interpreter) {
+            StringBuilder sb = new StringBuilder();
+            for (Node child : tagNode.getChildren()) {
+                sb.append(child.render(interpreter).getValue());
+            }
+            return sb.toString();
+        }
+    }
+}
