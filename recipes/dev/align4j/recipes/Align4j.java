@@ -19,8 +19,11 @@ import picocli.CommandLine.Command;
       GenerateCommand.class,
       LogprobsCommand.class,
       TinyCommand.class,
-      dev.align4j.recipes.cli.DemoCommand.class,
+      dev.align4j.recipes.cli.TourCommand.class,
+      dev.align4j.recipes.demo.DemoCommand.class,
       dev.align4j.recipes.cli.MergeCommand.class,
+      dev.align4j.recipes.sft.SftCommand.class,
+      dev.align4j.recipes.data.DataCommand.class,
       dev.align4j.recipes.bench.BenchCommand.class,
     })
 public final class Align4j implements Runnable {

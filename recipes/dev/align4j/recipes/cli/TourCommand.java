@@ -31,13 +31,13 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code align4j demo}: the foundation end to end on the embedded default, with no downloads: a tiny
+ * {@code align4j tour}: the foundation end to end on the embedded default, with no downloads: a tiny
  * Qwen3-shaped model with the real Qwen3 tokenizer is created, rendered through its chat template,
  * run forward in float32 and bfloat16, generated from with a KV cache, saved and reloaded bit for bit.
  */
-@Command(name = "demo", description = "Run the foundation end to end on a tiny model made here (no downloads).")
-public final class DemoCommand implements Callable<Integer> {
-  @Option(names = "--out", defaultValue = "runs/demo", description = "working directory (default: ${DEFAULT-VALUE})")
+@Command(name = "tour", description = "The foundation end to end on a tiny Qwen3-shaped model with the real Qwen3 tokenizer (no downloads).")
+public final class TourCommand implements Callable<Integer> {
+  @Option(names = "--out", defaultValue = "runs/tour", description = "working directory (default: ${DEFAULT-VALUE})")
   Path out;
 
   @Option(names = "--seed", defaultValue = "0") long seed;

@@ -1,0 +1,66 @@
+package dev.align4j.recipes.demo;
+
+import ai.djl.ndarray.NDManager;
+import dev.align4j.peft.generate.Completion;
+import dev.align4j.peft.generate.GenerationConfig;
+import dev.align4j.peft.generate.Generator;
+import dev.align4j.peft.model.CausalLM;
+import dev.align4j.peft.tokenizer.ChatMessage;
+import dev.align4j.peft.tokenizer.ChatTemplate;
+import dev.align4j.peft.tokenizer.Tokenizer;
+import dev.align4j.sft.demo.IncidentDataset;
+import dev.align4j.sft.demo.ParsedReport;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Scores the incident task on held-out alerts: greedy reports parsed back into fields; exact match of
+ * event type and of risk level, and format adherence (the report parses at all).
+ */
+final class IncidentEval {
+  /** Scores, each in [0, 1]. */
+  record Scores(double eventType, double riskLevel, double format, List<String> samples) {}
+
+  /** One held-out alert: the user message and the gold report. */
+  record Item(String user, ParsedReport gold) {}
+
+  private IncidentEval() {}
+
+  static Scores score(CausalLM model, Tokenizer tok, ChatTemplate template, List<Item> items, int maxNewTokens) {
+    Generator g = new Generator(model);
+    int type = 0;
+    int risk = 0;
+    int format = 0;
+    List<String> samples = new ArrayList<>();
+    int batch = 16;
+    for (int i = 0; i < items.size(); i += batch) {
+      List<Item> chunk = items.subList(i, Math.min(items.size(), i + batch));
+      List<long[]> prompts = new ArrayList<>();
+      for (Item it : chunk) {
+        prompts.add(tok.encode(template.render(List.of(new ChatMessage("user", it.user())), true), false));
+      }
+      GenerationConfig cfg = GenerationConfig.greedy(maxNewTokens, tok.eosIds())
+          .withPadId(tok.padId().orElse(0));
+      List<Completion> outs;
+      try (NDManager s = model.manager().newSubManager()) {
+        outs = g.generate(prompts, cfg, null);
+      }
+      for (int k = 0; k < chunk.size(); k++) {
+        String text = tok.decode(outs.get(k).tokens(), true).strip();
+        Optional<ParsedReport> p = IncidentDataset.parse(text);
+        ParsedReport gold = chunk.get(k).gold();
+        if (p.isPresent()) {
+          format++;
+          type += p.get().eventType().equals(gold.eventType()) ? 1 : 0;
+          risk += p.get().riskLevel().equals(gold.riskLevel()) ? 1 : 0;
+        }
+        if (samples.size() < 3) {
+          samples.add(text);
+        }
+      }
+    }
+    double n = items.size();
+    return new Scores(type / n, risk / n, format / n, samples);
+  }
+}

@@ -1,0 +1,187 @@
+package dev.align4j.recipes.sft;
+
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.align4j.peft.adapter.LoraConfig;
+import dev.align4j.peft.adapter.LoraInit;
+import dev.align4j.peft.adapter.PeftAdapterFiles;
+import dev.align4j.peft.adapter.PeftModel;
+import dev.align4j.peft.data.JsonRecords;
+import dev.align4j.peft.data.SourceRecord;
+import dev.align4j.peft.io.AtomicFiles;
+import dev.align4j.peft.io.HfCheckpointWriter;
+import dev.align4j.peft.model.AttentionImpl;
+import dev.align4j.peft.model.CausalLM;
+import dev.align4j.peft.model.ModelLoader;
+import dev.align4j.peft.model.ModelSaver;
+import dev.align4j.peft.model.Parameter;
+import dev.align4j.peft.model.Precision;
+import dev.align4j.peft.model.PretrainedModel;
+import dev.align4j.peft.model.TinyCheckpoint;
+import dev.align4j.peft.tokenizer.ChatTemplate;
+import dev.align4j.peft.tokenizer.Tokenizer;
+import dev.align4j.peft.torch.Torch;
+import dev.align4j.peft.train.TrainerConfig;
+import dev.align4j.peft.train.TrainingExample;
+import dev.align4j.peft.train.WarmupSchedule;
+import dev.align4j.sft.SftEncoder;
+import dev.align4j.sft.SftOptions;
+import dev.align4j.sft.SftTrainer;
+import dev.align4j.sft.data.DataFormat;
+import dev.align4j.sft.data.Example;
+import dev.align4j.sft.data.ExampleParser;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+
+/** The SFT main: recipe in, adapter (or full model), metrics, plots and resolved config out. */
+public final class SftRun {
+  /** What a run produced. */
+  public record Summary(SftTrainer.Result result, Path outputDir, String encodeReport) {}
+
+  private SftRun() {}
+
+  /** Runs a recipe. */
+  public static Summary run(SftRecipe r) throws IOException {
+    Path modelDir = Path.of(r.modelNameOrPath());
+    Path out = Path.of(r.outputDir());
+    Files.createDirectories(out);
+    try (NDManager m = Torch.newManager();
+        PretrainedModel pm = ModelLoader.load(modelDir, Precision.parse(r.precision()),
+            AttentionImpl.valueOf(r.attention().toUpperCase(java.util.Locale.ROOT)), m);
+        Tokenizer tok = Tokenizer.load(modelDir)) {
+      CausalLM model = pm.model();
+      model.config().requireVocabCovers(tok.vocabSize(), modelDir);
+      ChatTemplate template = tok.chatTemplate().orElse(null);
+      SftEncoder enc = new SftEncoder(tok, template, new SftOptions(r.cutoffLen(), r.trainOnPrompt(), r.maskHistory()));
+      List<TrainingExample> train = encode(Path.of(r.dataset()), r.formatting(), enc, template);
+      String report = enc.report();
+      System.err.println("align4j sft: " + report);
+      List<TrainingExample> eval = r.evalDataset().isBlank() ? List.of()
+          : encode(Path.of(r.evalDataset()), r.formatting(), enc, template);
+      if (train.isEmpty()) {
+        throw new IllegalArgumentException(r.dataset() + ": no trainable examples (" + report + ")");
+      }
+      long pad = tok.padId().orElse(tok.eosIds().length > 0 ? tok.eosIds()[0] : 0);
+      PeftModel peft = null;
+      List<Parameter> trainables;
+      if (r.finetuningType().equals("lora")) {
+        peft = new PeftModel(model);
+        List<String> targets = r.loraTarget().equals("all") ? List.of("all-linear")
+            : Arrays.stream(r.loraTarget().split(",")).map(String::trim).toList();
+        peft.addLora("default", new LoraConfig(r.loraRank(), r.loraAlpha(), r.loraDropout(), targets,
+            LoraInit.KAIMING_UNIFORM, r.useRslora(), r.useDora(), List.of()), r.seed());
+        trainables = peft.trainableParameters();
+      } else {
+        model.setAllTrainable(true);
+        trainables = model.trainableParameters();
+      }
+      TrainerConfig cfg = new TrainerConfig(r.maxSteps(), r.batchSize(), r.gradientAccumulationSteps(), r.maxGradNorm(),
+          0.9, 0.999, 1e-8, r.weightDecay(), r.saveSteps(), 2, r.seed(), pad);
+      WarmupSchedule lr = new WarmupSchedule(WarmupSchedule.Type.parse(r.lrSchedulerType()), r.learningRate(),
+          r.warmupSteps(), r.maxSteps());
+      PeftModel p = peft;
+      SftTrainer.Result res = new SftTrainer(model, trainables, cfg, lr, out, (int) r.evalSteps(),
+          p == null ? null : on -> p.state().setTraining(on)).train(train, eval);
+      if (peft != null) {
+        PeftAdapterFiles.save(peft, "default", out.resolve("adapter"), r.modelNameOrPath());
+        if (r.merge()) {
+          peft.merge();
+          saveModel(pm, modelDir, out.resolve("merged"));
+        }
+      } else {
+        saveModel(pm, modelDir, out.resolve("model"));
+      }
+      writeResolved(r, out);
+      return new Summary(res, out, report);
+    }
+  }
+
+  private static void saveModel(PretrainedModel pm, Path from, Path to) throws IOException {
+    ModelSaver.save(pm.model(), pm.configJson(), pm.generationConfig(), to, ModelSaver.DEFAULT_MAX_SHARD_BYTES);
+    for (String f : TinyCheckpoint.TOKENIZER_FILES) {
+      if (Files.exists(from.resolve(f))) {
+        AtomicFiles.writeBytes(to.resolve(f), Files.readAllBytes(from.resolve(f)));
+      }
+    }
+  }
+
+  /** Parses and encodes a dataset file; errors name {@code file:line}. */
+  public static List<TrainingExample> encode(Path file, String formatting, SftEncoder enc, ChatTemplate template)
+      throws IOException {
+    if (!Files.exists(file)) {
+      throw new NoSuchFileException(file.toString(), null, "dataset not found");
+    }
+    List<TrainingExample> out = new ArrayList<>();
+    ExampleParser parser = null;
+    try (JsonRecords records = JsonRecords.open(file)) {
+      while (records.hasNext()) {
+        SourceRecord rec = records.next();
+        if (parser == null) {
+          DataFormat f = formatting.equals("auto")
+              ? DataFormat.autodetect(rec.value()).orElseThrow(() -> new IllegalArgumentException(
+                  file + ":" + rec.line() + ": cannot tell the data format; set formatting"))
+              : DataFormat.parse(formatting);
+          parser = ExampleParser.of(f);
+        }
+        Example e = parser.parse(rec);
+        if (template == null && !(e instanceof dev.align4j.sft.data.PlainText)) {
+          throw new IllegalArgumentException(file + ":" + rec.line()
+              + ": conversations need a chat template, and the tokenizer has no chat_template");
+        }
+        enc.encode(e).ifPresent(out::add);
+      }
+    }
+    return out;
+  }
+
+  private static void writeResolved(SftRecipe r, Path out) throws IOException {
+    ObjectNode n = r.toJson();
+    ObjectNode prov = n.putObject("provenance");
+    prov.put("align4j_version", "0.1.0");
+    gitCommit().ifPresent(c -> prov.put("git_commit", c));
+    prov.put("dataset_sha256", sha256(Path.of(r.dataset())));
+    if (!r.evalDataset().isBlank()) {
+      prov.put("eval_dataset_sha256", sha256(Path.of(r.evalDataset())));
+    }
+    prov.put("seed", r.seed());
+    AtomicFiles.writeString(out.resolve("resolved_config.json"), HfCheckpointWriter.prettySorted(n));
+  }
+
+  static String sha256(Path p) throws IOException {
+    try (InputStream in = new DigestInputStream(Files.newInputStream(p), MessageDigest.getInstance("SHA-256"))) {
+      MessageDigest d = ((DigestInputStream) in).getMessageDigest();
+      in.transferTo(java.io.OutputStream.nullOutputStream());
+      return HexFormat.of().formatHex(d.digest());
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static Optional<String> gitCommit() {
+    try {
+      Path head = Path.of(".git/HEAD");
+      if (!Files.exists(head)) {
+        return Optional.empty();
+      }
+      String h = Files.readString(head).trim();
+      if (h.startsWith("ref: ")) {
+        Path ref = Path.of(".git").resolve(h.substring(5));
+        return Files.exists(ref) ? Optional.of(Files.readString(ref).trim()) : Optional.empty();
+      }
+      return Optional.of(h);
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+  }
+}

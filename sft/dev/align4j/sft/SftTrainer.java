@@ -1,0 +1,110 @@
+package dev.align4j.sft;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.align4j.peft.model.CausalLM;
+import dev.align4j.peft.model.Parameter;
+import dev.align4j.peft.train.CurvePlot;
+import dev.align4j.peft.train.MetricsLog;
+import dev.align4j.peft.train.StepMetrics;
+import dev.align4j.peft.train.TokenLoss;
+import dev.align4j.peft.train.Trainer;
+import dev.align4j.peft.train.TrainerConfig;
+import dev.align4j.peft.train.TrainingCheckpoint;
+import dev.align4j.peft.train.TrainingExample;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.function.LongToDoubleFunction;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+
+/**
+ * Supervised fine-tuning over the shared {@link Trainer}: logs every step to {@code metrics.jsonl},
+ * evaluates loss and perplexity on held-out examples every {@code evalEvery} steps, shows a progress
+ * bar with ETA and tokens/s, and plots the curves at the end.
+ */
+public final class SftTrainer {
+  /** What a run produced. */
+  public record Result(List<StepMetrics> steps, List<double[]> evals, Path metrics) {}
+
+  private final CausalLM model;
+  private final List<Parameter> params;
+  private final TrainerConfig cfg;
+  private final LongToDoubleFunction lr;
+  private final Path outDir;
+  private final int evalEvery;
+  private final Consumer<Boolean> trainingMode;
+
+  /**
+   * @param trainingMode switches dropout on (true) for training and off for evaluation (for LoRA: the
+   *     adapters' state); may be null
+   */
+  public SftTrainer(CausalLM model, List<Parameter> params, TrainerConfig cfg, LongToDoubleFunction lr, Path outDir,
+      int evalEvery, Consumer<Boolean> trainingMode) {
+    this.model = model;
+    this.params = params;
+    this.cfg = cfg;
+    this.lr = lr;
+    this.outDir = outDir;
+    this.evalEvery = evalEvery;
+    this.trainingMode = trainingMode == null ? on -> { } : trainingMode;
+  }
+
+  /** Mean next-token loss over the targets of {@code examples}, without gradients. */
+  public static double evalLoss(CausalLM model, List<TrainingExample> examples, int batch, long padId) {
+    double sum = 0;
+    long targets = 0;
+    for (int i = 0; i < examples.size(); i += batch) {
+      List<TrainingExample> chunk = examples.subList(i, Math.min(examples.size(), i + batch));
+      try (NDManager s = model.manager().newSubManager()) {
+        TokenLoss.Batch b = TokenLoss.collate(s, chunk, padId);
+        sum += TokenLoss.sumNll(model, b).toType(DataType.FLOAT64, false).getDouble();
+        targets += b.targetCount();
+      }
+    }
+    return targets == 0 ? Double.NaN : sum / targets;
+  }
+
+  /** Trains (resuming from a checkpoint in {@code outDir/checkpoints} when there is one). */
+  public Result train(List<TrainingExample> train, List<TrainingExample> eval) throws IOException {
+    Path ckpt = outDir.resolve("checkpoints");
+    long resumed = TrainingCheckpoint.latest(ckpt).map(p -> Long.parseLong(p.getFileName().toString().split("-")[1])).orElse(0L);
+    List<double[]> evals = new ArrayList<>();
+    ObjectMapper json = new ObjectMapper();
+    try (MetricsLog log = new MetricsLog(outDir.resolve("metrics.jsonl"), resumed);
+        ProgressBar bar = new ProgressBarBuilder().setTaskName("sft").setInitialMax(cfg.maxSteps())
+            .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).continuousUpdate()
+            .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err)).build()) {
+      bar.stepTo(resumed);
+      trainingMode.accept(true);
+      List<StepMetrics> steps = new Trainer(model, params, cfg, lr, ckpt).train(train, m -> {
+        try {
+          log.step(m);
+          bar.stepTo(m.step());
+          bar.setExtraMessage(String.format("loss %.4f  %.0f tok/s", m.loss(), m.tokensPerSecond()));
+          if (eval != null && !eval.isEmpty() && evalEvery > 0 && (m.step() % evalEvery == 0 || m.step() == cfg.maxSteps())) {
+            trainingMode.accept(false);
+            double loss = evalLoss(model, eval, cfg.microBatchSize(), cfg.padId());
+            trainingMode.accept(true);
+            evals.add(new double[] {m.step(), loss});
+            ObjectNode row = json.createObjectNode();
+            row.put("step", m.step()).put("eval_loss", loss).put("eval_ppl", Math.exp(loss));
+            log.write(row);
+          }
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      });
+      trainingMode.accept(false);
+      CurvePlot.plot(log.file(), "loss", "eval_loss", outDir.resolve("loss.png"));
+      return new Result(steps, evals, log.file());
+    }
+  }
+}
