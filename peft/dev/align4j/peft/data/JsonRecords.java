@@ -284,6 +284,8 @@ public final class JsonRecords implements Iterator<SourceRecord>, Closeable {
         String m = e.getOriginalMessage();
         int nl = m == null ? -1 : m.indexOf('\n');
         String first = m == null ? e.getClass().getSimpleName() : nl >= 0 ? m.substring(0, nl) : m;
+        // Jackson appends a redacted source location; we already give file, line and column
+        first = first.replaceAll("\\s*\\(start marker at \\[Source: [^\\]]*\\]\\)", "");
         JsonLocation loc = e.getLocation();
         return loc != null && loc.getColumnNr() > 0 ? first + " (column " + loc.getColumnNr() + ")" : first;
     }
