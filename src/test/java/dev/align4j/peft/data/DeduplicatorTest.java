@@ -122,7 +122,10 @@ class DeduplicatorTest {
             assertThat(knee).as("knee for t=%s (%s)", t, p).isCloseTo(t, within(0.12));
             assertThat(p.candidateProbability(Math.min(1, t + 0.1))).isGreaterThan(0.85);
             assertThat(p.candidateProbability(t - 0.3)).isLessThan(0.1);
+            assertThat(p.candidateProbability(t)).as("recall at the threshold").isGreaterThan(0.8);
         }
+        // equal weights (datasketch's criterion): 9 bands x 13 rows, from an independent Python computation
+        assertThat(LshParams.forThreshold(0.8, 128, 0.5, 0.5)).isEqualTo(new LshParams(9, 13));
     }
 
     @Test
