@@ -48,7 +48,7 @@ class JsonRecordsTest {
 
     @Test
     void jsonArrayReportsTheLineWhereEachObjectStarts() throws IOException {
-        Path f = write("a.json", "\n[\n  {\"a\": 1,\n   \"b\": [1, 2]},\n  {\"a\": 2}\n,{\"a\":3}]\n");
+        Path f = write("a.json", "\uFEFF\n[\n  {\"a\": 1,\n   \"b\": [1, 2]},\n  {\"a\": 2}\n,{\"a\":3}]\n");
         try (JsonRecords r = JsonRecords.open(f); Stream<SourceRecord> s = r.stream()) {
             assertThat(r.layout()).isEqualTo(JsonRecords.Layout.JSON_ARRAY);
             List<SourceRecord> rs = s.collect(Collectors.toList());

@@ -53,6 +53,10 @@ class PiiScrubberTest {
         assertThat(scrub("手机 138 1234 5678")).isEqualTo("手机 [PHONE]");
         assertThat(scrub("座机010-12345678转123，传真0755-1234567")).isEqualTo("座机[PHONE]，传真[PHONE]");
         assertThat(scrub("总机(021)87654321")).isEqualTo("总机[PHONE]");
+        assertThat(scrub("分机010-12345678-123；")).isEqualTo("分机[PHONE]；");
+        assertThat(scrub("热线0755-12345678 ext 12")).isEqualTo("热线[PHONE]");
+        assertThat(scrub("号码010-123456789")).isEqualTo("号码010-123456789");           // 9-digit local part
+        assertThat(scrub("86-139-1234-5678")).isEqualTo("[PHONE]");
         // not phones: second digit 2, longer run, 10 digits, timestamp
         assertThat(scrub("编号12812345678")).isEqualTo("编号12812345678");
         assertThat(scrub("订单213812345678")).isEqualTo("订单213812345678");
