@@ -51,6 +51,8 @@ public final class JsonRecords implements Iterator<SourceRecord>, Closeable {
     static final ObjectMapper MAPPER = JsonMapper.builder()
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();
+    /** For array elements: the parser stays on the array, so "trailing tokens" are the next elements. */
+    private static final ObjectMapper ELEMENT_MAPPER = new ObjectMapper();
 
     private final Path file;
     private final Layout layout;
@@ -60,6 +62,7 @@ public final class JsonRecords implements Iterator<SourceRecord>, Closeable {
     private long lineNo;                          // JSONL: last line read
     private SourceRecord pending;
     private boolean done;
+    private boolean started;                      // JSON array: opening bracket consumed
 
     private JsonRecords(Path file, Consumer<DataProblem> problems) throws IOException {
         this.file = file;
@@ -231,7 +234,8 @@ public final class JsonRecords implements Iterator<SourceRecord>, Closeable {
 
     private SourceRecord nextElement() throws IOException {
         try {
-            if (parser.currentToken() == null) {
+            if (!started) {
+                started = true;
                 JsonToken t = parser.nextToken();
                 if (t != JsonToken.START_ARRAY) {
                     report(new DataProblem(file, line(parser.currentTokenLocation()), null, "expected a JSON array"), null);
@@ -253,7 +257,7 @@ public final class JsonRecords implements Iterator<SourceRecord>, Closeable {
                     return null;
                 }
                 if (t == JsonToken.START_OBJECT) {
-                    ObjectNode obj = MAPPER.readTree(parser);
+                    ObjectNode obj = ELEMENT_MAPPER.readTree(parser);
                     return new SourceRecord(file, line, obj);
                 }
                 parser.skipChildren();
@@ -263,8 +267,11 @@ public final class JsonRecords implements Iterator<SourceRecord>, Closeable {
             report(new DataProblem(file, line(e.getLocation()), null, "malformed JSON: " + describe(e)), e);
             return null;
         } catch (DataFormatException e) {
-            // invalid UTF-8 from the decoding reader: structure lost, report and stop
-            report(e.problem(), e);
+            // strict-mode report above, or invalid UTF-8 from the decoding reader: structure lost, stop
+            if (problems == null) {
+                throw e;
+            }
+            problems.accept(e.problem());
             return null;
         }
     }
@@ -277,6 +284,8 @@ public final class JsonRecords implements Iterator<SourceRecord>, Closeable {
         String m = e.getOriginalMessage();
         int nl = m == null ? -1 : m.indexOf('\n');
         String first = m == null ? e.getClass().getSimpleName() : nl >= 0 ? m.substring(0, nl) : m;
+        // Jackson appends a redacted source location; we already give file, line and column
+        first = first.replaceAll("\\s*\\(start marker at \\[Source: [^\\]]*\\]\\)", "");
         JsonLocation loc = e.getLocation();
         return loc != null && loc.getColumnNr() > 0 ? first + " (column " + loc.getColumnNr() + ")" : first;
     }

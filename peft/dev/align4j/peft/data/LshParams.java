@@ -13,17 +13,32 @@ public record LshParams(int bands, int rows) {
     }
 
     /**
-     * Picks bands x rows <= numPerm minimising the false-positive area below the threshold plus the
-     * false-negative area above it (equal weights), as datasketch does, by midpoint integration.
+     * Bands for a threshold, weighting missed near-duplicates 9:1 over spurious candidates: every
+     * candidate is verified afterwards, so a false positive costs one comparison while a false
+     * negative leaves a duplicate in the data (with equal weights a pair at threshold + 0.05 would be
+     * missed about a third of the time).
      */
     public static LshParams forThreshold(double threshold, int numPerm) {
+        return forThreshold(threshold, numPerm, 0.1, 0.9);
+    }
+
+    /**
+     * Picks bands x rows <= numPerm minimising {@code fpWeight * FP + fnWeight * FN}, where FP is the
+     * candidate-probability area below the threshold and FN the miss-probability area above it (the
+     * datasketch criterion), by midpoint integration.
+     */
+    public static LshParams forThreshold(double threshold, int numPerm, double fpWeight, double fnWeight) {
+        if (!(threshold > 0 && threshold <= 1) || numPerm < 1 || fpWeight < 0 || fnWeight < 0) {
+            throw new IllegalArgumentException("bad LSH parameters: threshold=" + threshold + ", numPerm=" + numPerm
+                    + ", weights=" + fpWeight + "/" + fnWeight);
+        }
         LshParams best = null;
         double bestErr = Double.MAX_VALUE;
         for (int b = 1; b <= numPerm; b++) {
             for (int r = 1; r <= numPerm / b; r++) {
                 double fp = integrate(threshold, 0, threshold, b, r, false);
                 double fn = integrate(threshold, threshold, 1, b, r, true);
-                double err = fp + fn;
+                double err = fpWeight * fp + fnWeight * fn;
                 if (err < bestErr - 1e-12) {
                     bestErr = err;
                     best = new LshParams(b, r);

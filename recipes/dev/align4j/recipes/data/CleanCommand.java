@@ -18,7 +18,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "clean", mixinStandardHelpOptions = true,
         description = "Replace ID numbers, phones, e-mails, bank cards, IPv4 addresses and names with [ID], [PHONE], "
                 + "[EMAIL], [BANK_CARD], [IP], [NAME]. Writes JSONL.")
-final class CleanCommand extends DataSubcommand {
+public final class CleanCommand extends DataSubcommand {
     @Parameters(index = "0", paramLabel = "IN", description = "Input JSONL or JSON array.")
     Path input;
 

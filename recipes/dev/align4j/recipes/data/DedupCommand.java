@@ -23,7 +23,7 @@ import picocli.CommandLine.Parameters;
 /** {@code align4j data dedup IN -o OUT}: drops exact and near duplicates, keeping the first occurrence. */
 @Command(name = "dedup", mixinStandardHelpOptions = true,
         description = "Remove exact (normalised) and near (MinHash/LSH Jaccard) duplicates; keeps first occurrences.")
-final class DedupCommand extends DataSubcommand {
+public final class DedupCommand extends DataSubcommand {
     @Parameters(index = "0", paramLabel = "IN", description = "Input JSONL or JSON array.")
     Path input;
 

@@ -16,7 +16,7 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "split", mixinStandardHelpOptions = true,
         description = "Seeded train/validation split (deterministic for a given seed). Writes two JSONL files.")
-final class SplitCommand extends DataSubcommand {
+public final class SplitCommand extends DataSubcommand {
     @Parameters(index = "0", paramLabel = "IN", description = "Input JSONL or JSON array.")
     Path input;
 

@@ -16,7 +16,7 @@ import picocli.CommandLine.Parameters;
 /** {@code align4j data validate FILE...}: lists every problem as {@code file:line: field: what}; exit 1 if any. */
 @Command(name = "validate", mixinStandardHelpOptions = true,
         description = "Check JSON/UTF-8 syntax, the schema of the format, blank fields and over-long examples.")
-final class ValidateCommand extends DataSubcommand {
+public final class ValidateCommand extends DataSubcommand {
     @Parameters(arity = "1..*", paramLabel = "FILE", description = "JSONL or JSON-array data files.")
     List<Path> files;
 

@@ -117,7 +117,7 @@ public final class IncidentDataset {
     private static final String[] NAMES = {"张伟", "李娜", "王芳", "刘洋", "陈静", "杨磊"};
     private static final String[] MAIL_USERS = {"zhangwei", "lina", "wangfang", "liuyang", "chenjing", "yanglei"};
     private static final String[] REGIONS = {"110101", "310104", "440305", "330106", "510107"};
-    private static final String[] NEAR_SUFFIXES = {"（重复上报）", "，请尽快处理", "，已自动告警"};
+    private static final String[] NEAR_SUFFIXES = {"（复核）", "，请核查", "，已告警"};
     private static final Pattern REPORT = Pattern.compile("事件类型：([^；]+)；风险等级：(低|中|高|严重)；建议：([^；]+)");
 
     private IncidentDataset() {
