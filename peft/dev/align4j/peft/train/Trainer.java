@@ -57,7 +57,9 @@ public final class Trainer {
       long step = 0;
       Optional<Path> resume = runDir == null ? Optional.empty() : TrainingCheckpoint.latest(runDir);
       if (resume.isPresent()) {
-        step = TrainingCheckpoint.load(resume.get(), params, opt).path("step").asLong();
+        ObjectNode saved = TrainingCheckpoint.load(resume.get(), params, opt);
+        requireSameRun(saved, resume.get());
+        step = saved.path("step").asLong();
       }
       while (step < cfg.maxSteps()) {
         StepMetrics m = step(data, order, opt, step);
@@ -115,6 +117,22 @@ public final class Trainer {
     }
     double secs = (System.nanoTime() - t0) / 1e9;
     return new StepMetrics(step + 1, targets > 0 ? lossSum / targets : Double.NaN, rate, norm, targets, tokens / secs);
+  }
+
+  /** A checkpoint resumes only the run that wrote it (max_steps may grow); anything else is an error. */
+  private void requireSameRun(ObjectNode saved, Path dir) {
+    ObjectNode mine = new ObjectMapper().valueToTree(cfg);
+    ObjectNode theirs = saved.path("config").isObject() ? ((ObjectNode) saved.get("config")).deepCopy() : null;
+    if (theirs != null) {
+      theirs.remove("maxSteps");
+      mine.remove("maxSteps");
+      mine.remove("checkpointEvery");
+      theirs.remove("checkpointEvery");
+    }
+    if (theirs == null || !theirs.equals(mine)) {
+      throw new IllegalArgumentException(dir + " was written by a run with another configuration (" + theirs
+          + " vs " + mine + "); use a fresh output directory");
+    }
   }
 
   private ObjectNode state(long step) {

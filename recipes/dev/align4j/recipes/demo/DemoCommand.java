@@ -53,6 +53,24 @@ public final class DemoCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     long t0 = System.nanoTime();
+    // the demo owns its working directory: start clean, so no checkpoint of an earlier run is resumed
+    Path marker = out.resolve(".align4j-demo");
+    if (Files.exists(out) && !Files.exists(marker)) {
+      try (var s = Files.list(out)) {
+        if (s.findAny().isPresent()) {
+          throw new IllegalArgumentException(out + " exists and is not a demo directory; choose another --out");
+        }
+      }
+    }
+    if (Files.exists(out)) {
+      try (var walk = Files.walk(out)) {
+        for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+          Files.delete(p);
+        }
+      }
+    }
+    Files.createDirectories(out);
+    Files.writeString(marker, "working directory of align4j demo; deleted and rebuilt by each run\n");
     Path data = out.resolve("data");
     Files.createDirectories(data);
     // 1. data: generate -> validate -> clean -> dedup -> split, through the data tooling

@@ -1,0 +1,83 @@
+package dev.align4j.recipes;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.djl.ndarray.NDManager;
+import dev.align4j.peft.io.SafetensorsFile;
+import dev.align4j.peft.model.ModelConfig;
+import dev.align4j.peft.model.ModelFamily;
+import dev.align4j.peft.model.TinyCheckpoint;
+import dev.align4j.peft.torch.Torch;
+import dev.align4j.recipes.sft.SftRecipe;
+import dev.align4j.sft.demo.CharTokenizer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** `align4j sft` smoke: two steps change the adapter and write every artifact; bad recipes are named. */
+class SftRecipeTest {
+  @TempDir static Path tmp;
+  static Path model;
+  static Path data;
+
+  @BeforeAll
+  static void setUp() throws Exception {
+    model = tmp.resolve("m");
+    String a = "{\"instruction\": \"分析告警\", \"input\": \"登录失败 30 次\", \"output\": \"事件类型：暴力破解；风险等级：中\"}";
+    data = tmp.resolve("train.jsonl");
+    Files.writeString(data, a + "\n" + a.replace("30", "300").replace("中", "高") + "\n");
+    int vocab = CharTokenizer.write(model, List.of(Files.readString(data)));
+    try (NDManager m = Torch.newManager()) {
+      TinyCheckpoint.write(model, new ModelConfig(ModelFamily.QWEN3, vocab, 32, 64, 2, 4, 2, 8, 1e-6, 1e4, null, 256,
+          true, false, "float32"), 1, null, Optional.empty(), m);
+    }
+  }
+
+  @Test
+  void twoStepsChangeTheAdapterAndWriteEverything() throws Exception {
+    Path recipe = tmp.resolve("r.yaml");
+    Path out = tmp.resolve("out");
+    Files.writeString(recipe, "model_name_or_path: " + model + "\ndataset: " + data
+        + "\nlora_rank: 4\nlora_alpha: 8\nper_device_train_batch_size: 2\nlearning_rate: 1.0e-2\nmax_steps: 5\n"
+        + "eval_dataset: " + data + "\neval_steps: 1\n");
+    assertThat(Align4j.execute("sft", "--config", recipe.toString(), "output_dir=" + out, "max_steps=2", "merge=true")).isZero();
+    for (String f : List.of("metrics.jsonl", "loss.png", "resolved_config.json", "adapter/adapter_config.json",
+        "adapter/adapter_model.safetensors", "merged/model.safetensors", "merged/tokenizer.json", "checkpoints/checkpoint-2")) {
+      assertThat(out.resolve(f)).as(f).exists();
+    }
+    assertThat(Files.readString(out.resolve("resolved_config.json"))).contains("\"max_steps\": 2").contains("dataset_sha256");
+    assertThat(Files.readAllLines(out.resolve("metrics.jsonl"))).anyMatch(l -> l.contains("eval_loss"));
+    try (SafetensorsFile f = SafetensorsFile.open(out.resolve("adapter/adapter_model.safetensors"))) {
+      float[] b = f.toFloatArray("base_model.model.model.layers.0.self_attn.q_proj.lora_B.weight");
+      double norm = 0;
+      for (float x : b) {
+        norm += x * x;
+      }
+      assertThat(norm).as("B moved away from its zero init").isGreaterThan(0);
+    }
+  }
+
+  @Test
+  void badRecipesAreNamed() throws Exception {
+    Path recipe = tmp.resolve("bad.yaml");
+    Files.writeString(recipe, "model_name_or_path: x\ndataset: y\nlearnig_rate: 1\n");
+    assertThatThrownBy(() -> SftRecipe.load(recipe, List.of())).hasMessageContaining("unknown key 'learnig_rate'");
+    Files.writeString(recipe, "model_name_or_path: x\n");
+    assertThatThrownBy(() -> SftRecipe.load(recipe, List.of())).hasMessageContaining("missing required key 'dataset'");
+    Files.writeString(recipe, "model_name_or_path: x\ndataset: y\nmax_steps: many\n");
+    assertThatThrownBy(() -> SftRecipe.load(recipe, List.of())).hasMessageContaining("max_steps must be an integer");
+    Path missing = tmp.resolve("out2");
+    assertThat(Align4j.execute("sft", "dataset=" + tmp.resolve("nope.jsonl"), "model_name_or_path=" + model,
+        "output_dir=" + missing)).isEqualTo(1);
+    Path bad = tmp.resolve("bad.jsonl");
+    Files.writeString(bad, "{\"instruction\": \"a\", \"output\": \"b\"}\n{\"instruction\": 5}\n");
+    assertThatThrownBy(() -> dev.align4j.recipes.sft.SftRun.run(SftRecipe.load(null, List.of(
+        "dataset=" + bad, "model_name_or_path=" + model, "output_dir=" + tmp.resolve("out3")))))
+        .hasMessageContaining("bad.jsonl:2");
+  }
+}
