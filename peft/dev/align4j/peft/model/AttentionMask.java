@@ -27,6 +27,17 @@ public final class AttentionMask {
    * @return float32 {@code [B, 1, T, S]}
    */
   public static NDArray causal(NDManager manager, long[] keyMask, int batch, int queryLen, int past) {
+    return causal(manager, keyMask, null, batch, queryLen, past);
+  }
+
+  /**
+   * As {@link #causal(NDManager, long[], int, int, int)}, and with {@code segments} ({@code [B, T]},
+   * no cache) a packed row's examples see only themselves: the mask is block-diagonal.
+   */
+  public static NDArray causal(NDManager manager, long[] keyMask, int[] segments, int batch, int queryLen, int past) {
+    if (segments != null && past != 0) {
+      throw new IllegalArgumentException("packed rows cannot be combined with a KV cache");
+    }
     int keyLen = past + queryLen;
     if (keyMask != null && keyMask.length != (long) batch * keyLen) {
       throw new IllegalArgumentException(
@@ -37,7 +48,8 @@ public final class AttentionMask {
       for (int t = 0; t < queryLen; t++) {
         int row = (b * queryLen + t) * keyLen;
         for (int s = 0; s < keyLen; s++) {
-          boolean visible = s <= past + t && (keyMask == null || keyMask[b * keyLen + s] != 0);
+          boolean visible = s <= past + t && (keyMask == null || keyMask[b * keyLen + s] != 0)
+              && (segments == null || segments[b * queryLen + s] == segments[b * queryLen + t]);
           m[row + s] = visible ? 0f : MASKED;
         }
       }

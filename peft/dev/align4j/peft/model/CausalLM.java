@@ -141,9 +141,10 @@ public final class CausalLM implements AutoCloseable {
     NDArray cos = Casts.constant(tables.get(0), precision);                       // [B, T, D]
     NDArray sin = Casts.constant(tables.get(1), precision);                       // [B, T, D]
     // the fused kernel's own causal path needs no mask when nothing is padded or cached
-    boolean plainCausal = attention == AttentionImpl.FUSED && in.attentionMask() == null && past == 0;
+    boolean plainCausal = attention == AttentionImpl.FUSED && in.attentionMask() == null && past == 0
+        && in.segmentIds() == null;
     NDArray mask = plainCausal ? null : Casts.constant(
-        AttentionMask.causal(m, in.attentionMask(), b, t, past), precision);       // [B, 1, T, S]
+        AttentionMask.causal(m, in.attentionMask(), in.segmentIds(), b, t, past), precision); // [B, 1, T, S]
     for (int i = 0; i < layers.size(); i++) {
       x = layers.get(i).forward(x, cos, sin, mask, cache, i);                     // [B, T, H]
     }

@@ -12,8 +12,10 @@ import ai.djl.ndarray.types.Shape;
  * @param attentionMask {@code [B, S]} row-major, 1 for real tokens and 0 for padding, over cached
  *     plus current positions; {@code null} when nothing is padded
  * @param positionIds {@code [B, T]} int64, or {@code null} for {@code past .. past+T-1}
+ * @param segmentIds {@code [B, T]} row-major example number of each token in a packed row (tokens
+ *     attend only within their own example), or {@code null} when rows are not packed
  */
-public record ModelInput(NDArray inputIds, long[] attentionMask, NDArray positionIds) {
+public record ModelInput(NDArray inputIds, long[] attentionMask, NDArray positionIds, int[] segmentIds) {
 
   /** Checks ranks and dtypes. */
   public ModelInput {
@@ -27,6 +29,14 @@ public record ModelInput(NDArray inputIds, long[] attentionMask, NDArray positio
       throw new IllegalArgumentException(
           "position_ids " + positionIds.getShape() + " must match input_ids " + inputIds.getShape());
     }
+    if (segmentIds != null && segmentIds.length != inputIds.getShape().size()) {
+      throw new IllegalArgumentException("segment ids must have one entry per token");
+    }
+  }
+
+  /** Input without packing. */
+  public ModelInput(NDArray inputIds, long[] attentionMask, NDArray positionIds) {
+    this(inputIds, attentionMask, positionIds, null);
   }
 
   /** Unpadded input from host ids. */

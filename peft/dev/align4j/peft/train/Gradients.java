@@ -1,6 +1,7 @@
 package dev.align4j.peft.train;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.align4j.peft.model.Parameter;
@@ -33,7 +34,10 @@ public final class Gradients {
   public static double clipGlobalNorm(List<Parameter> params, double maxNorm) {
     double sq = 0;
     for (Parameter p : params) {
-      try (NDArray g = p.data().getGradient()) {
+      // the gradient wrapper and every temporary live in a scratch manager, not the model's
+      try (NDManager s = p.data().getManager().newSubManager()) {
+        NDArray g = p.data().getGradient();
+        g.attach(s);
         sq += g.square().sum().toType(ai.djl.ndarray.types.DataType.FLOAT64, false).getDouble();
       }
     }
@@ -41,7 +45,9 @@ public final class Gradients {
     if (maxNorm > 0 && norm > maxNorm) {
       float coef = (float) (maxNorm / (norm + 1e-6));
       for (Parameter p : params) {
-        try (NDArray g = p.data().getGradient()) {
+        try (NDManager s = p.data().getManager().newSubManager()) {
+          NDArray g = p.data().getGradient();
+          g.attach(s);
           g.muli(coef);
         }
       }

@@ -45,7 +45,30 @@ public final class TokenLoss {
       }
     }
     ModelInput in = ModelInput.padded(manager, rows, padId, false);
+    if (examples.stream().anyMatch(e -> e.segments() != null)) {
+      in = packed(manager, in, examples, t);
+    }
     return new Batch(in, manager.create(w, new Shape(b, t - 1)), count);
+  }
+
+  /** Adds segment ids and per-example positions (restarting at 0) to a right-padded batch. */
+  private static ModelInput packed(NDManager manager, ModelInput in, List<TrainingExample> examples, int t) {
+    int b = examples.size();
+    int[] seg = new int[b * t];
+    long[] pos = new long[b * t];
+    for (int i = 0; i < b; i++) {
+      TrainingExample e = examples.get(i);
+      int p = 0;
+      for (int j = 0; j < e.ids().length; j++) {
+        int s = e.segments() == null ? 1 : e.segments()[j];
+        if (j > 0 && s != seg[i * t + j - 1]) {
+          p = 0;
+        }
+        seg[i * t + j] = s;
+        pos[i * t + j] = p++;
+      }
+    }
+    return new ModelInput(in.inputIds(), in.attentionMask(), manager.create(pos, new Shape(b, t)), seg);
   }
 
   /** Sum of {@code -log p(target)} over the batch's targets: a scalar in the logits' dtype. */

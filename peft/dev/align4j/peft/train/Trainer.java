@@ -129,7 +129,10 @@ public final class Trainer {
       mine.remove("checkpointEvery");
       theirs.remove("checkpointEvery");
     }
-    if (theirs == null || !theirs.equals(mine)) {
+    // compare as text: a long read back from JSON is an int node
+    java.util.Comparator<com.fasterxml.jackson.databind.JsonNode> byText =
+        (x, y) -> x.asText().equals(y.asText()) ? 0 : 1;
+    if (theirs == null || !theirs.equals(byText, mine)) {
       throw new IllegalArgumentException(dir + " was written by a run with another configuration (" + theirs
           + " vs " + mine + "); use a fresh output directory");
     }
