@@ -35,6 +35,8 @@ public final class CausalLM implements AutoCloseable {
   private Linear lmHead;
   private final RotaryEmbedding rotary;
   private final AttentionImpl attention;
+  private double neftuneAlpha;
+  private boolean training;
 
   private CausalLM(
       ModelConfig config, Precision precision, NDManager manager,
@@ -137,6 +139,12 @@ public final class CausalLM implements AutoCloseable {
         : m.arange(past, past + t, 1, DataType.INT64).reshape(1, t).repeat(0, b);   // [B, T]
     NDArray x = Embedding.embedding(in.inputIds(), embed.forCompute(), SparseFormat.DENSE)
         .singletonOrThrow();                                                      // [B, T, H]
+    if (training && neftuneAlpha > 0) {
+      // NEFTune (Jain et al. 2023, Alg. 1): uniform noise of scale alpha / sqrt(T * H) on embeddings
+      float scale = (float) (neftuneAlpha / Math.sqrt((double) t * config.hiddenSize()));
+      NDArray noise = m.randomUniform(-scale, scale, x.getShape());
+      x = x.add(Casts.constant(noise, precision));
+    }
     NDList tables = rotary.tables(m, pos);
     NDArray cos = Casts.constant(tables.get(0), precision);                       // [B, T, D]
     NDArray sin = Casts.constant(tables.get(1), precision);                       // [B, T, D]
@@ -193,6 +201,22 @@ public final class CausalLM implements AutoCloseable {
     }
     NDArray w = weights.toType(nll.getDataType(), false);
     return nll.mul(w).sum().div(w.sum());
+  }
+
+  /**
+   * Training mode: enables NEFTune noise (when its alpha is set). Dropout of adapters is switched by
+   * their own state.
+   */
+  public void setTraining(boolean on) {
+    this.training = on;
+  }
+
+  /** NEFTune's alpha (0 disables; the paper uses 5 to 15). */
+  public void setNeftuneAlpha(double alpha) {
+    if (alpha < 0) {
+      throw new IllegalArgumentException("neftune_noise_alpha must be >= 0");
+    }
+    this.neftuneAlpha = alpha;
   }
 
   /** Architecture. */

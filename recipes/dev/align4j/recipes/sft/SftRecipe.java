@@ -23,7 +23,7 @@ public record SftRecipe(
     int cutoffLen, boolean trainOnPrompt, boolean maskHistory, int batchSize, int gradientAccumulationSteps,
     double learningRate, String lrSchedulerType, long warmupSteps, long maxSteps, double maxGradNorm,
     double weightDecay, long seed, String outputDir, long saveSteps, long evalSteps, String precision,
-    String attention, boolean merge) {
+    String attention, boolean merge, boolean packing, double neftuneNoiseAlpha) {
 
   private static final Map<String, Object> DEFAULTS = Map.ofEntries(
       Map.entry("finetuning_type", "lora"), Map.entry("lora_rank", 8), Map.entry("lora_alpha", 16.0),
@@ -35,7 +35,7 @@ public record SftRecipe(
       Map.entry("max_steps", 100), Map.entry("max_grad_norm", 1.0), Map.entry("weight_decay", 0.0),
       Map.entry("seed", 42), Map.entry("output_dir", "runs/sft"), Map.entry("save_steps", 0),
       Map.entry("eval_steps", 0), Map.entry("precision", "float32"), Map.entry("attention", "composed"),
-      Map.entry("merge", false));
+      Map.entry("merge", false), Map.entry("packing", false), Map.entry("neftune_noise_alpha", 0.0));
   private static final Set<String> REQUIRED = Set.of("model_name_or_path", "dataset");
 
   /** Validates. */
@@ -92,7 +92,7 @@ public record SftRecipe(
           f.i("per_device_train_batch_size"), f.i("gradient_accumulation_steps"), f.d("learning_rate"),
           f.s("lr_scheduler_type"), f.l("warmup_steps"), f.l("max_steps"), f.d("max_grad_norm"), f.d("weight_decay"),
           f.l("seed"), f.s("output_dir"), f.l("save_steps"), f.l("eval_steps"), f.s("precision"), f.s("attention"),
-          f.b("merge"));
+          f.b("merge"), f.b("packing"), f.d("neftune_noise_alpha"));
     } catch (IllegalArgumentException e) {
       throw e.getMessage().startsWith(source) ? e : new IllegalArgumentException(source + ": " + e.getMessage(), e);
     }
@@ -110,7 +110,8 @@ public record SftRecipe(
         .put("lr_scheduler_type", lrSchedulerType).put("warmup_steps", warmupSteps).put("max_steps", maxSteps)
         .put("max_grad_norm", maxGradNorm).put("weight_decay", weightDecay).put("seed", seed)
         .put("output_dir", outputDir).put("save_steps", saveSteps).put("eval_steps", evalSteps)
-        .put("precision", precision).put("attention", attention).put("merge", merge);
+        .put("precision", precision).put("attention", attention).put("merge", merge).put("packing", packing)
+        .put("neftune_noise_alpha", neftuneNoiseAlpha);
     return n;
   }
 

@@ -72,6 +72,12 @@ public final class SftRun {
       if (train.isEmpty()) {
         throw new IllegalArgumentException(r.dataset() + ": no trainable examples (" + report + ")");
       }
+      if (r.packing()) {
+        int before = train.size();
+        train = dev.align4j.peft.train.Packing.pack(train, r.cutoffLen());
+        System.err.printf("align4j sft: packed %d examples into %d rows of <= %d tokens%n", before, train.size(), r.cutoffLen());
+      }
+      model.setNeftuneAlpha(r.neftuneNoiseAlpha());
       long pad = tok.padId().orElse(tok.eosIds().length > 0 ? tok.eosIds()[0] : 0);
       PeftModel peft = null;
       List<Parameter> trainables;
@@ -91,8 +97,12 @@ public final class SftRun {
       WarmupSchedule lr = new WarmupSchedule(WarmupSchedule.Type.parse(r.lrSchedulerType()), r.learningRate(),
           r.warmupSteps(), r.maxSteps());
       PeftModel p = peft;
-      SftTrainer.Result res = new SftTrainer(model, trainables, cfg, lr, out, (int) r.evalSteps(),
-          p == null ? null : on -> p.state().setTraining(on)).train(train, eval);
+      SftTrainer.Result res = new SftTrainer(model, trainables, cfg, lr, out, (int) r.evalSteps(), on -> {
+        model.setTraining(on);
+        if (p != null) {
+          p.state().setTraining(on);
+        }
+      }).train(train, eval);
       if (peft != null) {
         PeftAdapterFiles.save(peft, "default", out.resolve("adapter"), r.modelNameOrPath());
         if (r.merge()) {

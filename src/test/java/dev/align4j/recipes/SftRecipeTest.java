@@ -63,6 +63,16 @@ class SftRecipeTest {
   }
 
   @Test
+  void packedFullFineTuningWithNeftuneRuns() throws Exception {
+    Path out = tmp.resolve("packed");
+    assertThat(Align4j.execute("sft", "model_name_or_path=" + model, "dataset=" + data, "output_dir=" + out,
+        "finetuning_type=full", "packing=true", "neftune_noise_alpha=5", "max_steps=2", "per_device_train_batch_size=1",
+        "cutoff_len=128")).isZero();
+    assertThat(out.resolve("model/model.safetensors")).exists();
+    assertThat(Files.readString(out.resolve("resolved_config.json"))).contains("\"packing\": true");
+  }
+
+  @Test
   void badRecipesAreNamed() throws Exception {
     Path recipe = tmp.resolve("bad.yaml");
     Files.writeString(recipe, "model_name_or_path: x\ndataset: y\nlearnig_rate: 1\n");

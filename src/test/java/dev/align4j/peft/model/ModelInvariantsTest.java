@@ -102,6 +102,29 @@ class ModelInvariantsTest {
   }
 
   @Test
+  void neftuneNoiseOnlyInTrainingAndBoundedByAlphaOverSqrtTH() {
+    ModelConfig c = TinyConfigs.of(ModelFamily.LLAMA);
+    try (NDManager m = Torch.newManager(); CausalLM model = model(m, c)) {
+      float[] clean = model.logits(ModelInput.of(m, new long[][] {IDS})).toFloatArray();
+      model.setNeftuneAlpha(5);
+      assertThat(model.logits(ModelInput.of(m, new long[][] {IDS})).toFloatArray()).containsExactly(clean);
+      model.setTraining(true);
+      float[] noisy = model.logits(ModelInput.of(m, new long[][] {IDS})).toFloatArray();
+      double maxDiff = 0;
+      for (int i = 0; i < clean.length; i++) {
+        maxDiff = Math.max(maxDiff, Math.abs(noisy[i] - clean[i]));
+      }
+      assertThat(maxDiff).isGreaterThan(1e-4);
+      // with a vanishing alpha the change vanishes too (the noise scales with alpha / sqrt(T*H))
+      model.setNeftuneAlpha(1e-6);
+      float[] tiny = model.logits(ModelInput.of(m, new long[][] {IDS})).toFloatArray();
+      for (int i = 0; i < clean.length; i++) {
+        assertThat(tiny[i]).isCloseTo(clean[i], org.assertj.core.data.Offset.offset(1e-4f));
+      }
+    }
+  }
+
+  @Test
   void missingOrMisshapenTensorsAreNamed() {
     ModelConfig c = TinyConfigs.of(ModelFamily.LLAMA);
     try (NDManager m = Torch.newManager()) {
