@@ -19,8 +19,13 @@ import picocli.CommandLine.Parameters;
         description = "Replace ID numbers, phones, e-mails, bank cards, IPv4 addresses and names with [ID], [PHONE], "
                 + "[EMAIL], [BANK_CARD], [IP], [NAME]. Writes JSONL.")
 public final class CleanCommand extends DataSubcommand {
-    @Parameters(index = "0", paramLabel = "IN", description = "Input JSONL or JSON array.")
+    @Parameters(index = "0", arity = "0..1", paramLabel = "IN", description = "Input JSONL or JSON array.")
     Path input;
+
+    @picocli.CommandLine.Option(names = {"-i", "--input"}, paramLabel = "IN", description = "Input file (instead of the positional IN).")
+    void setInputOption(Path value) {
+        input = value;
+    }
 
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT", description = "Output JSONL (not the input).")
     Path output;
@@ -33,6 +38,7 @@ public final class CleanCommand extends DataSubcommand {
 
     @Override
     int execute() throws IOException {
+        input = requireInput(input);
         JsonlWriter.requireDistinct(input, output);
         List<String> all = new ArrayList<>(names);
         if (namesFile != null) {

@@ -24,8 +24,13 @@ import picocli.CommandLine.Parameters;
 @Command(name = "dedup", mixinStandardHelpOptions = true,
         description = "Remove exact (normalised) and near (MinHash/LSH Jaccard) duplicates; keeps first occurrences.")
 public final class DedupCommand extends DataSubcommand {
-    @Parameters(index = "0", paramLabel = "IN", description = "Input JSONL or JSON array.")
+    @Parameters(index = "0", arity = "0..1", paramLabel = "IN", description = "Input JSONL or JSON array.")
     Path input;
+
+    @picocli.CommandLine.Option(names = {"-i", "--input"}, paramLabel = "IN", description = "Input file (instead of the positional IN).")
+    void setInputOption(Path value) {
+        input = value;
+    }
 
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT", description = "Output JSONL (not the input).")
     Path output;
@@ -57,6 +62,7 @@ public final class DedupCommand extends DataSubcommand {
 
     @Override
     int execute() throws IOException {
+        input = requireInput(input);
         JsonlWriter.requireDistinct(input, output);
         if (report != null) {
             JsonlWriter.requireDistinct(input, report);

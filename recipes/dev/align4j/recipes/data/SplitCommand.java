@@ -17,8 +17,13 @@ import picocli.CommandLine.Parameters;
 @Command(name = "split", mixinStandardHelpOptions = true,
         description = "Seeded train/validation split (deterministic for a given seed). Writes two JSONL files.")
 public final class SplitCommand extends DataSubcommand {
-    @Parameters(index = "0", paramLabel = "IN", description = "Input JSONL or JSON array.")
+    @Parameters(index = "0", arity = "0..1", paramLabel = "IN", description = "Input JSONL or JSON array.")
     Path input;
+
+    @picocli.CommandLine.Option(names = {"-i", "--input"}, paramLabel = "IN", description = "Input file (instead of the positional IN).")
+    void setInputOption(Path value) {
+        input = value;
+    }
 
     @Option(names = "--train", required = true, paramLabel = "OUT", description = "Training output JSONL.")
     Path train;
@@ -37,6 +42,7 @@ public final class SplitCommand extends DataSubcommand {
 
     @Override
     int execute() throws IOException {
+        input = requireInput(input);
         JsonlWriter.requireDistinct(input, train);
         JsonlWriter.requireDistinct(input, val);
         JsonlWriter.requireDistinct(train, val);

@@ -17,8 +17,13 @@ import picocli.CommandLine.Parameters;
 @Command(name = "validate", mixinStandardHelpOptions = true,
         description = "Check JSON/UTF-8 syntax, the schema of the format, blank fields and over-long examples.")
 public final class ValidateCommand extends DataSubcommand {
-    @Parameters(arity = "1..*", paramLabel = "FILE", description = "JSONL or JSON-array data files.")
-    List<Path> files;
+    @Parameters(arity = "0..*", paramLabel = "FILE", description = "JSONL or JSON-array data files.")
+    List<Path> files = new java.util.ArrayList<>();
+
+    @Option(names = {"-i", "--input"}, paramLabel = "FILE", description = "A data file (repeatable; as FILE).")
+    void addInput(Path file) {
+        files.add(file);
+    }
 
     @Option(names = "--format", defaultValue = "auto",
             description = "alpaca, sharegpt, openai, text or auto (detect from the first record). Default: ${DEFAULT-VALUE}.")
@@ -37,6 +42,9 @@ public final class ValidateCommand extends DataSubcommand {
 
     @Override
     int execute() throws IOException {
+        if (files.isEmpty()) {
+            throw new IllegalArgumentException("no input file: give FILE or --input");
+        }
         DatasetValidator validator = new DatasetValidator(mapping(), maxChars);
         long problems = 0;
         for (Path f : files) {

@@ -174,6 +174,19 @@ public record SftRecipe(
     }
   }
 
+  /** The keys a YAML recipe file sets (empty for none). */
+  public static Set<String> keysIn(Path yaml) throws IOException {
+    if (yaml == null) {
+      return Set.of();
+    }
+    JsonNode root = new ObjectMapper(new YAMLFactory()).readTree(yaml.toFile());
+    java.util.HashSet<String> keys = new java.util.HashSet<>();
+    if (root != null) {
+      root.fieldNames().forEachRemaining(keys::add);
+    }
+    return keys;
+  }
+
   /** Whether a path string names an existing file. */
   static boolean exists(String p) {
     return p != null && !p.isBlank() && Files.exists(Path.of(p));
