@@ -41,13 +41,16 @@ public final class SftTrainer {
   private final Path outDir;
   private final int evalEvery;
   private final Consumer<Boolean> trainingMode;
+  private final java.util.function.Function<CausalLM, List<String>> sampler;
 
   /**
+   * @param sampler generates a few sample completions at each evaluation (logged), or null
    * @param trainingMode switches dropout on (true) for training and off for evaluation (for LoRA: the
    *     adapters' state); may be null
    */
   public SftTrainer(CausalLM model, List<Parameter> params, TrainerConfig cfg, LongToDoubleFunction lr, Path outDir,
-      int evalEvery, Consumer<Boolean> trainingMode) {
+      int evalEvery, java.util.function.Function<CausalLM, List<String>> sampler, Consumer<Boolean> trainingMode) {
+    this.sampler = sampler;
     this.model = model;
     this.params = params;
     this.cfg = cfg;
@@ -92,10 +95,12 @@ public final class SftTrainer {
           if (eval != null && !eval.isEmpty() && evalEvery > 0 && (m.step() % evalEvery == 0 || m.step() == cfg.maxSteps())) {
             trainingMode.accept(false);
             double loss = evalLoss(model, eval, cfg.microBatchSize(), cfg.padId());
+            List<String> samples = sampler == null ? List.of() : sampler.apply(model);
             trainingMode.accept(true);
             evals.add(new double[] {m.step(), loss});
             ObjectNode row = json.createObjectNode();
             row.put("step", m.step()).put("eval_loss", loss).put("eval_ppl", Math.exp(loss));
+            samples.forEach(row.putArray("samples")::add);
             log.write(row);
           }
         } catch (IOException e) {

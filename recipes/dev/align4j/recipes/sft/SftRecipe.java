@@ -23,7 +23,8 @@ public record SftRecipe(
     int cutoffLen, boolean trainOnPrompt, boolean maskHistory, int batchSize, int gradientAccumulationSteps,
     double learningRate, String lrSchedulerType, long warmupSteps, long maxSteps, double maxGradNorm,
     double weightDecay, long seed, String outputDir, long saveSteps, long evalSteps, String precision,
-    String attention, boolean merge, boolean packing, double neftuneNoiseAlpha) {
+    String attention, boolean merge, boolean packing, double neftuneNoiseAlpha, String template,
+    ObjectNode datasetInfo) {
 
   private static final Map<String, Object> DEFAULTS = Map.ofEntries(
       Map.entry("finetuning_type", "lora"), Map.entry("lora_rank", 8), Map.entry("lora_alpha", 16.0),
@@ -35,7 +36,8 @@ public record SftRecipe(
       Map.entry("max_steps", 100), Map.entry("max_grad_norm", 1.0), Map.entry("weight_decay", 0.0),
       Map.entry("seed", 42), Map.entry("output_dir", "runs/sft"), Map.entry("save_steps", 0),
       Map.entry("eval_steps", 0), Map.entry("precision", "float32"), Map.entry("attention", "composed"),
-      Map.entry("merge", false), Map.entry("packing", false), Map.entry("neftune_noise_alpha", 0.0));
+      Map.entry("merge", false), Map.entry("packing", false), Map.entry("neftune_noise_alpha", 0.0),
+      Map.entry("template", ""), Map.entry("dataset_info", Map.of()));
   private static final Set<String> REQUIRED = Set.of("model_name_or_path", "dataset");
 
   /** Validates. */
@@ -92,7 +94,7 @@ public record SftRecipe(
           f.i("per_device_train_batch_size"), f.i("gradient_accumulation_steps"), f.d("learning_rate"),
           f.s("lr_scheduler_type"), f.l("warmup_steps"), f.l("max_steps"), f.d("max_grad_norm"), f.d("weight_decay"),
           f.l("seed"), f.s("output_dir"), f.l("save_steps"), f.l("eval_steps"), f.s("precision"), f.s("attention"),
-          f.b("merge"), f.b("packing"), f.d("neftune_noise_alpha"));
+          f.b("merge"), f.b("packing"), f.d("neftune_noise_alpha"), f.s("template"), f.obj("dataset_info"));
     } catch (IllegalArgumentException e) {
       throw e.getMessage().startsWith(source) ? e : new IllegalArgumentException(source + ": " + e.getMessage(), e);
     }
@@ -111,7 +113,8 @@ public record SftRecipe(
         .put("max_grad_norm", maxGradNorm).put("weight_decay", weightDecay).put("seed", seed)
         .put("output_dir", outputDir).put("save_steps", saveSteps).put("eval_steps", evalSteps)
         .put("precision", precision).put("attention", attention).put("merge", merge).put("packing", packing)
-        .put("neftune_noise_alpha", neftuneNoiseAlpha);
+        .put("neftune_noise_alpha", neftuneNoiseAlpha).put("template", template);
+    n.set("dataset_info", datasetInfo);
     return n;
   }
 
@@ -163,6 +166,14 @@ public record SftRecipe(
         }
       }
       throw new IllegalArgumentException(source + ": " + k + " must be a number, got " + v);
+    }
+
+    ObjectNode obj(String k) {
+      JsonNode v = get(k);
+      if (!v.isObject()) {
+        throw new IllegalArgumentException(source + ": " + k + " must be a mapping (formatting, columns, tags)");
+      }
+      return (ObjectNode) v;
     }
 
     boolean b(String k) {

@@ -62,13 +62,14 @@ public final class SftRun {
         Tokenizer tok = Tokenizer.load(modelDir)) {
       CausalLM model = pm.model();
       model.config().requireVocabCovers(tok.vocabSize(), modelDir);
-      ChatTemplate template = tok.chatTemplate().orElse(null);
+      ChatTemplate template = r.template().isBlank() ? tok.chatTemplate().orElse(null)
+          : dev.align4j.sft.BuiltinTemplate.parse(r.template()).template(tok.specialTokens());
       SftEncoder enc = new SftEncoder(tok, template, new SftOptions(r.cutoffLen(), r.trainOnPrompt(), r.maskHistory()));
-      List<TrainingExample> train = encode(Path.of(r.dataset()), r.formatting(), enc, template);
+      List<TrainingExample> train = encode(Path.of(r.dataset()), r.formatting(), r.datasetInfo(), enc, template);
       String report = enc.report();
       System.err.println("align4j sft: " + report);
       List<TrainingExample> eval = r.evalDataset().isBlank() ? List.of()
-          : encode(Path.of(r.evalDataset()), r.formatting(), enc, template);
+          : encode(Path.of(r.evalDataset()), r.formatting(), r.datasetInfo(), enc, template);
       if (train.isEmpty()) {
         throw new IllegalArgumentException(r.dataset() + ": no trainable examples (" + report + ")");
       }
@@ -97,7 +98,15 @@ public final class SftRun {
       WarmupSchedule lr = new WarmupSchedule(WarmupSchedule.Type.parse(r.lrSchedulerType()), r.learningRate(),
           r.warmupSteps(), r.maxSteps());
       PeftModel p = peft;
-      SftTrainer.Result res = new SftTrainer(model, trainables, cfg, lr, out, (int) r.evalSteps(), on -> {
+      List<long[]> samplePrompts = samplePrompts(r, tok, template, 2);
+      java.util.function.Function<CausalLM, List<String>> sampler = samplePrompts.isEmpty() ? null : mdl -> {
+        List<String> texts = new ArrayList<>();
+        var gen = new dev.align4j.peft.generate.Generator(mdl).generate(samplePrompts,
+            dev.align4j.peft.generate.GenerationConfig.greedy(64, tok.eosIds()).withPadId(pad), null);
+        gen.forEach(c -> texts.add(tok.decode(c.tokens(), true)));
+        return texts;
+      };
+      SftTrainer.Result res = new SftTrainer(model, trainables, cfg, lr, out, (int) r.evalSteps(), sampler, on -> {
         model.setTraining(on);
         if (p != null) {
           p.state().setTraining(on);
@@ -117,6 +126,29 @@ public final class SftRun {
     }
   }
 
+  /** Prompts (chat template, generation prompt on) of the first conversations of the eval set. */
+  private static List<long[]> samplePrompts(SftRecipe r, Tokenizer tok, ChatTemplate template, int n) throws IOException {
+    List<long[]> out = new ArrayList<>();
+    if (r.evalDataset().isBlank() || template == null) {
+      return out;
+    }
+    try (JsonRecords records = JsonRecords.open(Path.of(r.evalDataset()))) {
+      ExampleParser parser = null;
+      while (records.hasNext() && out.size() < n) {
+        SourceRecord rec = records.next();
+        if (parser == null) {
+          parser = ExampleParser.of(r.formatting().equals("auto")
+              ? DataFormat.autodetect(rec.value()).orElse(DataFormat.ALPACA) : DataFormat.parse(r.formatting()));
+        }
+        if (parser.parse(rec) instanceof dev.align4j.sft.data.Conversation c) {
+          var msgs = SftEncoder.messages(c);
+          out.add(tok.encode(template.render(msgs.subList(0, msgs.size() - 1), true), false));
+        }
+      }
+    }
+    return out;
+  }
+
   private static void saveModel(PretrainedModel pm, Path from, Path to) throws IOException {
     ModelSaver.save(pm.model(), pm.configJson(), pm.generationConfig(), to, ModelSaver.DEFAULT_MAX_SHARD_BYTES);
     for (String f : TinyCheckpoint.TOKENIZER_FILES) {
@@ -127,8 +159,8 @@ public final class SftRun {
   }
 
   /** Parses and encodes a dataset file; errors name {@code file:line}. */
-  public static List<TrainingExample> encode(Path file, String formatting, SftEncoder enc, ChatTemplate template)
-      throws IOException {
+  public static List<TrainingExample> encode(Path file, String formatting, ObjectNode datasetInfo, SftEncoder enc,
+      ChatTemplate template) throws IOException {
     if (!Files.exists(file)) {
       throw new NoSuchFileException(file.toString(), null, "dataset not found");
     }
@@ -137,6 +169,9 @@ public final class SftRun {
     try (JsonRecords records = JsonRecords.open(file)) {
       while (records.hasNext()) {
         SourceRecord rec = records.next();
+        if (parser == null && datasetInfo != null && !datasetInfo.isEmpty()) {
+          parser = new ExampleParser(dev.align4j.sft.data.ColumnMapping.fromDatasetInfo(datasetInfo));
+        }
         if (parser == null) {
           DataFormat f = formatting.equals("auto")
               ? DataFormat.autodetect(rec.value()).orElseThrow(() -> new IllegalArgumentException(
