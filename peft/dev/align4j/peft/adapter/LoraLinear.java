@@ -6,6 +6,7 @@ import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.Dropout;
 import dev.align4j.peft.kernels.Kernels;
 import dev.align4j.peft.model.DenseLinear;
+import dev.align4j.peft.quant.Nf4Linear;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -20,21 +21,33 @@ import java.util.Map;
  * original, so unmerging restores it bit for bit.
  */
 public final class LoraLinear implements dev.align4j.peft.model.Linear {
-  private final DenseLinear base;
+  private final dev.align4j.peft.model.Linear base;
   private final AdapterState state;
   private final LinkedHashMap<String, LoraWeights> adapters = new LinkedHashMap<>();
   private NDArray unmergedWeight;
   private String mergedAdapter;
 
-  /** Wraps a dense base layer. */
-  public LoraLinear(DenseLinear base, AdapterState state) {
+  /** Wraps a dense or 4-bit base layer. */
+  public LoraLinear(dev.align4j.peft.model.Linear base, AdapterState state) {
+    if (!(base instanceof DenseLinear) && !(base instanceof Nf4Linear)) {
+      throw new IllegalArgumentException("LoRA wraps dense or NF4 linear layers, not " + base.getClass().getSimpleName());
+    }
     this.base = base;
     this.state = state;
   }
 
   /** The wrapped layer. */
-  public DenseLinear base() {
+  public dev.align4j.peft.model.Linear base() {
     return base;
+  }
+
+  /** The base weight in the compute dtype (dequantised into {@code scratch} for an NF4 base). */
+  NDArray baseWeight(NDManager scratch) {
+    return base instanceof Nf4Linear q ? q.computeWeight(scratch) : ((DenseLinear) base).weight().forCompute();
+  }
+
+  private dev.align4j.peft.model.Parameter baseBias() {
+    return base instanceof Nf4Linear q ? q.bias() : ((DenseLinear) base).bias();
   }
 
   /** Adds (or replaces) an adapter's weights. */
@@ -68,9 +81,9 @@ public final class LoraLinear implements dev.align4j.peft.model.Linear {
       return y.add(delta);
     }
     // DoRA: rescale W x + s B A x per output row by m / ||W + s B A||, the norm a constant (sec. 4.3)
-    NDArray weight = mergedAdapter != null ? unmergedWeight : base.weight().forCompute();
+    NDArray weight = mergedAdapter != null ? unmergedWeight : baseWeight(x.getManager());
     NDArray scale = DoraNorm.magnitudeScale(w.magnitude().forCompute(), weight, a, b, w.scaling()); // [out]
-    NDArray bias = base.bias() == null ? null : base.bias().forCompute();
+    NDArray bias = baseBias() == null ? null : baseBias().forCompute();
     NDArray wx = bias == null ? y : y.sub(bias);                            // [..., out]
     NDArray out = wx.add(delta).mul(scale);
     return bias == null ? out : out.add(bias);
@@ -78,9 +91,9 @@ public final class LoraLinear implements dev.align4j.peft.model.Linear {
 
   /** The base layer's map with a given weight (its bias unchanged). */
   private NDArray linear(NDArray x, NDArray weight) {
-    return base.bias() == null
+    return baseBias() == null
         ? Linear.linear(x, weight).singletonOrThrow()
-        : Linear.linear(x, weight, base.bias().forCompute()).singletonOrThrow();
+        : Linear.linear(x, weight, baseBias().forCompute()).singletonOrThrow();
   }
 
   /** Folds {@code adapter} into the base weight; the original is kept for {@link #unmerge}. */
@@ -92,13 +105,17 @@ public final class LoraLinear implements dev.align4j.peft.model.Linear {
     if (w == null) {
       return;
     }
-    NDArray weight = base.weight().data();
+    if (!(base instanceof DenseLinear dense)) {
+      throw new IllegalStateException("cannot merge into a 4-bit base in place: dequantise the model first "
+          + "(QuantizedModels.dequantize), which gives a float32 base to merge into");
+    }
+    NDArray weight = dense.weight().data();
     NDManager owner = weight.getManager();
     NDArray merged = DoraNorm.mergedWeight(weight, w);
     merged.attach(owner);
     unmergedWeight = weight.duplicate();
     unmergedWeight.attach(owner);
-    base.weight().replace(merged);
+    dense.weight().replace(merged);
     mergedAdapter = adapter;
   }
 
@@ -107,7 +124,7 @@ public final class LoraLinear implements dev.align4j.peft.model.Linear {
     if (mergedAdapter == null) {
       return;
     }
-    base.weight().replace(unmergedWeight);
+    ((DenseLinear) base).weight().replace(unmergedWeight);
     unmergedWeight = null;
     mergedAdapter = null;
   }

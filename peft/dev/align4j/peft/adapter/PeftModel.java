@@ -71,7 +71,11 @@ public final class PeftModel {
       Parameter b = param(p + ".lora_B." + name + ".weight", m.zeros(new Shape(out, cfg.r()), a.data().getDataType()), true);
       Parameter mag = null;
       if (cfg.useDora()) {
-        NDArray norm = DoraNorm.rowNorm(lora.base().weight().data(), a.data(), b.data(), cfg.scaling());
+        NDArray norm;
+        try (NDManager scratch = m.newSubManager()) {
+          norm = DoraNorm.rowNorm(lora.baseWeight(scratch), a.data(), b.data(), cfg.scaling());
+          norm.attach(m);
+        }
         mag = param(p + ".lora_magnitude_vector." + name + ".weight", norm, true);
       }
       lora.put(name, new LoraWeights(a, b, mag, cfg.scaling(), cfg.dropout()));
@@ -112,10 +116,10 @@ public final class PeftModel {
       return existing;
     }
     Linear l = model.linear(path);
-    if (!(l instanceof DenseLinear dense)) {
+    if (!(l instanceof DenseLinear) && !(l instanceof dev.align4j.peft.quant.Nf4Linear)) {
       throw new IllegalStateException(path + " is already wrapped by " + l.getClass().getSimpleName());
     }
-    LoraLinear lora = new LoraLinear(dense, state);
+    LoraLinear lora = new LoraLinear(l, state);
     model.replaceLinear(path, lora);
     layers.put(path, lora);
     return lora;

@@ -207,6 +207,25 @@ public final class Kernels {
     return IValue.listFrom(a);
   }
 
+  /**
+   * Dequantises an NF4 weight: codes (two per byte, high nibble first) looked up in {@code codebook}
+   * and scaled by their block's absmax; returns float32 {@code [out, in]}.
+   */
+  public NDArray dequantNf4(NDArray packed, NDArray absmax, NDArray codebook, long out, long in, int blockSize) {
+    try (NDManager s = packed.getManager().newSubManager()) {
+      NDArray dims = s.create(new long[] {out, in, blockSize, out * in});
+      return call("dequant_nf4", packed, absmax, codebook, dims);
+    }
+  }
+
+  /** Decodes double-quantised absmax values: {@code map[codes] * absmax2[block] + offset}. */
+  public NDArray dequantAbsmax(NDArray codes, NDArray absmax2, NDArray dynamicMap, NDArray offset, int blockSize, long n) {
+    try (NDManager s = codes.getManager().newSubManager()) {
+      NDArray dims = s.create(new long[] {blockSize, n});
+      return call("dequant_absmax", codes, absmax2, dynamicMap, offset, dims);
+    }
+  }
+
   /** Two 4-bit codes per byte, the high nibble first: {@code uint8 [n] -> uint8 [2n]}. */
   public NDArray unpackNibbles(NDArray packed) {
     return call("unpack_nibbles", packed);

@@ -250,6 +250,18 @@ public final class CausalLM implements AutoCloseable {
     return out;
   }
 
+  /**
+   * Removes a parameter no module reads any more (its layer's weight was quantised) and frees its
+   * memory; saving such a model as a full checkpoint is then impossible.
+   */
+  public void releaseParameter(String name) {
+    Parameter p = parameters.remove(name);
+    if (p == null) {
+      throw new IllegalArgumentException("no parameter named " + name);
+    }
+    p.data().close();
+  }
+
   /** Marks every parameter trainable (full fine-tuning) or frozen. */
   public void setAllTrainable(boolean on) {
     for (Parameter p : parameters.values()) {

@@ -143,7 +143,7 @@ class LoraTest {
       float[] x = {0.5f, -1, 2, 0, 1, 1, -0.25f, 3, 0.1f, 0.2f, -0.3f, 0.4f, 1, -1, 1, -1};
       try (NDManager s = m.newSubManager()) {
         float[] got = l.forward(s.create(x, new ai.djl.ndarray.types.Shape(1, 16))).toFloatArray();
-        float[] wv = l.base().weight().data().toFloatArray();
+        float[] wv = ((dev.align4j.peft.model.DenseLinear) l.base()).weight().data().toFloatArray();
         float[] a = w.a().data().toFloatArray();
         float[] b = w.b().data().toFloatArray();
         for (int o = 0; o < 16; o++) {
