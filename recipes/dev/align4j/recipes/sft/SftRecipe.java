@@ -24,7 +24,8 @@ public record SftRecipe(
     double learningRate, String lrSchedulerType, long warmupSteps, long maxSteps, double maxGradNorm,
     double weightDecay, long seed, String outputDir, long saveSteps, long evalSteps, String precision,
     String attention, boolean merge, boolean packing, double neftuneNoiseAlpha, String template,
-    ObjectNode datasetInfo) {
+    ObjectNode datasetInfo, int quantizationBit, boolean doubleQuantization, int freezeTrainableLayers,
+    String freezeExtraModules) {
 
   private static final Map<String, Object> DEFAULTS = Map.ofEntries(
       Map.entry("finetuning_type", "lora"), Map.entry("lora_rank", 8), Map.entry("lora_alpha", 16.0),
@@ -37,13 +38,21 @@ public record SftRecipe(
       Map.entry("seed", 42), Map.entry("output_dir", "runs/sft"), Map.entry("save_steps", 0),
       Map.entry("eval_steps", 0), Map.entry("precision", "float32"), Map.entry("attention", "composed"),
       Map.entry("merge", false), Map.entry("packing", false), Map.entry("neftune_noise_alpha", 0.0),
-      Map.entry("template", ""), Map.entry("dataset_info", Map.of()));
+      Map.entry("template", ""), Map.entry("dataset_info", Map.of()), Map.entry("quantization_bit", 0),
+      Map.entry("double_quantization", true), Map.entry("freeze_trainable_layers", 2),
+      Map.entry("freeze_extra_modules", ""));
   private static final Set<String> REQUIRED = Set.of("model_name_or_path", "dataset");
 
   /** Validates. */
   public SftRecipe {
-    if (!List.of("lora", "full").contains(finetuningType)) {
-      throw new IllegalArgumentException("finetuning_type must be lora or full, got '" + finetuningType + "'");
+    if (!List.of("lora", "ia3", "freeze", "full").contains(finetuningType)) {
+      throw new IllegalArgumentException("finetuning_type must be lora, ia3, freeze or full, got '" + finetuningType + "'");
+    }
+    if (quantizationBit != 0 && quantizationBit != 4) {
+      throw new IllegalArgumentException("quantization_bit must be 4 (QLoRA, NF4) or absent, got " + quantizationBit);
+    }
+    if (quantizationBit == 4 && !finetuningType.equals("lora")) {
+      throw new IllegalArgumentException("quantization_bit 4 needs finetuning_type lora (QLoRA)");
     }
     if (maxSteps <= 0 || batchSize <= 0 || gradientAccumulationSteps <= 0) {
       throw new IllegalArgumentException("max_steps, per_device_train_batch_size and gradient_accumulation_steps must be > 0");
@@ -94,7 +103,9 @@ public record SftRecipe(
           f.i("per_device_train_batch_size"), f.i("gradient_accumulation_steps"), f.d("learning_rate"),
           f.s("lr_scheduler_type"), f.l("warmup_steps"), f.l("max_steps"), f.d("max_grad_norm"), f.d("weight_decay"),
           f.l("seed"), f.s("output_dir"), f.l("save_steps"), f.l("eval_steps"), f.s("precision"), f.s("attention"),
-          f.b("merge"), f.b("packing"), f.d("neftune_noise_alpha"), f.s("template"), f.obj("dataset_info"));
+          f.b("merge"), f.b("packing"), f.d("neftune_noise_alpha"), f.s("template"), f.obj("dataset_info"),
+          f.i("quantization_bit"), f.b("double_quantization"), f.i("freeze_trainable_layers"),
+          f.s("freeze_extra_modules"));
     } catch (IllegalArgumentException e) {
       throw e.getMessage().startsWith(source) ? e : new IllegalArgumentException(source + ": " + e.getMessage(), e);
     }
@@ -115,6 +126,8 @@ public record SftRecipe(
         .put("precision", precision).put("attention", attention).put("merge", merge).put("packing", packing)
         .put("neftune_noise_alpha", neftuneNoiseAlpha).put("template", template);
     n.set("dataset_info", datasetInfo);
+    n.put("quantization_bit", quantizationBit).put("double_quantization", doubleQuantization)
+        .put("freeze_trainable_layers", freezeTrainableLayers).put("freeze_extra_modules", freezeExtraModules);
     return n;
   }
 

@@ -81,8 +81,22 @@ public final class SftRun {
       model.setNeftuneAlpha(r.neftuneNoiseAlpha());
       long pad = tok.padId().orElse(tok.eosIds().length > 0 ? tok.eosIds()[0] : 0);
       PeftModel peft = null;
+      dev.align4j.peft.adapter.Ia3Adapter ia3 = null;
       List<Parameter> trainables;
-      if (r.finetuningType().equals("lora")) {
+      if (r.quantizationBit() == 4) {
+        long bytes = dev.align4j.peft.quant.QuantizedModels.quantize(model, r.doubleQuantization());
+        System.err.printf("align4j sft: QLoRA base in NF4%s, %.1f MiB of quantised weights%n",
+            r.doubleQuantization() ? " with double quantisation" : "", bytes / 1048576.0);
+      }
+      if (r.finetuningType().equals("ia3")) {
+        ia3 = new dev.align4j.peft.adapter.Ia3Adapter(model, dev.align4j.peft.adapter.Ia3Adapter.DEFAULT_TARGETS,
+            dev.align4j.peft.adapter.Ia3Adapter.DEFAULT_FEEDFORWARD);
+        trainables = ia3.trainableParameters();
+      } else if (r.finetuningType().equals("freeze")) {
+        trainables = dev.align4j.peft.adapter.FreezeTuning.apply(model, r.freezeTrainableLayers(),
+            r.freezeExtraModules().isBlank() ? List.of()
+                : Arrays.stream(r.freezeExtraModules().split(",")).map(String::trim).toList());
+      } else if (r.finetuningType().equals("lora")) {
         peft = new PeftModel(model);
         List<String> targets = r.loraTarget().equals("all") ? List.of("all-linear")
             : Arrays.stream(r.loraTarget().split(",")).map(String::trim).toList();
@@ -112,9 +126,18 @@ public final class SftRun {
           p.state().setTraining(on);
         }
       }).train(train, eval);
-      if (peft != null) {
-        PeftAdapterFiles.save(peft, "default", out.resolve("adapter"), r.modelNameOrPath());
+      if (ia3 != null) {
+        ia3.save(out.resolve("adapter"), r.modelNameOrPath());
         if (r.merge()) {
+          ia3.merge();
+          saveModel(pm, modelDir, out.resolve("merged"));
+        }
+      } else if (peft != null) {
+        PeftAdapterFiles.save(peft, "default", out.resolve("adapter"), r.modelNameOrPath());
+        if (r.merge() && r.quantizationBit() == 4) {
+          System.err.println("align4j sft: merge skipped: the base is 4-bit; merge the adapter into the "
+              + "full-precision base with `align4j merge` (the result is float32/bfloat16 as the base)");
+        } else if (r.merge()) {
           peft.merge();
           saveModel(pm, modelDir, out.resolve("merged"));
         }

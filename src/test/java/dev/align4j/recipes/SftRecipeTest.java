@@ -73,6 +73,18 @@ class SftRecipeTest {
   }
 
   @Test
+  void qloraIa3AndFreezeRecipesRun() throws Exception {
+    for (String[] kind : new String[][] {{"lora", "quantization_bit=4"}, {"ia3", "merge=true"}, {"freeze", "freeze_trainable_layers=1"}}) {
+      Path out = tmp.resolve("kind-" + kind[0]);
+      assertThat(Align4j.execute("sft", "model_name_or_path=" + model, "dataset=" + data, "output_dir=" + out,
+          "finetuning_type=" + kind[0], kind[1], "max_steps=2", "per_device_train_batch_size=2")).as(kind[0]).isZero();
+      assertThat(out.resolve(kind[0].equals("freeze") ? "model/model.safetensors" : "adapter/adapter_config.json")).exists();
+    }
+    assertThat(Files.readString(tmp.resolve("kind-ia3/adapter/adapter_config.json"))).contains("\"IA3\"");
+    assertThat(tmp.resolve("kind-ia3/merged/model.safetensors")).exists();
+  }
+
+  @Test
   void badRecipesAreNamed() throws Exception {
     Path recipe = tmp.resolve("bad.yaml");
     Files.writeString(recipe, "model_name_or_path: x\ndataset: y\nlearnig_rate: 1\n");
