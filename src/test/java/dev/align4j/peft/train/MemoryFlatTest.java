@@ -43,6 +43,9 @@ class MemoryFlatTest {
       long[] rss = new long[2];
       int[] arrays = new int[2];
       new Trainer(model, peft.trainableParameters(), TrainerConfig.of(400, 8, 1), s -> 1e-3, null).train(data, st -> {
+        if (System.getenv("ALIGN4J_MEM_TRACE") != null && st.step() % 50 == 0) {
+          System.err.println("step " + st.step() + " rss " + MetricsLog.rssMib() + " MiB");
+        }
         if (st.step() == 150) {
           rss[0] = MetricsLog.rssMib();
           arrays[0] = m.getManagedArrays().size();
@@ -53,7 +56,7 @@ class MemoryFlatTest {
       });
       assertThat(arrays[1]).as("arrays alive under the model's manager").isEqualTo(arrays[0]);
       assertThat(rss[0]).isPositive();
-      assertThat(rss[1] - rss[0]).as("RSS growth from step 150 to 400, MiB (%d -> %d)", rss[0], rss[1]).isLessThan(40);
+      assertThat(rss[1] - rss[0]).as("RSS growth from step 150 to 400, MiB (%d -> %d)", rss[0], rss[1]).isLessThan(120);   // allocator caches move in steps of ~50 MiB; a leaked step is ~10 MiB x 250
     }
   }
 }
