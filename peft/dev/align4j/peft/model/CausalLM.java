@@ -130,21 +130,48 @@ public final class CausalLM implements AutoCloseable {
    * @return final hidden states {@code [B, T, H]} in the compute dtype
    */
   public NDArray hiddenStates(ModelInput in, KvCache cache) {
-    NDManager m = in.inputIds().getManager();
-    int b = in.batch();
-    int t = in.length();
     int past = cache == null ? 0 : cache.length();
-    NDArray pos = in.positionIds() != null
-        ? in.positionIds()
-        : m.arange(past, past + t, 1, DataType.INT64).reshape(1, t).repeat(0, b);   // [B, T]
+    NDArray x = embed(in);                                                        // [B, T, H]
+    LayerContext ctx = context(in, past);                                         // RoPE tables, mask
+    for (int i = 0; i < layers.size(); i++) {
+      x = layers.get(i).forward(x, ctx.cos(), ctx.sin(), ctx.mask(), cache, i);  // [B, T, H]
+    }
+    if (cache != null) {
+      cache.advance(in.length());
+    }
+    return finalNorm.forward(x);                                                  // [B, T, H]
+  }
+
+  /**
+   * What every decoder layer of one forward shares.
+   *
+   * @param cos RoPE table {@code [B, T, D]}
+   * @param sin RoPE table {@code [B, T, D]}
+   * @param mask additive {@code [B, 1, T, S]}, or null for the fused kernel's own causal path
+   */
+  public record LayerContext(NDArray cos, NDArray sin, NDArray mask) {}
+
+  /** Token embeddings {@code [B, T, H]} (with NEFTune noise in training when enabled). */
+  public NDArray embed(ModelInput in) {
     NDArray x = Embedding.embedding(in.inputIds(), embed.forCompute(), SparseFormat.DENSE)
         .singletonOrThrow();                                                      // [B, T, H]
     if (training && neftuneAlpha > 0) {
       // NEFTune (Jain et al. 2023, Alg. 1): uniform noise of scale alpha / sqrt(T * H) on embeddings
-      float scale = (float) (neftuneAlpha / Math.sqrt((double) t * config.hiddenSize()));
-      NDArray noise = m.randomUniform(-scale, scale, x.getShape());
+      float scale = (float) (neftuneAlpha / Math.sqrt((double) in.length() * config.hiddenSize()));
+      NDArray noise = in.inputIds().getManager().randomUniform(-scale, scale, x.getShape());
       x = x.add(Casts.constant(noise, precision));
     }
+    return x;
+  }
+
+  /** RoPE tables and the attention mask of a chunk that follows {@code past} cached positions. */
+  public LayerContext context(ModelInput in, int past) {
+    NDManager m = in.inputIds().getManager();
+    int b = in.batch();
+    int t = in.length();
+    NDArray pos = in.positionIds() != null
+        ? in.positionIds()
+        : m.arange(past, past + t, 1, DataType.INT64).reshape(1, t).repeat(0, b);   // [B, T]
     NDList tables = rotary.tables(m, pos);
     NDArray cos = Casts.constant(tables.get(0), precision);                       // [B, T, D]
     NDArray sin = Casts.constant(tables.get(1), precision);                       // [B, T, D]
@@ -153,13 +180,17 @@ public final class CausalLM implements AutoCloseable {
         && in.segmentIds() == null;
     NDArray mask = plainCausal ? null : Casts.constant(
         AttentionMask.causal(m, in.attentionMask(), in.segmentIds(), b, t, past), precision); // [B, 1, T, S]
-    for (int i = 0; i < layers.size(); i++) {
-      x = layers.get(i).forward(x, cos, sin, mask, cache, i);                     // [B, T, H]
-    }
-    if (cache != null) {
-      cache.advance(t);
-    }
-    return finalNorm.forward(x);                                                  // [B, T, H]
+    return new LayerContext(cos, sin, mask);
+  }
+
+  /** Decoder layer {@code i} alone (no cache): {@code [B, T, H] -> [B, T, H]}. */
+  public NDArray layer(int i, NDArray x, LayerContext ctx) {
+    return layers.get(i).forward(x, ctx.cos(), ctx.sin(), ctx.mask(), null, i);
+  }
+
+  /** Final norm and output head: hidden {@code [B, T, H]} to logits {@code [B, T, V]}. */
+  public NDArray head(NDArray x) {
+    return logits(finalNorm.forward(x));
   }
 
   /** Next-token logits {@code [B, T, V]} in float32 (float64 under FLOAT64). */

@@ -73,7 +73,11 @@ public final class TokenLoss {
 
   /** Sum of {@code -log p(target)} over the batch's targets: a scalar in the logits' dtype. */
   public static NDArray sumNll(CausalLM model, Batch batch) {
-    NDArray logits = model.logits(batch.input());                             // [B, T, V]
+    return sumNllFromLogits(model.logits(batch.input()), batch);
+  }
+
+  /** {@link #sumNll} from logits already computed ({@code [B, T, V]}). */
+  public static NDArray sumNllFromLogits(NDArray logits, Batch batch) {
     NDArray pred = logits.get(":, :-1, :");                                   // [B, T-1, V]
     NDArray labels = batch.input().inputIds().get(":, 1:");                   // [B, T-1]
     NDArray nll = CausalLM.tokenLogProbs(pred, labels).neg();                 // [B, T-1]

@@ -95,13 +95,18 @@ public final class Trainer {
     long tokens = 0;
     Gradients.zero(params);
     if (targets > 0) {
-      for (List<TrainingExample> mb : micro) {
+      for (int k = 0; k < micro.size(); k++) {
+        List<TrainingExample> mb = micro.get(k);
         try (NDManager s = model.manager().newSubManager();
             GradientCollector gc = Engine.getInstance().newGradientCollector()) {
           TokenLoss.Batch batch = TokenLoss.collate(s, mb, cfg.padId());
-          NDArray sum = TokenLoss.sumNll(model, batch);
-          lossSum += sum.toType(ai.djl.ndarray.types.DataType.FLOAT64, false).getDouble();
-          gc.backward(sum.div(targets));
+          if (cfg.activationCheckpointing()) {
+            lossSum += ActivationCheckpointing.backward(model, batch, 1.0 / targets, (cfg.seed() * 31 + step) * 64 + k);
+          } else {
+            NDArray sum = TokenLoss.sumNll(model, batch);
+            lossSum += sum.toType(ai.djl.ndarray.types.DataType.FLOAT64, false).getDouble();
+            gc.backward(sum.div(targets));
+          }
           for (TrainingExample e : mb) {
             tokens += e.ids().length;
           }

@@ -15,10 +15,13 @@ package dev.align4j.peft.train;
  * @param keepLast checkpoints to keep (older ones are deleted once a newer one is complete)
  * @param seed governs data order and dropout
  * @param padId id used to pad micro-batches
+ * @param activationCheckpointing recompute each decoder layer in backward instead of keeping its
+ *     activations (same gradients, less memory, about one more forward of compute)
  */
 public record TrainerConfig(
     long maxSteps, int microBatchSize, int gradAccumSteps, double maxGradNorm, double beta1, double beta2,
-    double eps, double weightDecay, long checkpointEvery, int keepLast, long seed, long padId) {
+    double eps, double weightDecay, long checkpointEvery, int keepLast, long seed, long padId,
+    boolean activationCheckpointing) {
 
   /** Validates. */
   public TrainerConfig {
@@ -35,19 +38,25 @@ public record TrainerConfig(
 
   /** Defaults with the given steps, micro-batch and accumulation. */
   public static TrainerConfig of(long maxSteps, int microBatchSize, int gradAccumSteps) {
-    return new TrainerConfig(maxSteps, microBatchSize, gradAccumSteps, 1.0, 0.9, 0.999, 1e-8, 0.0, 0, 2, 42, 0);
+    return new TrainerConfig(maxSteps, microBatchSize, gradAccumSteps, 1.0, 0.9, 0.999, 1e-8, 0.0, 0, 2, 42, 0, false);
   }
 
   /** A copy checkpointing every {@code n} steps. */
   public TrainerConfig withCheckpointEvery(long n) {
     return new TrainerConfig(maxSteps, microBatchSize, gradAccumSteps, maxGradNorm, beta1, beta2, eps, weightDecay,
-        n, keepLast, seed, padId);
+        n, keepLast, seed, padId, activationCheckpointing);
   }
 
   /** A copy with another step budget. */
   public TrainerConfig withMaxSteps(long n) {
     return new TrainerConfig(n, microBatchSize, gradAccumSteps, maxGradNorm, beta1, beta2, eps, weightDecay,
-        checkpointEvery, keepLast, seed, padId);
+        checkpointEvery, keepLast, seed, padId, activationCheckpointing);
+  }
+
+  /** A copy with activation checkpointing on or off. */
+  public TrainerConfig withActivationCheckpointing(boolean on) {
+    return new TrainerConfig(maxSteps, microBatchSize, gradAccumSteps, maxGradNorm, beta1, beta2, eps, weightDecay,
+        checkpointEvery, keepLast, seed, padId, on);
   }
 
   /** Examples consumed by one optimizer step. */

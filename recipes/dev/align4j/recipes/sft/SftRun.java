@@ -108,7 +108,7 @@ public final class SftRun {
         trainables = model.trainableParameters();
       }
       TrainerConfig cfg = new TrainerConfig(r.maxSteps(), r.batchSize(), r.gradientAccumulationSteps(), r.maxGradNorm(),
-          0.9, 0.999, 1e-8, r.weightDecay(), r.saveSteps(), 2, r.seed(), pad);
+          0.9, 0.999, 1e-8, r.weightDecay(), r.saveSteps(), 2, r.seed(), pad, r.gradientCheckpointing());
       WarmupSchedule lr = new WarmupSchedule(WarmupSchedule.Type.parse(r.lrSchedulerType()), r.learningRate(),
           r.warmupSteps(), r.maxSteps());
       PeftModel p = peft;

@@ -1,0 +1,86 @@
+package dev.align4j.peft.train;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+import dev.align4j.peft.model.CausalLM;
+
+/**
+ * Activation checkpointing per decoder layer (Chen et al. 2016): the forward keeps only each layer's
+ * input, without autograd; backward then runs layer by layer from the top, recomputing that layer's
+ * forward with autograd and back-propagating the incoming gradient through it. Peak activation memory
+ * is one layer's instead of all layers'; gradients equal those of a plain backward. Dropout draws are
+ * reseeded per layer, so the recomputation sees the same masks as the first pass.
+ */
+public final class ActivationCheckpointing {
+  private ActivationCheckpointing() {}
+
+  /**
+   * Computes {@code scale * sum NLL} of the batch and back-propagates it into every trainable
+   * parameter (gradients accumulate). Must run inside an open gradient collector.
+   *
+   * @param seed seeds dropout; the same seed gives the same masks in both passes
+   * @return the (unscaled) sum of NLL over the batch's targets
+   */
+  public static double backward(CausalLM model, TokenLoss.Batch batch, double scale, long seed) {
+    int layers = model.config().numLayers();
+    NDManager m = batch.input().inputIds().getManager();
+    NDArray[] inputs = new NDArray[layers + 1];
+    CausalLM.LayerContext ctx = model.context(batch.input(), 0);
+    // 1. forward without autograd, keeping each layer's input
+    JniUtils.setGradMode(false);
+    try {
+      Engine.getInstance().setRandomSeed(seedFor(seed, -1));
+      inputs[0] = model.embed(batch.input());
+      for (int i = 0; i < layers; i++) {
+        Engine.getInstance().setRandomSeed(seedFor(seed, i));
+        inputs[i + 1] = model.layer(i, inputs[i], ctx);
+      }
+    } finally {
+      JniUtils.setGradMode(true);
+    }
+    // 2. the head with autograd, from the last layer's output as a leaf
+    NDArray top = leaf(inputs[layers]);
+    TokenLoss.Batch b = batch;
+    NDArray logits = model.head(top);                                          // [B, T, V]
+    NDArray nll = TokenLoss.sumNllFromLogits(logits, b);                        // scalar
+    double sum = nll.toType(DataType.FLOAT64, false).getDouble();
+    backward(nll.mul((float) scale), null);
+    NDArray grad = top.getGradient();
+    grad.attach(m);
+    // 3. layers from the top: recompute with autograd, back-propagate the incoming gradient
+    for (int i = layers - 1; i >= 0; i--) {
+      NDArray x = leaf(inputs[i]);
+      Engine.getInstance().setRandomSeed(seedFor(seed, i));
+      NDArray y = model.layer(i, x, ctx);
+      backward(y, grad);
+      grad = x.getGradient();
+      grad.attach(m);
+    }
+    // 4. the embeddings, when they train
+    if (model.parameters().get("model.embed_tokens.weight").trainable()) {
+      Engine.getInstance().setRandomSeed(seedFor(seed, -1));
+      backward(model.embed(batch.input()), grad);
+    }
+    return sum;
+  }
+
+  private static int seedFor(long seed, int layer) {
+    return (int) (seed * 1_000_003L + layer + 1);
+  }
+
+  /** A detached copy of {@code x} that collects its own gradient. */
+  private static NDArray leaf(NDArray x) {
+    NDArray l = x.stopGradient();
+    l.setRequiresGradient(true);
+    return l;
+  }
+
+  private static void backward(NDArray y, NDArray upstream) {
+    NDArray g = upstream != null ? upstream : y.onesLike();
+    JniUtils.backward((PtNDArray) y, (PtNDArray) g, false, false);
+  }
+}
