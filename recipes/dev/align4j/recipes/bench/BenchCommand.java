@@ -17,9 +17,10 @@ import picocli.CommandLine.Parameters;
  * {@code align4j bench model}: forward+backward step time, tokens/s, achieved GFLOP/s next to the
  * measured matmul rate, and peak RSS; each row runs in its own JVM so peaks do not mix.
  */
-@Command(name = "bench", description = "Benchmarks; prints a table. Target: model")
+@Command(name = "bench", description = "Benchmarks; print a table. Targets: model (forward+backward, f32/bf16, composed/fused), peft (full vs LoRA vs QLoRA step)")
 public final class BenchCommand implements Callable<Integer> {
-  @Parameters(index = "0", description = "what to measure: model") String target;
+  @Parameters(index = "0", description = "what to measure: model or peft") String target;
+  @Option(names = "--method", split = ",", defaultValue = "FULL,LORA,QLORA", hidden = true) List<PeftBenchmark.Method> methods;
   @Option(names = "--shape", defaultValue = "smollm2-135m", description = "smollm2-135m or tiny") String shape;
   @Option(names = "--batch", defaultValue = "1") int batch;
   @Option(names = "--seq", defaultValue = "512") int seq;
@@ -31,10 +32,13 @@ public final class BenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (!target.equals("model")) {
-      throw new IllegalArgumentException("unknown benchmark '" + target + "' (model)");
+    if (!target.equals("model") && !target.equals("peft")) {
+      throw new IllegalArgumentException("unknown benchmark '" + target + "' (model, peft)");
     }
     ModelConfig c = shape.equals("tiny") ? ModelBenchmark.tinyShape() : ModelBenchmark.smolLm2Shape();
+    if (target.equals("peft")) {
+      return peft(c);
+    }
     if (inProcess) {
       ModelBenchmark.Row r = ModelBenchmark.run(c, Precision.parse(precisions.get(0)), attentions.get(0), batch, seq, warmup, steps);
       System.out.printf("ROW\t%s\t%s\t%.1f\t%.0f\t%.1f\t%.1f\t%.0f%n", r.precision(), r.attention(), r.stepMs(),
@@ -67,13 +71,37 @@ public final class BenchCommand implements Callable<Integer> {
     return 0;
   }
 
-  private String child(String precision, AttentionImpl attention) throws Exception {
+  private int peft(ModelConfig c) throws Exception {
+    if (inProcess) {
+      PeftBenchmark.Row r = PeftBenchmark.run(c, methods.get(0), batch, seq, warmup, steps);
+      System.out.printf("ROW\t%s\t%.1f\t%.1f\t%d\t%.0f%n", r.method(), r.stepMs(), r.optimizerMs(), r.trainable(), r.peakRssMiB());
+      return 0;
+    }
+    System.out.printf("model %s (%,d parameters), batch %d x %d tokens, one training step (forward, backward, AdamW), float32 compute, %d threads%n",
+        shape, c.parameterCount(), batch, seq, Runtime.getRuntime().availableProcessors());
+    System.out.printf("%-8s %10s %10s %10s %14s %10s%n", "method", "step ms", "tokens/s", "optim ms", "trainable", "peak RSS");
+    for (PeftBenchmark.Method mth : methods) {
+      String row = childRow(List.of("bench", "peft", "--in-process", "--shape", shape, "--batch", "" + batch, "--seq", "" + seq,
+          "--steps", "" + steps, "--warmup", "" + warmup, "--method", mth.name()));
+      if (row == null) {
+        System.out.printf("%-8s failed%n", mth);
+        continue;
+      }
+      String[] f = row.split("\t");
+      double ms = Double.parseDouble(f[2]);
+      double opt = Double.parseDouble(f[3]);
+      System.out.printf("%-8s %10.1f %10.0f %6.1f (%2.0f%%) %,14d %6s MiB%n", f[1], ms, batch * seq / (ms / 1000), opt,
+          100 * opt / ms, Long.parseLong(f[4]), f[5]);
+    }
+    return 0;
+  }
+
+  private String childRow(List<String> args) throws Exception {
     String java = ProcessHandle.current().info().command().orElse("java");
     List<String> cmd = new ArrayList<>(List.of(java, "-Xmx8g", "-Dai.djl.offline=true", "-DOPT_OUT_TRACKING=true",
         "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-Dorg.slf4j.simpleLogger.log.ai.djl.util.cuda.CudaUtils=error",
-        "-cp", System.getProperty("java.class.path"), "dev.align4j.recipes.Align4j", "bench", "model",
-        "--in-process", "--shape", shape, "--batch", "" + batch, "--seq", "" + seq, "--steps", "" + steps,
-        "--warmup", "" + warmup, "--precision", precision, "--attention", attention.name()));
+        "-cp", System.getProperty("java.class.path"), "dev.align4j.recipes.Align4j"));
+    cmd.addAll(args);
     Process proc = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
     String row = null;
     try (BufferedReader r = new BufferedReader(new InputStreamReader(proc.getInputStream(), StandardCharsets.UTF_8))) {
@@ -86,4 +114,10 @@ public final class BenchCommand implements Callable<Integer> {
     }
     return proc.waitFor() == 0 ? row : null;
   }
+
+  private String child(String precision, AttentionImpl attention) throws Exception {
+    return childRow(List.of("bench", "model", "--in-process", "--shape", shape, "--batch", "" + batch, "--seq", "" + seq,
+        "--steps", "" + steps, "--warmup", "" + warmup, "--precision", precision, "--attention", attention.name()));
+  }
+
 }
