@@ -31,8 +31,36 @@ import me.tongfei.progressbar.ProgressBarStyle;
  * bar with ETA and tokens/s, and plots the curves at the end.
  */
 public final class SftTrainer {
-  /** What a run produced. */
-  public record Result(List<StepMetrics> steps, List<double[]> evals, Path metrics) {}
+  /**
+   * What a run produced.
+   *
+   * @param bestStep the step with the lowest eval loss (0 without evaluation)
+   * @param stoppedEarly whether early stopping ended the run
+   */
+  public record Result(List<StepMetrics> steps, List<double[]> evals, Path metrics, long bestStep, boolean stoppedEarly) {}
+
+  /**
+   * Early stopping on the eval loss, as transformers' EarlyStoppingCallback.
+   *
+   * @param patience evaluations without improvement before stopping; 0 disables
+   * @param minDelta improvement smaller than this does not count
+   */
+  public record EarlyStopping(int patience, double minDelta) {
+    /** Validates. */
+    public EarlyStopping {
+      if (patience < 0 || minDelta < 0) {
+        throw new IllegalArgumentException("early stopping: patience and threshold must be >= 0");
+      }
+    }
+  }
+
+  private static final class Stop extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    Stop() {
+      super(null, null, false, false);
+    }
+  }
 
   private final CausalLM model;
   private final List<Parameter> params;
@@ -42,6 +70,8 @@ public final class SftTrainer {
   private final int evalEvery;
   private final Consumer<Boolean> trainingMode;
   private final java.util.function.Function<CausalLM, List<String>> sampler;
+  private EarlyStopping earlyStopping = new EarlyStopping(0, 0);
+  private java.util.function.LongConsumer onBest = step -> { };
 
   /**
    * @param sampler generates a few sample completions at each evaluation (logged), or null
@@ -58,6 +88,18 @@ public final class SftTrainer {
     this.outDir = outDir;
     this.evalEvery = evalEvery;
     this.trainingMode = trainingMode == null ? on -> { } : trainingMode;
+  }
+
+  /** Stops when the eval loss has not improved for {@code patience} evaluations. */
+  public SftTrainer withEarlyStopping(EarlyStopping e) {
+    this.earlyStopping = e;
+    return this;
+  }
+
+  /** Called with the step whenever the eval loss reaches a new best (to save the best weights). */
+  public SftTrainer onBest(java.util.function.LongConsumer action) {
+    this.onBest = action;
+    return this;
   }
 
   /** Mean next-token loss over the targets of {@code examples}, without gradients. */
@@ -80,6 +122,8 @@ public final class SftTrainer {
     Path ckpt = outDir.resolve("checkpoints");
     long resumed = TrainingCheckpoint.latest(ckpt).map(p -> Long.parseLong(p.getFileName().toString().split("-")[1])).orElse(0L);
     List<double[]> evals = new ArrayList<>();
+    double[] best = {Double.POSITIVE_INFINITY, 0, 0};   // loss, step, evaluations since improvement
+    boolean[] stopped = {false};
     ObjectMapper json = new ObjectMapper();
     try (MetricsLog log = new MetricsLog(outDir.resolve("metrics.jsonl"), resumed);
         ProgressBar bar = new ProgressBarBuilder().setTaskName("sft").setInitialMax(cfg.maxSteps())
@@ -87,7 +131,10 @@ public final class SftTrainer {
             .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err)).build()) {
       bar.stepTo(resumed);
       trainingMode.accept(true);
-      List<StepMetrics> steps = new Trainer(model, params, cfg, lr, ckpt).train(train, m -> {
+      List<StepMetrics> done = new ArrayList<>();
+      try {
+        new Trainer(model, params, cfg, lr, ckpt).train(train, m -> {
+        done.add(m);
         try {
           log.step(m);
           bar.stepTo(m.step());
@@ -102,14 +149,27 @@ public final class SftTrainer {
             row.put("step", m.step()).put("eval_loss", loss).put("eval_ppl", Math.exp(loss));
             samples.forEach(row.putArray("samples")::add);
             log.write(row);
+            if (loss < best[0] - earlyStopping.minDelta()) {
+              best[0] = loss;
+              best[1] = m.step();
+              best[2] = 0;
+              onBest.accept(m.step());
+            } else if (earlyStopping.patience() > 0 && ++best[2] >= earlyStopping.patience()) {
+              throw new Stop();
+            }
           }
         } catch (IOException e) {
           throw new UncheckedIOException(e);
         }
-      });
+        });
+      } catch (Stop s) {
+        stopped[0] = true;
+        System.err.printf("%nalign4j: early stopping at step %d (best eval loss %.4f at step %.0f)%n",
+            done.get(done.size() - 1).step(), best[0], best[1]);
+      }
       trainingMode.accept(false);
       CurvePlot.plot(log.file(), "loss", "eval_loss", outDir.resolve("loss.png"));
-      return new Result(steps, evals, log.file());
+      return new Result(done, evals, log.file(), (long) best[1], stopped[0]);
     }
   }
 }

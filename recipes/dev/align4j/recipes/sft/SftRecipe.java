@@ -25,7 +25,8 @@ public record SftRecipe(
     double weightDecay, long seed, String outputDir, long saveSteps, long evalSteps, String precision,
     String attention, boolean merge, boolean packing, double neftuneNoiseAlpha, String template,
     ObjectNode datasetInfo, int quantizationBit, boolean doubleQuantization, int freezeTrainableLayers,
-    String freezeExtraModules, boolean gradientCheckpointing) {
+    String freezeExtraModules, boolean gradientCheckpointing, int earlyStoppingPatience,
+    double earlyStoppingThreshold) {
 
   private static final Map<String, Object> DEFAULTS = Map.ofEntries(
       Map.entry("finetuning_type", "lora"), Map.entry("lora_rank", 8), Map.entry("lora_alpha", 16.0),
@@ -40,7 +41,8 @@ public record SftRecipe(
       Map.entry("merge", false), Map.entry("packing", false), Map.entry("neftune_noise_alpha", 0.0),
       Map.entry("template", ""), Map.entry("dataset_info", Map.of()), Map.entry("quantization_bit", 0),
       Map.entry("double_quantization", true), Map.entry("freeze_trainable_layers", 2),
-      Map.entry("freeze_extra_modules", ""), Map.entry("gradient_checkpointing", false));
+      Map.entry("freeze_extra_modules", ""), Map.entry("gradient_checkpointing", false),
+      Map.entry("early_stopping_patience", 0), Map.entry("early_stopping_threshold", 0.0));
   private static final Set<String> REQUIRED = Set.of("model_name_or_path", "dataset");
 
   /** Validates. */
@@ -105,7 +107,8 @@ public record SftRecipe(
           f.l("seed"), f.s("output_dir"), f.l("save_steps"), f.l("eval_steps"), f.s("precision"), f.s("attention"),
           f.b("merge"), f.b("packing"), f.d("neftune_noise_alpha"), f.s("template"), f.obj("dataset_info"),
           f.i("quantization_bit"), f.b("double_quantization"), f.i("freeze_trainable_layers"),
-          f.s("freeze_extra_modules"), f.b("gradient_checkpointing"));
+          f.s("freeze_extra_modules"), f.b("gradient_checkpointing"), f.i("early_stopping_patience"),
+          f.d("early_stopping_threshold"));
     } catch (IllegalArgumentException e) {
       throw e.getMessage().startsWith(source) ? e : new IllegalArgumentException(source + ": " + e.getMessage(), e);
     }
@@ -128,7 +131,8 @@ public record SftRecipe(
     n.set("dataset_info", datasetInfo);
     n.put("quantization_bit", quantizationBit).put("double_quantization", doubleQuantization)
         .put("freeze_trainable_layers", freezeTrainableLayers).put("freeze_extra_modules", freezeExtraModules)
-        .put("gradient_checkpointing", gradientCheckpointing);
+        .put("gradient_checkpointing", gradientCheckpointing).put("early_stopping_patience", earlyStoppingPatience)
+        .put("early_stopping_threshold", earlyStoppingThreshold);
     return n;
   }
 

@@ -120,12 +120,15 @@ public final class SftRun {
         gen.forEach(c -> texts.add(tok.decode(c.tokens(), true)));
         return texts;
       };
+      dev.align4j.peft.adapter.Ia3Adapter ia3f = ia3;
       SftTrainer.Result res = new SftTrainer(model, trainables, cfg, lr, out, (int) r.evalSteps(), sampler, on -> {
         model.setTraining(on);
         if (p != null) {
           p.state().setTraining(on);
         }
-      }).train(train, eval);
+      }).withEarlyStopping(new SftTrainer.EarlyStopping(r.earlyStoppingPatience(), r.earlyStoppingThreshold()))
+          .onBest(step -> saveBest(out.resolve("best"), step, p, ia3f, pm, modelDir, r))
+          .train(train, eval);
       if (ia3 != null) {
         ia3.save(out.resolve("adapter"), r.modelNameOrPath());
         if (r.merge()) {
@@ -170,6 +173,23 @@ public final class SftRun {
       }
     }
     return out;
+  }
+
+  /** Keeps the weights of the best evaluation so far in {@code dir} (adapter, or full model). */
+  private static void saveBest(Path dir, long step, PeftModel peft, dev.align4j.peft.adapter.Ia3Adapter ia3,
+      PretrainedModel pm, Path modelDir, SftRecipe r) {
+    try {
+      if (peft != null) {
+        PeftAdapterFiles.save(peft, "default", dir, r.modelNameOrPath());
+      } else if (ia3 != null) {
+        ia3.save(dir, r.modelNameOrPath());
+      } else {
+        saveModel(pm, modelDir, dir);
+      }
+      AtomicFiles.writeString(dir.resolve("best_step.txt"), step + "\n");
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   private static void saveModel(PretrainedModel pm, Path from, Path to) throws IOException {

@@ -85,6 +85,29 @@ class SftRecipeTest {
   }
 
   @Test
+  void earlyStoppingKeepsTheBestAdapter() throws Exception {
+    Path out = tmp.resolve("early");
+    // a learning rate so high the eval loss cannot keep improving: patience 1 must stop the run
+    assertThat(Align4j.execute("sft", "model_name_or_path=" + model, "dataset=" + data, "eval_dataset=" + data,
+        "output_dir=" + out, "max_steps=40", "eval_steps=1", "early_stopping_patience=1", "learning_rate=3.0",
+        "per_device_train_batch_size=2")).isZero();
+    List<String> evals = Files.readAllLines(out.resolve("metrics.jsonl")).stream().filter(l -> l.contains("eval_loss")).toList();
+    assertThat(evals.size()).isLessThan(40);
+    assertThat(out.resolve("best/adapter_model.safetensors")).exists();
+    long best = Long.parseLong(Files.readString(out.resolve("best/best_step.txt")).trim());
+    double bestLoss = Double.MAX_VALUE;
+    long bestAt = 0;
+    for (String l : evals) {
+      var n = new com.fasterxml.jackson.databind.ObjectMapper().readTree(l);
+      if (n.get("eval_loss").asDouble() < bestLoss) {
+        bestLoss = n.get("eval_loss").asDouble();
+        bestAt = n.get("step").asLong();
+      }
+    }
+    assertThat(best).isEqualTo(bestAt);
+  }
+
+  @Test
   void badRecipesAreNamed() throws Exception {
     Path recipe = tmp.resolve("bad.yaml");
     Files.writeString(recipe, "model_name_or_path: x\ndataset: y\nlearnig_rate: 1\n");
