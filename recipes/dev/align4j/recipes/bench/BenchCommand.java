@@ -17,7 +17,7 @@ import picocli.CommandLine.Parameters;
  * {@code align4j bench model}: forward+backward step time, tokens/s, achieved GFLOP/s next to the
  * measured matmul rate, and peak RSS; each row runs in its own JVM so peaks do not mix.
  */
-@Command(name = "bench", description = "Benchmarks; print a table. Targets: model (forward+backward, f32/bf16, composed/fused), peft (full vs LoRA vs QLoRA step)")
+@Command(name = "bench", description = "Benchmarks; print a table. Targets: model (forward+backward, f32/bf16, composed/fused), peft (full vs LoRA vs QLoRA step), sft (packing), data (preprocessing)")
 public final class BenchCommand implements Callable<Integer> {
   @Parameters(index = "0", description = "what to measure: model or peft") String target;
   @Option(names = "--method", split = ",", defaultValue = "FULL,LORA,QLORA", hidden = true) List<PeftBenchmark.Method> methods;
@@ -28,16 +28,32 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--warmup", defaultValue = "2") int warmup;
   @Option(names = "--precision", split = ",", defaultValue = "float32,bfloat16") List<String> precisions;
   @Option(names = "--attention", split = ",", defaultValue = "COMPOSED,FUSED") List<AttentionImpl> attentions;
+  @Option(names = "--examples", defaultValue = "100000", description = "examples for the data benchmark") int examples;
   @Option(names = "--in-process", hidden = true, description = "measure one row here and print it as TSV") boolean inProcess;
 
   @Override
   public Integer call() throws Exception {
-    if (!target.equals("model") && !target.equals("peft")) {
-      throw new IllegalArgumentException("unknown benchmark '" + target + "' (model, peft)");
+    if (!List.of("model", "peft", "sft", "data").contains(target)) {
+      throw new IllegalArgumentException("unknown benchmark '" + target + "' (model, peft, sft, data)");
+    }
+    if (target.equals("data")) {
+      double eps = SftBenchmark.preprocessExamplesPerSecond(java.nio.file.Path.of("recipes/assets/tokenizers/qwen3"), examples);
+      System.out.printf("preprocessing %,d alpaca examples (parse, Qwen3 chat template, tokenise, assistant masks): %.0f examples/s%n",
+          examples, eps);
+      return 0;
     }
     ModelConfig c = shape.equals("tiny") ? ModelBenchmark.tinyShape() : ModelBenchmark.smolLm2Shape();
     if (target.equals("peft")) {
       return peft(c);
+    }
+    if (target.equals("sft")) {
+      System.out.printf("LoRA r16 SFT on %s, examples of 32-256 tokens, ~%d real tokens per step%n", shape, batch * 144);
+      System.out.printf("%-10s %16s %20s%n", "rows", "real tokens/s", "tokens per row");
+      for (boolean packed : new boolean[] {false, true}) {
+        double[] r = SftBenchmark.trainTokensPerSecond(c, packed, batch, seq, steps + 1);
+        System.out.printf("%-10s %16.0f %20.0f%n", packed ? "packed" : "unpacked", r[0], r[1]);
+      }
+      return 0;
     }
     if (inProcess) {
       ModelBenchmark.Row r = ModelBenchmark.run(c, Precision.parse(precisions.get(0)), attentions.get(0), batch, seq, warmup, steps);
