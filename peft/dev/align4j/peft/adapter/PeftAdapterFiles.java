@@ -68,6 +68,13 @@ public final class PeftAdapterFiles {
         tensors.put(p + ".lora_magnitude_vector", f32(w.magnitude()));
       }
     }
+    for (Map.Entry<String, ModulesToSaveLinear> e : peft.modulesToSave().entrySet()) {
+      // saved without PEFT's wrapper prefix, e.g. base_model.model.lm_head.weight
+      tensors.put(PeftModel.PREFIX + e.getKey() + ".weight", f32(e.getValue().copy().weight()));
+      if (e.getValue().copy().bias() != null) {
+        tensors.put(PeftModel.PREFIX + e.getKey() + ".bias", f32(e.getValue().copy().bias()));
+      }
+    }
     Files.createDirectories(dir);
     SafetensorsWriter.write(dir.resolve(WEIGHTS), tensors, Map.of("format", "pt"));
     AtomicFiles.writeString(dir.resolve(CONFIG), HfCheckpointWriter.prettySorted(config(cfg, targets, baseModelNameOrPath)));
@@ -175,6 +182,9 @@ public final class PeftAdapterFiles {
     try (SafetensorsFile f = SafetensorsFile.open(wfile)) {
       TreeSet<String> modules = new TreeSet<>();
       for (String t : f.tensors().keySet()) {
+        if (isModuleToSave(t, cfg)) {
+          continue;
+        }
         var m = NAME.matcher(t);
         if (!m.matches()) {
           throw new CheckpointFormatException(wfile, "tensor '" + t + "' is not a LoRA tensor in PEFT's naming");
@@ -204,7 +214,22 @@ public final class PeftAdapterFiles {
       if (!modules.isEmpty()) {
         throw new CheckpointFormatException(wfile, "tensors for modules the base model does not have: " + modules);
       }
+      for (Map.Entry<String, ModulesToSaveLinear> e : peft.modulesToSave().entrySet()) {
+        fill(f, wfile, PeftModel.PREFIX + e.getKey() + ".weight", e.getValue().copy().weight());
+        if (e.getValue().copy().bias() != null) {
+          fill(f, wfile, PeftModel.PREFIX + e.getKey() + ".bias", e.getValue().copy().bias());
+        }
+      }
     }
+  }
+
+  private static boolean isModuleToSave(String tensor, LoraConfig cfg) {
+    for (String m : cfg.modulesToSave()) {
+      if (tensor.endsWith("." + m + ".weight") || tensor.endsWith("." + m + ".bias")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static void fill(SafetensorsFile f, Path file, String tensor, Parameter target) throws IOException {

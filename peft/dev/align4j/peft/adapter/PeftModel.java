@@ -30,6 +30,7 @@ public final class PeftModel {
   private final AdapterState state = new AdapterState();
   private final LinkedHashMap<String, LoraConfig> configs = new LinkedHashMap<>();
   private final LinkedHashMap<String, LoraLinear> layers = new LinkedHashMap<>();
+  private final LinkedHashMap<String, ModulesToSaveLinear> saved = new LinkedHashMap<>();
 
   /** Wraps a model; its base parameters are frozen. */
   public PeftModel(CausalLM model) {
@@ -84,8 +85,44 @@ public final class PeftModel {
     if (count == 0) {
       throw new IllegalArgumentException("adapter '" + name + "': no module matches target_modules " + cfg.targetModules());
     }
+    for (String module : cfg.modulesToSave()) {
+      addModuleToSave(module);
+    }
     configs.put(name, cfg);
     setActive(name);
+  }
+
+  /** Wraps the linear module named {@code module} (a path or its last segment) with a trainable copy. */
+  private void addModuleToSave(String module) {
+    String path = null;
+    for (String p : model.linearModulePaths()) {
+      if (p.equals(module) || p.endsWith("." + module)) {
+        if (path != null) {
+          throw new IllegalArgumentException("modules_to_save: '" + module + "' names several modules; give a full path");
+        }
+        path = p;
+      }
+    }
+    if (path == null) {
+      throw new IllegalArgumentException("modules_to_save: no linear module named '" + module + "'");
+    }
+    if (saved.containsKey(path)) {
+      return;
+    }
+    Linear l = model.linear(path);
+    if (!(l instanceof DenseLinear dense)) {
+      throw new IllegalStateException("modules_to_save: " + path + " is " + l.getClass().getSimpleName() + ", not a dense layer");
+    }
+    Parameter w = param(PREFIX + path + ".weight", dense.weight().data().duplicate(), true);
+    Parameter b = dense.bias() == null ? null : param(PREFIX + path + ".bias", dense.bias().data().duplicate(), true);
+    ModulesToSaveLinear m = new ModulesToSaveLinear(dense, w, b, state);
+    model.replaceLinear(path, m);
+    saved.put(path, m);
+  }
+
+  /** The {@code modules_to_save} copies by module path. */
+  public Map<String, ModulesToSaveLinear> modulesToSave() {
+    return Collections.unmodifiableMap(saved);
   }
 
   private Parameter param(String name, NDArray data, boolean trainable) {
@@ -184,9 +221,15 @@ public final class PeftModel {
     return state.active();
   }
 
-  /** The parameters of the active adapter, PEFT in-memory names. */
+  /** The parameters of the active adapter (and the modules_to_save copies), PEFT in-memory names. */
   public List<Parameter> trainableParameters() {
     List<Parameter> out = new ArrayList<>();
+    for (ModulesToSaveLinear m : saved.values()) {
+      out.add(m.copy().weight());
+      if (m.copy().bias() != null) {
+        out.add(m.copy().bias());
+      }
+    }
     String name = state.active();
     for (LoraLinear l : layers.values()) {
       LoraWeights w = l.adapters().get(name);
