@@ -1,6 +1,7 @@
 package dev.align4j.peft.train;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -125,7 +126,12 @@ public final class TrainingCheckpoint {
       throw new CheckpointFormatException(f.path(), "tensor '" + name + "' has " + v.length + " values, the run needs "
           + target.size() + " (a checkpoint of another model or adapter?)");
     }
-    target.set(v);
+    // copy by arithmetic: DJL's NDArray.set points the tensor at a temporary Java buffer (no copy),
+    // which the garbage collector frees while the tensor still reads it
+    try (NDManager scratch = target.getManager().newSubManager()) {
+      NDArray src = scratch.create(v, target.getShape());
+      target.muli(0f).addi(src.toType(target.getDataType(), false));
+    }
   }
 
   private static TensorData f32(NDArray x) {
