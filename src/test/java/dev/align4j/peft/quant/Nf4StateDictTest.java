@@ -89,6 +89,7 @@ class Nf4StateDictTest {
         assertThat(Nf4StateDict.pythonRepr(1e15)).isEqualTo("1000000000000000.0");
         assertThat(Nf4StateDict.pythonRepr(123456.789)).isEqualTo("123456.789");
         assertThat(Nf4StateDict.pythonRepr(0.0)).isEqualTo("0.0");
-        assertThat(Nf4StateDict.pythonRepr(0.012345678f)) // checked with CPython 3.isEqualTo("0.012345678173005581");
+        // checked with CPython 3: repr(struct.unpack("f", struct.pack("f", 0.012345678))[0])
+        assertThat(Nf4StateDict.pythonRepr(0.012345678f)).isEqualTo("0.012345678173005581");
     }
 }
