@@ -1,110 +1,110 @@
 package dev.align4j.peft.quant;
 
-import java.util.Arrays;
-
 /**
- * bitsandbytes' 8-bit blockwise quantisation on its signed dynamic map, used for QLoRA's double
- * quantisation of the NF4 absmax values: subtract their mean, quantise blocks of 256 to the nearest
- * of 256 dynamic-map values after scaling by the block's absmax (kept in float32).
+ * bitsandbytes' blockwise 8-bit quantisation on a sorted 256-entry code ({@code quantize_blockwise} /
+ * {@code dequantize_blockwise}), as its CUDA kernel computes it: per block a float32 absmax, the value
+ * multiplied by the float32 reciprocal {@code 1f/absmax}, then the code index chosen by the kernel's
+ * 7-step binary search and float32 midpoint test ({@code dQuantize<0>}).
  */
 public final class Blockwise8bit {
-  /** Block size of the second-level quantisation. */
-  public static final int BLOCK = 256;
+    private Blockwise8bit() {
+    }
 
-  /** bitsandbytes' {@code create_dynamic_map(signed=True)}: 256 sorted values in [-1, 1]. */
-  public static final float[] DYNAMIC_MAP = dynamicMap();
+    /** Codes (one byte per value) and one float32 absmax per block. */
+    public record Quantized(byte[] codes, float[] absmax, int blockSize) {
+        public Quantized {
+            if (codes == null || absmax == null) {
+                throw new IllegalArgumentException("Blockwise8bit.Quantized: codes and absmax must be non-null");
+            }
+            Nf4.checkBlockSize(blockSize);
+            long blocks = ((long) codes.length + blockSize - 1) / blockSize;
+            if (blocks != absmax.length) {
+                throw new IllegalArgumentException("Blockwise8bit.Quantized: " + codes.length + " codes in blocks of "
+                        + blockSize + " need " + blocks + " absmax values, got " + absmax.length);
+            }
+        }
+    }
 
-  /**
-   * A double-quantised absmax vector.
-   *
-   * @param codes one byte per absmax value
-   * @param absmax2 float32 absmax per block of 256 codes
-   * @param offset the mean subtracted before quantising
-   * @param n number of values
-   */
-  public record Quantized(byte[] codes, float[] absmax2, float offset, int n) {
-    /** Bytes stored: codes, second-level absmax, offset. */
-    public long storageBytes() {
-      return codes.length + 4L * absmax2.length + 4;
+    /**
+     * Quantises {@code x} in blocks of {@code blockSize} on {@code code} (sorted ascending, 256 entries,
+     * e.g. {@link DynamicMap#signed()}).
+     */
+    public static Quantized quantize(float[] x, float[] code, int blockSize) {
+        checkCode(code);
+        Nf4.checkBlockSize(blockSize);
+        int n = x.length;
+        int blocks = (n + blockSize - 1) / blockSize;
+        float[] absmax = new float[blocks];
+        byte[] out = new byte[n];
+        for (int b = 0; b < blocks; b++) {
+            int from = b * blockSize;
+            int to = Math.min(n, from + blockSize);
+            float m = 0f;
+            for (int i = from; i < to; i++) {
+                m = Math.max(m, Math.abs(x[i]));
+            }
+            absmax[b] = m;
+            float recip = 1.0f / m;
+            for (int i = from; i < to; i++) {
+                out[i] = (byte) quantizeOne(code, x[i] * recip);
+            }
+        }
+        return new Quantized(out, absmax, blockSize);
     }
-  }
 
-  private Blockwise8bit() {}
+    /** {@code code[q] * absmax[block]} in float32. */
+    public static float[] dequantize(Quantized q, float[] code) {
+        checkCode(code);
+        float[] out = new float[q.codes().length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = code[q.codes()[i] & 0xFF] * q.absmax()[i / q.blockSize()];
+        }
+        return out;
+    }
 
-  private static float[] dynamicMap() {
-    // signed, max_exponent_bits 7, total_bits 8: for exponent i, 2^i + 1 linspace boundaries in
-    // [0.1, 1], their midpoints scaled by 10^(i-6), both signs; then 0 and 1; sorted (float32 math)
-    float[] data = new float[256];
-    int k = 0;
-    for (int i = 0; i < 7; i++) {
-      int items = (1 << i) + 1;
-      float[] bounds = new float[items];
-      float step = (1.0f - 0.1f) / (items - 1);
-      for (int j = 0; j < items; j++) {
-        bounds[j] = j < items / 2 ? 0.1f + step * j : 1.0f - step * (items - 1 - j);
-      }
-      float scale = (float) Math.pow(10, -6 + i);
-      for (int j = 0; j + 1 < items; j++) {
-        float mean = (bounds[j] + bounds[j + 1]) / 2.0f;
-        data[k++] = scale * mean;
-        data[k++] = -scale * mean;
-      }
+    /**
+     * The CUDA kernel's nearest-code search: binary search from pivot 127 over 7 halvings, then a float32
+     * midpoint comparison with the bracketing neighbour. Ties (x exactly at a midpoint) go to the pivot.
+     * A NaN input (an all-zero block: 0 * inf) ends at index 0, as on the GPU.
+     */
+    static int quantizeOne(float[] code, float x) {
+        int pivot = 127;
+        int upperPivot = 255;
+        int lowerPivot = 0;
+        float lower = -1.0f;
+        float upper = 1.0f;
+        float val = code[pivot];
+        for (int i = 64; i > 0; i >>= 1) {
+            if (x > val) {
+                lowerPivot = pivot;
+                lower = val;
+                pivot += i;
+            } else {
+                upperPivot = pivot;
+                upper = val;
+                pivot -= i;
+            }
+            val = code[pivot];
+        }
+        if (upperPivot == 255) {
+            upper = code[upperPivot];
+        }
+        if (lowerPivot == 0) {
+            lower = code[lowerPivot];
+        }
+        if (x > val) {
+            float midpoint = (upper + val) * 0.5f;
+            return x > midpoint ? upperPivot : pivot;
+        } else {
+            float midpoint = (lower + val) * 0.5f;
+            return x < midpoint ? lowerPivot : pivot;
+        }
     }
-    data[k++] = 0f;
-    data[k++] = 1.0f;
-    Arrays.sort(data);
-    return data;
-  }
 
-  /** Nearest map index of {@code x} (the lower on a tie). */
-  static int nearest(float x) {
-    int i = Arrays.binarySearch(DYNAMIC_MAP, x);
-    if (i >= 0) {
-      return i;
+    private static void checkCode(float[] code) {
+        if (code == null || code.length != 256) {
+            throw new IllegalArgumentException("Blockwise8bit: code must have 256 entries, got "
+                    + (code == null ? "null" : code.length));
+        }
     }
-    int hi = -i - 1;
-    if (hi == 0) {
-      return 0;
-    }
-    if (hi == DYNAMIC_MAP.length) {
-      return DYNAMIC_MAP.length - 1;
-    }
-    return x - DYNAMIC_MAP[hi - 1] <= DYNAMIC_MAP[hi] - x ? hi - 1 : hi;
-  }
-
-  /** Double quantisation of NF4 absmax values. */
-  public static Quantized quantizeAbsmax(float[] absmax) {
-    double sum = 0;
-    for (float a : absmax) {
-      sum += a;
-    }
-    float offset = (float) (sum / absmax.length);
-    int n = absmax.length;
-    int blocks = (n + BLOCK - 1) / BLOCK;
-    float[] absmax2 = new float[blocks];
-    byte[] codes = new byte[n];
-    for (int b = 0; b < blocks; b++) {
-      int from = b * BLOCK;
-      int to = Math.min(n, from + BLOCK);
-      float m = 0;
-      for (int i = from; i < to; i++) {
-        m = Math.max(m, Math.abs(absmax[i] - offset));
-      }
-      absmax2[b] = m;
-      float inv = m == 0 ? 0 : 1.0f / m;
-      for (int i = from; i < to; i++) {
-        codes[i] = (byte) nearest((absmax[i] - offset) * inv);
-      }
-    }
-    return new Quantized(codes, absmax2, offset, n);
-  }
-
-  /** The absmax values a {@link Quantized} stands for. */
-  public static float[] dequantizeAbsmax(Quantized q) {
-    float[] out = new float[q.n()];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = DYNAMIC_MAP[q.codes()[i] & 0xFF] * q.absmax2()[i / BLOCK] + q.offset();
-    }
-    return out;
-  }
 }

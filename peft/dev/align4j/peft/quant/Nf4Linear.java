@@ -42,21 +42,21 @@ public final class Nf4Linear implements Linear {
     this.in = dense.inFeatures();
     Nf4Tensor t = Nf4.quantize(v, new long[] {out, in}, 64, doubleQuant);
     this.blockSize = t.blockSize();
-    this.blocks = (t.numel() + blockSize - 1) / blockSize;
+    this.blocks = (int) ((t.numel() + blockSize - 1) / blockSize);
     this.packed = manager.create(ByteBuffer.wrap(t.packed()), new Shape(t.packed().length), DataType.UINT8);
     if (t.nested() == null) {
-      this.absmax = manager.create(t.rawAbsmax());
+      this.absmax = manager.create(t.absmax());
       this.absmaxCodes = null;
       this.absmax2 = null;
       this.offset = null;
     } else {
       this.absmax = null;
       this.absmaxCodes = manager.create(ByteBuffer.wrap(t.nested().codes()), new Shape(t.nested().codes().length), DataType.UINT8);
-      this.absmax2 = manager.create(t.nested().absmax2());
+      this.absmax2 = manager.create(t.nested().absmax());
       this.offset = manager.create(t.nested().offset());
     }
-    this.codebook = manager.create(Nf4.CODEBOOK);
-    this.dynamicMap = manager.create(Blockwise8bit.DYNAMIC_MAP);
+    this.codebook = manager.create(Nf4.codebook());
+    this.dynamicMap = manager.create(t.nested() != null ? t.nested().code() : DynamicMap.signed());
     this.bias = dense.bias();
     this.precision = precision;
     this.storageBytes = t.storageBytes();
@@ -66,7 +66,7 @@ public final class Nf4Linear implements Linear {
   public NDArray dequantize(NDManager scratch) {
     Kernels k = Kernels.get();
     NDArray am = absmax != null ? absmax
-        : k.dequantAbsmax(absmaxCodes, absmax2, dynamicMap, offset, Blockwise8bit.BLOCK, blocks);
+        : k.dequantAbsmax(absmaxCodes, absmax2, dynamicMap, offset, DoubleQuant.BLOCK_SIZE, blocks);
     if (absmax == null) {
       am.attach(scratch);
     }

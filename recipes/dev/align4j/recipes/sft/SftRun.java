@@ -23,7 +23,6 @@ import dev.align4j.peft.tokenizer.Tokenizer;
 import dev.align4j.peft.torch.Torch;
 import dev.align4j.peft.train.TrainerConfig;
 import dev.align4j.peft.train.TrainingExample;
-import dev.align4j.peft.train.WarmupSchedule;
 import dev.align4j.sft.SftEncoder;
 import dev.align4j.sft.SftOptions;
 import dev.align4j.sft.SftTrainer;
@@ -109,8 +108,17 @@ public final class SftRun {
       }
       TrainerConfig cfg = new TrainerConfig(r.maxSteps(), r.batchSize(), r.gradientAccumulationSteps(), r.maxGradNorm(),
           0.9, 0.999, 1e-8, r.weightDecay(), r.saveSteps(), 2, r.seed(), pad, r.gradientCheckpointing());
-      WarmupSchedule lr = new WarmupSchedule(WarmupSchedule.Type.parse(r.lrSchedulerType()), r.learningRate(),
-          r.warmupSteps(), r.maxSteps());
+      String sched = r.lrSchedulerType().toUpperCase(java.util.Locale.ROOT);
+      dev.align4j.peft.train.ScheduleType type;
+      try {
+        type = dev.align4j.peft.train.ScheduleType.valueOf(sched);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("lr_scheduler_type '" + r.lrSchedulerType()
+            + "' is not one of constant, constant_with_warmup, linear, cosine");
+      }
+      dev.align4j.peft.train.LrScheduleConfig schedule =
+          dev.align4j.peft.train.LrScheduleConfig.of(type, r.learningRate(), r.warmupSteps(), r.maxSteps());
+      java.util.function.LongToDoubleFunction lr = schedule::lrAt;
       PeftModel p = peft;
       List<long[]> samplePrompts = samplePrompts(r, tok, template, 2);
       java.util.function.Function<CausalLM, List<String>> sampler = samplePrompts.isEmpty() ? null : mdl -> {
