@@ -110,8 +110,9 @@ public final class AdamW implements AutoCloseable {
 
   /**
    * Whether to use libtorch's fused {@code _fused_adamw_} through the kernel bridge (one call per
-   * group). Off: it produced occasional NaN updates here (seen in 1 of 4 runs of the trainer tests),
-   * which the per-tensor path never did; kept for measurement with {@code -Dalign4j.fusedAdamw=true}.
+   * group), with {@code -Dalign4j.fusedAdamw=true}. Off by default: it was suspected while hunting
+   * NaNs that turned out to come from DJL's zero-copy {@code NDArray.set} (see TrainingCheckpoint)
+   * and from MKL's dynamic threading; the per-tensor path is the one tested against the reference.
    */
   private static final boolean FUSED = Boolean.getBoolean("align4j.fusedAdamw");
 

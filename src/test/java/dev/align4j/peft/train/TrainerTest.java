@@ -42,7 +42,7 @@ class TrainerTest {
     return out;
   }
 
-  private static List<Double> run(Path dir, long steps, ModelConfig c) throws IOException {
+  static List<Double> run(Path dir, long steps, ModelConfig c) throws IOException {
     try (NDManager m = Torch.newManager();
         CausalLM model = CausalLM.create(c, Precision.FLOAT32, AttentionImpl.COMPOSED, m,
             RandomWeights.generate(c, m, 5, 0.2, 0.1, DataType.FLOAT32))) {
