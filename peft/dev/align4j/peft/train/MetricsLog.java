@@ -68,9 +68,18 @@ public final class MetricsLog implements AutoCloseable {
 
   /** Resident memory of this process in MiB (Linux), or -1. */
   public static long rssMib() {
+    return procStatusMib("VmRSS:");
+  }
+
+  /** Peak resident memory of this process in MiB (Linux), or -1. */
+  public static long peakRssMib() {
+    return procStatusMib("VmHWM:");
+  }
+
+  private static long procStatusMib(String field) {
     try {
       for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-        if (line.startsWith("VmRSS:")) {
+        if (line.startsWith(field)) {
           return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
         }
       }

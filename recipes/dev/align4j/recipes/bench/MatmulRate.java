@@ -5,9 +5,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.align4j.peft.kernels.Kernels;
 import dev.align4j.peft.model.Precision;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 
 /** The machine's measured GEMM rate and this process's peak resident memory. */
 public final class MatmulRate {
@@ -39,15 +36,7 @@ public final class MatmulRate {
 
   /** Peak resident set size of this process (VmHWM), MiB; NaN where /proc is missing. */
   public static double peakRssMiB() {
-    try {
-      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-        if (line.startsWith("VmHWM:")) {
-          return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
-        }
-      }
-    } catch (IOException | NumberFormatException e) {
-      return Double.NaN;
-    }
-    return Double.NaN;
+    long v = dev.align4j.peft.train.MetricsLog.peakRssMib();
+    return v < 0 ? Double.NaN : v;
   }
 }
