@@ -37,6 +37,7 @@ public final class CausalLM implements AutoCloseable {
   private final AttentionImpl attention;
   private double neftuneAlpha;
   private boolean training;
+  private java.util.function.Supplier<NDArray> virtualTokens;
 
   private CausalLM(
       ModelConfig config, Precision precision, NDManager manager,
@@ -131,6 +132,10 @@ public final class CausalLM implements AutoCloseable {
    */
   public NDArray hiddenStates(ModelInput in, KvCache cache) {
     int past = cache == null ? 0 : cache.length();
+    NDArray prompt = virtualTokens == null ? null : virtualTokens.get();          // [n, H] or null
+    if (prompt != null) {
+      return withVirtualTokens(in, cache, past, prompt);
+    }
     NDArray x = embed(in);                                                        // [B, T, H]
     LayerContext ctx = context(in, past);                                         // RoPE tables, mask
     for (int i = 0; i < layers.size(); i++) {
@@ -140,6 +145,63 @@ public final class CausalLM implements AutoCloseable {
       cache.advance(in.length());
     }
     return finalNorm.forward(x);                                                  // [B, T, H]
+  }
+
+  /**
+   * Prompt tuning (Lester et al. 2021): n learned embeddings are prepended to the first chunk, at
+   * positions 0..n-1 (real tokens shift by n), always visible to every query; later cached chunks see
+   * them through the cache. Their own hidden states are dropped from the output.
+   */
+  private NDArray withVirtualTokens(ModelInput in, KvCache cache, int past, NDArray prompt) {
+    if (in.segmentIds() != null) {
+      throw new IllegalArgumentException("prompt tuning cannot be combined with packed rows");
+    }
+    NDManager m = in.inputIds().getManager();
+    int b = in.batch();
+    int t = in.length();
+    int n = (int) prompt.getShape().get(0);
+    boolean first = past == 0;
+    int keyLen = past + t + (first ? n : 0);
+    long[] mask = new long[b * keyLen];
+    java.util.Arrays.fill(mask, 1);
+    if (in.attentionMask() != null) {
+      int given = in.attentionMask().length / b;                                 // keys without the prefix
+      for (int i = 0; i < b; i++) {
+        System.arraycopy(in.attentionMask(), i * given, mask, i * keyLen + (keyLen - given), given);
+      }
+    }
+    NDArray pos;
+    if (in.positionIds() != null) {
+      pos = in.positionIds().add(n);                                              // real tokens after the prefix
+    } else {
+      pos = m.arange(past + (first ? n : 0), past + (first ? n : 0) + t, 1, DataType.INT64).reshape(1, t).repeat(0, b);
+    }
+    NDArray x = embed(in);                                                        // [B, T, H]
+    if (first) {
+      NDArray p = prompt.expandDims(0).repeat(0, b);                              // [B, n, H]
+      x = p.concat(x, 1);                                                         // [B, n+T, H]
+      NDArray prefixPos = m.arange(0, n, 1, DataType.INT64).reshape(1, n).repeat(0, b);
+      pos = prefixPos.concat(pos, 1);                                             // [B, n+T]
+    }
+    int q = first ? n + t : t;
+    ModelInput ext = new ModelInput(m.zeros(new Shape(b, q), DataType.INT64), mask, pos);
+    LayerContext ctx = context(ext, first ? 0 : past);
+    for (int i = 0; i < layers.size(); i++) {
+      x = layers.get(i).forward(x, ctx.cos(), ctx.sin(), ctx.mask(), cache, i);   // [B, q, H]
+    }
+    if (cache != null) {
+      cache.advance(q);
+    }
+    NDArray h = finalNorm.forward(x);
+    return first ? h.get(":, " + n + ":, :") : h;                                 // [B, T, H]
+  }
+
+  /**
+   * Sets (or clears, with null) the source of prompt-tuning embeddings {@code [n, H]} in the compute
+   * dtype; it may return null to switch them off for a call (adapters disabled).
+   */
+  public void setVirtualTokens(java.util.function.Supplier<NDArray> source) {
+    this.virtualTokens = source;
   }
 
   /**
