@@ -38,6 +38,7 @@ public final class CausalLM implements AutoCloseable {
   private double neftuneAlpha;
   private boolean training;
   private java.util.function.Supplier<NDArray> virtualTokens;
+  private java.util.function.Supplier<List<NDArray[]>> prefix;
 
   private CausalLM(
       ModelConfig config, Precision precision, NDManager manager,
@@ -136,6 +137,10 @@ public final class CausalLM implements AutoCloseable {
     if (prompt != null) {
       return withVirtualTokens(in, cache, past, prompt);
     }
+    List<NDArray[]> kv = prefix == null ? null : prefix.get();                     // per layer [K, n, D] x2
+    if (kv != null) {
+      return withPrefix(in, cache, kv);
+    }
     NDArray x = embed(in);                                                        // [B, T, H]
     LayerContext ctx = context(in, past);                                         // RoPE tables, mask
     for (int i = 0; i < layers.size(); i++) {
@@ -194,6 +199,66 @@ public final class CausalLM implements AutoCloseable {
     }
     NDArray h = finalNorm.forward(x);
     return first ? h.get(":, " + n + ":, :") : h;                                 // [B, T, H]
+  }
+
+  /**
+   * Prefix tuning (Li and Liang 2021): learned keys and values of n virtual positions sit in front
+   * of every layer's cache, as transformers' {@code past_key_values}; real tokens take positions
+   * n, n+1, ... and see the prefix through the attention mask. Without a caller's cache a temporary
+   * one is used (training); with one, the prefix is written into it before the first chunk.
+   */
+  private NDArray withPrefix(ModelInput in, KvCache cache, List<NDArray[]> kv) {
+    if (in.segmentIds() != null) {
+      throw new IllegalArgumentException("prefix tuning cannot be combined with packed rows");
+    }
+    NDManager m = in.inputIds().getManager();
+    int b = in.batch();
+    int t = in.length();
+    int n = (int) kv.get(0)[0].getShape().get(1);
+    KvCache c = cache != null ? cache : new KvCache(m, layers.size());
+    try {
+      if (c.length() == 0) {
+        for (int i = 0; i < layers.size(); i++) {
+          NDArray k = kv.get(i)[0].expandDims(0).repeat(0, b);                     // [B, K, n, D]
+          NDArray v = kv.get(i)[1].expandDims(0).repeat(0, b);                     // [B, K, n, D]
+          c.append(i, k, v);
+        }
+        c.advance(n);
+      }
+      int past = c.length();
+      int keyLen = past + t;
+      long[] mask = new long[b * keyLen];
+      java.util.Arrays.fill(mask, 1);
+      if (in.attentionMask() != null) {
+        int given = in.attentionMask().length / b;                                 // keys without the prefix
+        for (int i = 0; i < b; i++) {
+          System.arraycopy(in.attentionMask(), i * given, mask, i * keyLen + (keyLen - given), given);
+        }
+      }
+      NDArray pos = in.positionIds() != null
+          ? in.positionIds().add(n)
+          : m.arange(past, past + t, 1, DataType.INT64).reshape(1, t).repeat(0, b);   // [B, T]
+      ModelInput ext = new ModelInput(in.inputIds(), mask, pos);
+      NDArray x = embed(in);                                                      // [B, T, H]
+      LayerContext ctx = context(ext, past);
+      for (int i = 0; i < layers.size(); i++) {
+        x = layers.get(i).forward(x, ctx.cos(), ctx.sin(), ctx.mask(), c, i);     // [B, T, H]
+      }
+      c.advance(t);
+      return finalNorm.forward(x);                                                // [B, T, H]
+    } finally {
+      if (cache == null) {
+        c.close();
+      }
+    }
+  }
+
+  /**
+   * Sets (or clears, with null) the source of prefix-tuning keys and values: per layer {@code [K, n,
+   * D]} keys and values in the compute dtype; it may return null to switch the prefix off for a call.
+   */
+  public void setPrefix(java.util.function.Supplier<List<NDArray[]>> source) {
+    this.prefix = source;
   }
 
   /**

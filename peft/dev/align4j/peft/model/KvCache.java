@@ -45,6 +45,16 @@ public final class KvCache implements AutoCloseable {
     return new NDArray[] {nk, nv};
   }
 
+  /** Layer {@code i}'s cached keys {@code [B, K, S, D]} (null before the first chunk). */
+  public NDArray keys(int layer) {
+    return keys[layer];
+  }
+
+  /** Layer {@code i}'s cached values {@code [B, K, S, D]} (null before the first chunk). */
+  public NDArray values(int layer) {
+    return values[layer];
+  }
+
   /** Called by the model after all layers saw a chunk of {@code t} tokens. */
   void advance(int t) {
     length += t;

@@ -71,11 +71,11 @@ class KillResumeTest {
     // On an idle machine the two adapters are byte-identical (the in-process resume test asserts
     // bit-exactness); across three JVMs on a loaded machine oneDNN/OpenMP scheduling can still move the
     // last bits, so this cross-process check allows float noise.
-    try (SafetensorsFile a = SafetensorsFile.open(full.resolve("adapter/adapter_model.safetensors"));
-        SafetensorsFile b2 = SafetensorsFile.open(killed.resolve("adapter/adapter_model.safetensors"))) {
-      assertThat(b2.tensors().keySet()).containsExactlyElementsOf(a.tensors().keySet());
-      for (String name : a.tensors().keySet()) {
-        assertThat(b2.toFloatArray(name)).as(name).containsExactly(a.toFloatArray(name), org.assertj.core.data.Offset.offset(1e-4f));
+    try (SafetensorsFile fa = SafetensorsFile.open(full.resolve("adapter/adapter_model.safetensors"));
+        SafetensorsFile fb = SafetensorsFile.open(killed.resolve("adapter/adapter_model.safetensors"))) {
+      assertThat(fb.tensors().keySet()).containsExactlyElementsOf(fa.tensors().keySet());
+      for (String name : fa.tensors().keySet()) {
+        assertThat(fb.toFloatArray(name)).as(name).containsExactly(fa.toFloatArray(name), org.assertj.core.data.Offset.offset(1e-4f));
       }
     }
     // and the resumed run did start from the checkpoint: its log keeps the killed run's first steps
