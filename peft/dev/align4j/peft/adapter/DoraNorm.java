@@ -10,7 +10,8 @@ final class DoraNorm {
 
   /** {@code ||W + s B A||} over each output row (L2 over the input axis), in float32: {@code [out]}. */
   static NDArray rowNorm(NDArray w, NDArray a, NDArray b, double scaling) {
-    NDArray full = f32(w).add(f32(b).matMul(f32(a)).mul((float) scaling)); // [out, in]
+    NDArray ba = f32(b).matMul(f32(a));                                    // [out, in]
+    NDArray full = f32(w).add(ba.mul(Kernels.scalar(ba, scaling)));       // [out, in]
     return full.square().sum(new int[] {1}).sqrt();                        // [out]
   }
 
@@ -35,7 +36,8 @@ final class DoraNorm {
   static NDArray mergedWeight(NDArray w, LoraWeights lw) {
     NDArray a = lw.a().data();
     NDArray b = lw.b().data();
-    NDArray full = w.add(b.matMul(a).mul((float) lw.scaling()));           // [out, in]
+    NDArray ba = b.matMul(a);                                               // [out, in]
+    NDArray full = w.add(ba.mul(Kernels.scalar(ba, lw.scaling())));        // [out, in]
     if (lw.magnitude() == null) {
       return full;
     }

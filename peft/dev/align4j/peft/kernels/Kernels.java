@@ -166,7 +166,7 @@ public final class Kernels {
    */
   public NDArray mulScalar(NDArray x, double s) {
     if (DTypeGuard.isDjlType(x)) {
-      return x.mul((float) s);
+      return x.mul(scalar(x, s));
     }
     try (NDManager scratch = x.getManager().newSubManager()) {
       NDArray scalar = toBFloat16(scratch.create((float) s));
@@ -224,6 +224,17 @@ public final class Kernels {
       NDArray dims = s.create(new long[] {blockSize, n});
       return call("dequant_absmax", codes, absmax2, dynamicMap, offset, dims);
     }
+  }
+
+  /**
+   * A scalar of {@code x}'s dtype allocated by libtorch. DJL's {@code x.mul(2f)} builds its scalar
+   * on a Java buffer without copying and releases that buffer when the op returns; autograd keeps the
+   * scalar for backward (multiplication and division save it), so the gradient later read freed
+   * memory (garbage, NaN) whenever the garbage collector ran in between. Every scalar that can reach
+   * an autograd graph comes from here.
+   */
+  public static NDArray scalar(NDArray x, double value) {
+    return x.getManager().full(new Shape(), (float) value, x.getDataType());
   }
 
   /** Two 4-bit codes per byte, the high nibble first: {@code uint8 [n] -> uint8 [2n]}. */

@@ -1,6 +1,7 @@
 package dev.align4j.peft.model;
 
 import ai.djl.ndarray.NDArray;
+import dev.align4j.peft.kernels.Kernels;
 
 /** Computes {@code softmax(q k^T / sqrt(D) + mask) v} with grouped-query heads. */
 @FunctionalInterface
@@ -30,7 +31,7 @@ interface AttentionKernel {
       v = v.repeat(1, n / kvHeads);                                 // [B, N, S, D]
     }
     NDArray scores = q.matMul(k.transpose(0, 1, 3, 2))              // [B, N, T, S]
-        .mul((float) (1.0 / Math.sqrt(d)))
+        .mul(Kernels.scalar(q, 1.0 / Math.sqrt(d)))  // a libtorch-owned scalar (see Kernels.scalar)
         .add(mask);
     return scores.softmax(-1).matMul(v);                                         // [B, N, T, D]
   }

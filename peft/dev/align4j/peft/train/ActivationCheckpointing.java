@@ -48,7 +48,7 @@ public final class ActivationCheckpointing {
     NDArray logits = model.head(top);                                          // [B, T, V]
     NDArray nll = TokenLoss.sumNllFromLogits(logits, b);                        // scalar
     double sum = nll.toType(DataType.FLOAT64, false).getDouble();
-    backward(nll.mul((float) scale), null);
+    backward(nll.mul(dev.align4j.peft.kernels.Kernels.scalar(nll, scale)), null);
     NDArray grad = top.getGradient();
     grad.attach(m);
     // 3. layers from the top: recompute with autograd, back-propagate the incoming gradient

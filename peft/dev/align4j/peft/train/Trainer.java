@@ -105,7 +105,7 @@ public final class Trainer {
           } else {
             NDArray sum = TokenLoss.sumNll(model, batch);
             lossSum += sum.toType(ai.djl.ndarray.types.DataType.FLOAT64, false).getDouble();
-            gc.backward(sum.div(targets));
+            gc.backward(sum.div(dev.align4j.peft.kernels.Kernels.scalar(sum, targets)));
           }
           for (TrainingExample e : mb) {
             tokens += e.ids().length;
