@@ -26,7 +26,7 @@ public record SftRecipe(
     String attention, boolean merge, boolean packing, double neftuneNoiseAlpha, String template,
     ObjectNode datasetInfo, int quantizationBit, boolean doubleQuantization, int freezeTrainableLayers,
     String freezeExtraModules, boolean gradientCheckpointing, int earlyStoppingPatience,
-    double earlyStoppingThreshold) {
+    double earlyStoppingThreshold, int numVirtualTokens, int encoderHiddenSize) {
 
   private static final Map<String, Object> DEFAULTS = Map.ofEntries(
       Map.entry("finetuning_type", "lora"), Map.entry("lora_rank", 8), Map.entry("lora_alpha", 16.0),
@@ -42,13 +42,15 @@ public record SftRecipe(
       Map.entry("template", ""), Map.entry("dataset_info", Map.of()), Map.entry("quantization_bit", 0),
       Map.entry("double_quantization", true), Map.entry("freeze_trainable_layers", 2),
       Map.entry("freeze_extra_modules", ""), Map.entry("gradient_checkpointing", false),
-      Map.entry("early_stopping_patience", 0), Map.entry("early_stopping_threshold", 0.0));
+      Map.entry("early_stopping_patience", 0), Map.entry("early_stopping_threshold", 0.0),
+      Map.entry("num_virtual_tokens", 20), Map.entry("encoder_hidden_size", 128));
   private static final Set<String> REQUIRED = Set.of("model_name_or_path", "dataset");
 
   /** Validates. */
   public SftRecipe {
-    if (!List.of("lora", "ia3", "freeze", "full").contains(finetuningType)) {
-      throw new IllegalArgumentException("finetuning_type must be lora, ia3, freeze or full, got '" + finetuningType + "'");
+    if (!List.of("lora", "ia3", "prompt_tuning", "p_tuning", "prefix_tuning", "freeze", "full").contains(finetuningType)) {
+      throw new IllegalArgumentException("finetuning_type must be lora, ia3, prompt_tuning, p_tuning, prefix_tuning, "
+          + "freeze or full, got '" + finetuningType + "'");
     }
     if (quantizationBit != 0 && quantizationBit != 4) {
       throw new IllegalArgumentException("quantization_bit must be 4 (QLoRA, NF4) or absent, got " + quantizationBit);
@@ -108,7 +110,7 @@ public record SftRecipe(
           f.b("merge"), f.b("packing"), f.d("neftune_noise_alpha"), f.s("template"), f.obj("dataset_info"),
           f.i("quantization_bit"), f.b("double_quantization"), f.i("freeze_trainable_layers"),
           f.s("freeze_extra_modules"), f.b("gradient_checkpointing"), f.i("early_stopping_patience"),
-          f.d("early_stopping_threshold"));
+          f.d("early_stopping_threshold"), f.i("num_virtual_tokens"), f.i("encoder_hidden_size"));
     } catch (IllegalArgumentException e) {
       throw e.getMessage().startsWith(source) ? e : new IllegalArgumentException(source + ": " + e.getMessage(), e);
     }
@@ -132,7 +134,8 @@ public record SftRecipe(
     n.put("quantization_bit", quantizationBit).put("double_quantization", doubleQuantization)
         .put("freeze_trainable_layers", freezeTrainableLayers).put("freeze_extra_modules", freezeExtraModules)
         .put("gradient_checkpointing", gradientCheckpointing).put("early_stopping_patience", earlyStoppingPatience)
-        .put("early_stopping_threshold", earlyStoppingThreshold);
+        .put("early_stopping_threshold", earlyStoppingThreshold).put("num_virtual_tokens", numVirtualTokens)
+        .put("encoder_hidden_size", encoderHiddenSize);
     return n;
   }
 

@@ -87,7 +87,11 @@ public final class SftRun {
         System.err.printf("align4j sft: QLoRA base in NF4%s, %.1f MiB of quantised weights%n",
             r.doubleQuantization() ? " with double quantisation" : "", bytes / 1048576.0);
       }
-      if (r.finetuningType().equals("ia3")) {
+      PromptAdapter prompt = null;
+      if (r.finetuningType().endsWith("_tuning")) {
+        prompt = PromptAdapter.create(model, r);
+        trainables = prompt.trainableParameters();
+      } else if (r.finetuningType().equals("ia3")) {
         ia3 = new dev.align4j.peft.adapter.Ia3Adapter(model, dev.align4j.peft.adapter.Ia3Adapter.DEFAULT_TARGETS,
             dev.align4j.peft.adapter.Ia3Adapter.DEFAULT_FEEDFORWARD);
         trainables = ia3.trainableParameters();
@@ -129,15 +133,28 @@ public final class SftRun {
         return texts;
       };
       dev.align4j.peft.adapter.Ia3Adapter ia3f = ia3;
+      PromptAdapter pr = prompt;
       SftTrainer.Result res = new SftTrainer(model, trainables, cfg, lr, out, (int) r.evalSteps(), sampler, on -> {
         model.setTraining(on);
         if (p != null) {
           p.state().setTraining(on);
         }
       }).withEarlyStopping(new SftTrainer.EarlyStopping(r.earlyStoppingPatience(), r.earlyStoppingThreshold()))
-          .onBest(step -> saveBest(out.resolve("best"), step, p, ia3f, pm, modelDir, r))
+          .onBest(step -> {
+            if (pr != null) {
+              try {
+                pr.save(out.resolve("best"), r.modelNameOrPath());
+              } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+              }
+            } else {
+              saveBest(out.resolve("best"), step, p, ia3f, pm, modelDir, r);
+            }
+          })
           .train(train, eval);
-      if (ia3 != null) {
+      if (prompt != null) {
+        prompt.save(out.resolve("adapter"), r.modelNameOrPath());
+      } else if (ia3 != null) {
         ia3.save(out.resolve("adapter"), r.modelNameOrPath());
         if (r.merge()) {
           ia3.merge();

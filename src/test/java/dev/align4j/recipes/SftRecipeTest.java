@@ -74,7 +74,8 @@ class SftRecipeTest {
 
   @Test
   void qloraIa3AndFreezeRecipesRun() throws Exception {
-    for (String[] kind : new String[][] {{"lora", "quantization_bit=4"}, {"ia3", "merge=true"}, {"freeze", "freeze_trainable_layers=1"}}) {
+    for (String[] kind : new String[][] {{"lora", "quantization_bit=4"}, {"ia3", "merge=true"}, {"freeze", "freeze_trainable_layers=1"},
+        {"prompt_tuning", "num_virtual_tokens=4"}, {"p_tuning", "encoder_hidden_size=16"}, {"prefix_tuning", "num_virtual_tokens=3"}}) {
       Path out = tmp.resolve("kind-" + kind[0]);
       assertThat(Align4j.execute("sft", "model_name_or_path=" + model, "dataset=" + data, "output_dir=" + out,
           "finetuning_type=" + kind[0], kind[1], "max_steps=2", "per_device_train_batch_size=2")).as(kind[0]).isZero();
