@@ -21,7 +21,8 @@ import java.util.Map;
  * original, so unmerging restores it bit for bit.
  */
 public final class LoraLinear implements dev.align4j.peft.model.Linear {
-  private final dev.align4j.peft.model.Linear base;
+  private dev.align4j.peft.model.Linear base;
+  private Nf4Linear quantizedBase;   // the 4-bit layer a merge replaced, restored by unmerge
   private final AdapterState state;
   private final LinkedHashMap<String, LoraWeights> adapters = new LinkedHashMap<>();
   private NDArray unmergedWeight;
@@ -64,7 +65,8 @@ public final class LoraLinear implements dev.align4j.peft.model.Linear {
   public NDArray forward(NDArray x) {
     String name = state.enabled() ? state.active() : null;
     boolean otherMerged = mergedAdapter != null && !mergedAdapter.equals(name);
-    NDArray y = otherMerged ? linear(x, unmergedWeight) : base.forward(x);   // [..., out]
+    NDArray y = !otherMerged ? base.forward(x)
+        : quantizedBase != null ? quantizedBase.forward(x) : linear(x, unmergedWeight);   // [..., out]
     if (name == null || name.equals(mergedAdapter) || !adapters.containsKey(name)) {
       return y;
     }
@@ -105,10 +107,26 @@ public final class LoraLinear implements dev.align4j.peft.model.Linear {
     if (w == null) {
       return;
     }
-    if (!(base instanceof DenseLinear dense)) {
-      throw new IllegalStateException("cannot merge into a 4-bit base in place: dequantise the model first "
-          + "(QuantizedModels.dequantize), which gives a float32 base to merge into");
+    if (base instanceof Nf4Linear q) {
+      // a 4-bit base cannot hold W + s B A: dequantise to float32, merge there, keep the NF4 layer
+      NDManager owner = w.a().data().getManager();
+      NDArray deq;
+      try (NDManager scratch = owner.newSubManager()) {
+        deq = q.dequantize(scratch).duplicate();
+        deq.attach(owner);
+      }
+      NDArray merged = DoraNorm.mergedWeight(deq, w);
+      merged.attach(owner);
+      deq.close();
+      dev.align4j.peft.model.Parameter p = new dev.align4j.peft.model.Parameter(
+          w.a().name().replaceFirst("\\.lora_A\\..*", ".weight").replace(PeftModel.PREFIX, ""), merged,
+          w.a().precision());
+      quantizedBase = q;
+      base = new DenseLinear(p, q.bias());
+      mergedAdapter = adapter;
+      return;
     }
+    DenseLinear dense = (DenseLinear) base;
     NDArray weight = dense.weight().data();
     NDManager owner = weight.getManager();
     NDArray merged = DoraNorm.mergedWeight(weight, w);
@@ -124,9 +142,21 @@ public final class LoraLinear implements dev.align4j.peft.model.Linear {
     if (mergedAdapter == null) {
       return;
     }
+    if (quantizedBase != null) {
+      ((DenseLinear) base).weight().data().close();
+      base = quantizedBase;
+      quantizedBase = null;
+      mergedAdapter = null;
+      return;
+    }
     ((DenseLinear) base).weight().replace(unmergedWeight);
     unmergedWeight = null;
     mergedAdapter = null;
+  }
+
+  /** Whether the (merged) base came from a 4-bit layer, now float32. */
+  public boolean mergedFromNf4() {
+    return quantizedBase != null;
   }
 
   /** The adapter merged into the base, or null. */

@@ -199,12 +199,19 @@ public final class PeftModel {
     };
   }
 
-  /** Folds the active adapter into the base weights. */
-  public void merge() {
+  /**
+   * Folds the active adapter into the base weights and says what precision the merged weights have:
+   * a 4-bit (NF4) base is dequantised to float32 first, since NF4 cannot hold {@code W + s B A}.
+   */
+  public String merge() {
     String name = requireActive();
+    boolean fromNf4 = false;
     for (LoraLinear l : layers.values()) {
       l.merge(name);
+      fromNf4 |= l.mergedFromNf4();
     }
+    return fromNf4 ? "float32 (dequantised from NF4; unmerge restores the 4-bit weights)"
+        : model.precision().masterType().toString().toLowerCase(java.util.Locale.ROOT);
   }
 
   /** Restores the exact base weights. */

@@ -34,6 +34,11 @@ public final class Parameter {
     return data;
   }
 
+  /** The model's compute precision this parameter follows. */
+  public Precision precision() {
+    return precision;
+  }
+
   /** Its shape. */
   public Shape shape() {
     return data.getShape();

@@ -62,6 +62,17 @@ class QloraTest {
       }
       var steps = new Trainer(model, peft.trainableParameters(), TrainerConfig.of(30, 4, 1), s -> 1e-2, null).train(data, null);
       assertThat(steps.get(29).loss()).isLessThan(steps.get(0).loss() * 0.7);
+      // merging into the 4-bit base dequantises to float32; merged == unmerged; unmerge restores NF4
+      float[] adapted = model.logits(ModelInput.of(m, ids)).toFloatArray();
+      assertThat(peft.merge()).startsWith("float32 (dequantised from NF4");
+      assertThat(model.logits(ModelInput.of(m, ids)).toFloatArray()).containsExactly(adapted, org.assertj.core.data.Offset.offset(1e-4f));
+      try (AutoCloseable off = peft.disableAdapters()) {
+        assertThat(model.logits(ModelInput.of(m, ids)).toFloatArray()).containsExactly(q, org.assertj.core.data.Offset.offset(1e-5f));
+      }
+      peft.unmerge();
+      assertThat(model.linear("model.layers.0.mlp.up_proj")).isInstanceOf(dev.align4j.peft.adapter.LoraLinear.class);
+      assertThat(((dev.align4j.peft.adapter.LoraLinear) model.linear("model.layers.0.mlp.up_proj")).base()).isInstanceOf(Nf4Linear.class);
+      assertThat(model.logits(ModelInput.of(m, ids)).toFloatArray()).containsExactly(adapted, org.assertj.core.data.Offset.offset(1e-5f));
     }
   }
 }
