@@ -118,10 +118,12 @@ public final class Trainer {
     if (targets > 0) {
       opt.step(rate);
     } else {
-      opt.setSteps(opt.steps() + 1);   // a batch with nothing to learn: skip the update, never a NaN loss
+      // a batch with nothing to learn: skip the update (never a NaN loss), say so
+      System.err.printf("align4j: warning: step %d has no trainable tokens (all labels masked); update skipped%n", step + 1);
+      opt.setSteps(opt.steps() + 1);
     }
     double secs = (System.nanoTime() - t0) / 1e9;
-    return new StepMetrics(step + 1, targets > 0 ? lossSum / targets : Double.NaN, rate, norm, targets, tokens / secs);
+    return new StepMetrics(step + 1, targets > 0 ? lossSum / targets : 0.0, rate, norm, targets, tokens / secs);
   }
 
   /** A checkpoint resumes only the run that wrote it (max_steps may grow); anything else is an error. */
