@@ -1,0 +1,120 @@
+package dev.align4j.peft.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.util.List;
+
+/**
+ * Forwards with learned virtual positions in front of the real tokens: prompt tuning's embeddings
+ * and prefix tuning's keys/values. Real tokens move to positions n, n+1, ...; the virtual ones are
+ * visible to every query.
+ *
+ * <p>Legend: B batch, T tokens, n virtual positions, H hidden, K kv heads, D head dim.
+ */
+final class VirtualPositions {
+  private VirtualPositions() {}
+
+  /**
+   * Prompt tuning (Lester et al. 2021): n learned embeddings are prepended to the first chunk, at
+   * positions 0..n-1 (real tokens shift by n), always visible to every query; later cached chunks see
+   * them through the cache. Their own hidden states are dropped from the output.
+   */
+  static NDArray promptTuning(CausalLM lm, ModelInput in, KvCache cache, int past, NDArray prompt) {
+    if (in.segmentIds() != null) {
+      throw new IllegalArgumentException("prompt tuning cannot be combined with packed rows");
+    }
+    NDManager m = in.inputIds().getManager();
+    int b = in.batch();
+    int t = in.length();
+    int n = (int) prompt.getShape().get(0);
+    boolean first = past == 0;
+    int keyLen = past + t + (first ? n : 0);
+    long[] mask = new long[b * keyLen];
+    java.util.Arrays.fill(mask, 1);
+    if (in.attentionMask() != null) {
+      int given = in.attentionMask().length / b;                                 // keys without the prefix
+      for (int i = 0; i < b; i++) {
+        System.arraycopy(in.attentionMask(), i * given, mask, i * keyLen + (keyLen - given), given);
+      }
+    }
+    NDArray pos;
+    if (in.positionIds() != null) {
+      pos = in.positionIds().add(n);                                              // real tokens after the prefix
+    } else {
+      pos = m.arange(past + (first ? n : 0), past + (first ? n : 0) + t, 1, DataType.INT64).reshape(1, t).repeat(0, b);
+    }
+    NDArray x = lm.embed(in);                                                        // [B, T, H]
+    if (first) {
+      NDArray p = prompt.expandDims(0).repeat(0, b);                              // [B, n, H]
+      x = p.concat(x, 1);                                                         // [B, n+T, H]
+      NDArray prefixPos = m.arange(0, n, 1, DataType.INT64).reshape(1, n).repeat(0, b);
+      pos = prefixPos.concat(pos, 1);                                             // [B, n+T]
+    }
+    int q = first ? n + t : t;
+    ModelInput ext = new ModelInput(m.zeros(new Shape(b, q), DataType.INT64), mask, pos);
+    CausalLM.LayerContext ctx = lm.context(ext, first ? 0 : past);
+    for (int i = 0; i < lm.config().numLayers(); i++) {
+      x = lm.layer(i, x, ctx, cache);   // [B, q, H]
+    }
+    if (cache != null) {
+      cache.advance(q);
+    }
+    NDArray h = lm.finalNorm(x);
+    return first ? h.get(":, " + n + ":, :") : h;                                 // [B, T, H]
+  }
+
+  /**
+   * Prefix tuning (Li and Liang 2021): learned keys and values of n virtual positions sit in front
+   * of every layer's cache, as transformers' {@code past_key_values}; real tokens take positions
+   * n, n+1, ... and see the prefix through the attention mask. Without a caller's cache a temporary
+   * one is used (training); with one, the prefix is written into it before the first chunk.
+   */
+  static NDArray prefixTuning(CausalLM lm, ModelInput in, KvCache cache, List<NDArray[]> kv) {
+    if (in.segmentIds() != null) {
+      throw new IllegalArgumentException("prefix tuning cannot be combined with packed rows");
+    }
+    NDManager m = in.inputIds().getManager();
+    int b = in.batch();
+    int t = in.length();
+    int n = (int) kv.get(0)[0].getShape().get(1);
+    KvCache c = cache != null ? cache : new KvCache(m, lm.config().numLayers());
+    try {
+      if (c.length() == 0) {
+        for (int i = 0; i < lm.config().numLayers(); i++) {
+          NDArray k = kv.get(i)[0].expandDims(0).repeat(0, b);                     // [B, K, n, D]
+          NDArray v = kv.get(i)[1].expandDims(0).repeat(0, b);                     // [B, K, n, D]
+          c.append(i, k, v);
+        }
+        c.advance(n);
+      }
+      int past = c.length();
+      int keyLen = past + t;
+      long[] mask = new long[b * keyLen];
+      java.util.Arrays.fill(mask, 1);
+      if (in.attentionMask() != null) {
+        int given = in.attentionMask().length / b;                                 // keys without the prefix
+        for (int i = 0; i < b; i++) {
+          System.arraycopy(in.attentionMask(), i * given, mask, i * keyLen + (keyLen - given), given);
+        }
+      }
+      NDArray pos = in.positionIds() != null
+          ? in.positionIds().add(n)
+          : m.arange(past, past + t, 1, DataType.INT64).reshape(1, t).repeat(0, b);   // [B, T]
+      ModelInput ext = new ModelInput(in.inputIds(), mask, pos);
+      NDArray x = lm.embed(in);                                                      // [B, T, H]
+      CausalLM.LayerContext ctx = lm.context(ext, past);
+      for (int i = 0; i < lm.config().numLayers(); i++) {
+        x = lm.layer(i, x, ctx, c);     // [B, T, H]
+      }
+      c.advance(t);
+      return lm.finalNorm(x);                                                // [B, T, H]
+    } finally {
+      if (cache == null) {
+        c.close();
+      }
+    }
+  }
+
+}
