@@ -79,61 +79,17 @@ final class NotPrecedence {
 
     /** End (exclusive) of the operand of a {@code not} starting at {@code from}. */
     private static int operandEnd(String s, int from) {
-        int depth = 0;
-        char quote = 0;
-        for (int i = from; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (quote != 0) {
-                if (c == '\\') {
-                    i++;
-                } else if (c == quote) {
-                    quote = 0;
-                }
-                continue;
-            }
-            if (c == '\'' || c == '"') {
-                quote = c;
-            } else if (c == '(' || c == '[' || c == '{') {
-                depth++;
-            } else if (c == ')' || c == ']' || c == '}') {
-                if (depth == 0) {
-                    return i;
-                }
-                depth--;
-            } else if (depth == 0 && (c == ',' || c == '%' && s.startsWith("%}", i)
-                    || isWordAt(s, i, "and") || isWordAt(s, i, "or") || isWordAt(s, i, "if")
-                    || isWordAt(s, i, "else"))) {
-                return i;
-            }
-        }
-        return s.length();
+        int end = ExpressionScanner.scan(s, from, (i, c, depth) -> depth == 0 && (ExpressionScanner.isClose(c)
+                || c == ',' || c == '%' && s.startsWith("%}", i)
+                || isWordAt(s, i, "and") || isWordAt(s, i, "or") || isWordAt(s, i, "if") || isWordAt(s, i, "else")));
+        return end < 0 ? s.length() : end;
     }
 
     private static boolean hasTopLevelComparison(String s) {
-        int depth = 0;
-        char quote = 0;
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (quote != 0) {
-                if (c == '\\') {
-                    i++;
-                } else if (c == quote) {
-                    quote = 0;
-                }
-                continue;
-            }
-            if (c == '\'' || c == '"') {
-                quote = c;
-            } else if (c == '(' || c == '[' || c == '{') {
-                depth++;
-            } else if (c == ')' || c == ']' || c == '}') {
-                depth--;
-            } else if (depth == 0 && (c == '=' && i + 1 < s.length() && s.charAt(i + 1) == '='
+        return ExpressionScanner.scan(s, 0, (i, c, depth) -> depth == 0 && !ExpressionScanner.isOpen(c)
+                && !ExpressionScanner.isClose(c)
+                && (c == '=' && i + 1 < s.length() && s.charAt(i + 1) == '='
                     || c == '!' && i + 1 < s.length() && s.charAt(i + 1) == '='
-                    || c == '<' || c == '>' || isWordAt(s, i, "in"))) {
-                return true;
-            }
-        }
-        return false;
+                    || c == '<' || c == '>' || isWordAt(s, i, "in"))) >= 0;
     }
 }

@@ -149,57 +149,22 @@ final class TemplateRewriter {
 
     /** Index of the parenthesis closing the one at {@code open}, skipping strings; -1 if none. */
     private static int matchParen(String s, int open) {
-        int depth = 0;
-        char quote = 0;
-        for (int i = open; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (quote != 0) {
-                if (c == '\\') {
-                    i++;
-                } else if (c == quote) {
-                    quote = 0;
-                }
-            } else if (c == '\'' || c == '"') {
-                quote = c;
-            } else if (c == '(' || c == '[' || c == '{') {
-                depth++;
-            } else if (c == ')' || c == ']' || c == '}') {
-                depth--;
-                if (depth == 0) {
-                    return i;
-                }
-            }
-        }
-        return -1;
+        return ExpressionScanner.scan(s, open, (i, c, depth) -> ExpressionScanner.isClose(c) && depth == 1);
     }
 
     /** {@code a=x|f - 1, b=''} becomes {@code a=(x|f - 1), b=('')}; positional arguments are kept. */
     private static String parenthesiseKwargs(String args) {
         StringBuilder sb = new StringBuilder();
-        int depth = 0;
-        char quote = 0;
-        int start = 0;
         java.util.List<String> parts = new java.util.ArrayList<>();
-        for (int i = 0; i < args.length(); i++) {
-            char c = args.charAt(i);
-            if (quote != 0) {
-                if (c == '\\') {
-                    i++;
-                } else if (c == quote) {
-                    quote = 0;
-                }
-            } else if (c == '\'' || c == '"') {
-                quote = c;
-            } else if (c == '(' || c == '[' || c == '{') {
-                depth++;
-            } else if (c == ')' || c == ']' || c == '}') {
-                depth--;
-            } else if (c == ',' && depth == 0) {
-                parts.add(args.substring(start, i));
-                start = i + 1;
+        int[] start = {0};
+        ExpressionScanner.scan(args, 0, (i, c, depth) -> {
+            if (c == ',' && depth == 0) {
+                parts.add(args.substring(start[0], i));
+                start[0] = i + 1;
             }
-        }
-        parts.add(args.substring(start));
+            return false;
+        });
+        parts.add(args.substring(start[0]));
         for (int p = 0; p < parts.size(); p++) {
             String part = parts.get(p);
             java.util.regex.Matcher m = java.util.regex.Pattern.compile("^(\\s*[A-Za-z_][A-Za-z0-9_]*\\s*)=(?!=)(.*)$",
