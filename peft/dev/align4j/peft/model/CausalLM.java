@@ -219,8 +219,8 @@ public final class CausalLM implements AutoCloseable {
     return layers.get(i).forward(x, ctx.cos(), ctx.sin(), ctx.mask(), cache, i);
   }
 
-  /** The final RMSNorm. */
-  NDArray finalNorm(NDArray x) {
+  /** The final RMSNorm: the last decoder layer's output to final hidden states {@code [B, T, H]}. */
+  public NDArray finalNorm(NDArray x) {
     return finalNorm.forward(x);
   }
 
