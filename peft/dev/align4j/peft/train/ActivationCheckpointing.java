@@ -29,15 +29,15 @@ public final class ActivationCheckpointing {
     int layers = model.config().numLayers();
     NDManager m = batch.input().inputIds().getManager();
     NDArray[] inputs = new NDArray[layers + 1];
-    CausalLM.LayerContext ctx = model.context(batch.input(), 0);
+    CausalLM.LayerPlan plan = model.layerPlan(batch.input());   // virtual tokens included
     // 1. forward without autograd, keeping each layer's input
     JniUtils.setGradMode(false);
     try {
       Engine.getInstance().setRandomSeed(seedFor(seed, -1));
-      inputs[0] = model.embed(batch.input());
+      inputs[0] = plan.embed();
       for (int i = 0; i < layers; i++) {
         Engine.getInstance().setRandomSeed(seedFor(seed, i));
-        inputs[i + 1] = model.layer(i, inputs[i], ctx);
+        inputs[i + 1] = plan.layer(i, inputs[i]);
       }
     } finally {
       JniUtils.setGradMode(true);
@@ -45,7 +45,7 @@ public final class ActivationCheckpointing {
     // 2. the head with autograd, from the last layer's output as a leaf
     NDArray top = leaf(inputs[layers]);
     TokenLoss.Batch b = batch;
-    NDArray logits = model.head(top);                                          // [B, T, V]
+    NDArray logits = model.logits(plan.finalHidden(top));                      // [B, T, V]
     NDArray nll = TokenLoss.sumNllFromLogits(logits, b);                        // scalar
     double sum = nll.toType(DataType.FLOAT64, false).getDouble();
     backward(nll.mul(dev.align4j.peft.kernels.Kernels.scalar(nll, scale)), null);
@@ -55,15 +55,15 @@ public final class ActivationCheckpointing {
     for (int i = layers - 1; i >= 0; i--) {
       NDArray x = leaf(inputs[i]);
       Engine.getInstance().setRandomSeed(seedFor(seed, i));
-      NDArray y = model.layer(i, x, ctx);
+      NDArray y = plan.layer(i, x);
       backward(y, grad);
       grad = x.getGradient();
       grad.attach(m);
     }
-    // 4. the embeddings, when they train
-    if (model.parameters().get("model.embed_tokens.weight").trainable()) {
+    // 4. the embeddings, when they (or prompt tuning's virtual tokens in front of them) train
+    if (model.parameters().get("model.embed_tokens.weight").trainable() || plan.embedTrains()) {
       Engine.getInstance().setRandomSeed(seedFor(seed, -1));
-      backward(model.embed(batch.input()), grad);
+      backward(plan.embed(), grad);
     }
     return sum;
   }
