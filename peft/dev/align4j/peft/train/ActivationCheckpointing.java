@@ -45,22 +45,22 @@ public final class ActivationCheckpointing {
     int layers = model.config().numLayers();
     NDManager m = input.inputIds().getManager();
     NDArray[] inputs = new NDArray[layers + 1];
-    CausalLM.LayerContext ctx = model.context(input, 0);
+    CausalLM.LayerPlan plan = model.layerPlan(input);   // virtual tokens included
     // 1. forward without autograd, keeping each layer's input
     JniUtils.setGradMode(false);
     try {
       Engine.getInstance().setRandomSeed(seedFor(seed, -1));
-      inputs[0] = model.embed(input);
+      inputs[0] = plan.embed();
       for (int i = 0; i < layers; i++) {
         Engine.getInstance().setRandomSeed(seedFor(seed, i));
-        inputs[i + 1] = model.layer(i, inputs[i], ctx);
+        inputs[i + 1] = plan.layer(i, inputs[i]);
       }
     } finally {
       JniUtils.setGradMode(true);
     }
     // 2. the final norm and the objective's loss with autograd, from the last layer's output as a leaf
     NDArray top = leaf(inputs[layers]);
-    Objective.Loss loss = objective.lossFromHidden(model, batch, model.finalNorm(top));   // scalar sum
+    Objective.Loss loss = objective.lossFromHidden(model, batch, plan.finalHidden(top));   // scalar sum
     NDArray sum = loss.sum();
     backward(sum.mul(dev.align4j.peft.kernels.Kernels.scalar(sum, scale)), null);
     NDArray grad = top.getGradient();
@@ -69,15 +69,15 @@ public final class ActivationCheckpointing {
     for (int i = layers - 1; i >= 0; i--) {
       NDArray x = leaf(inputs[i]);
       Engine.getInstance().setRandomSeed(seedFor(seed, i));
-      NDArray y = model.layer(i, x, ctx);
+      NDArray y = plan.layer(i, x);
       backward(y, grad);
       grad = x.getGradient();
       grad.attach(m);
     }
-    // 4. the embeddings, when they train
-    if (model.parameters().get("model.embed_tokens.weight").trainable()) {
+    // 4. the embeddings, when they (or prompt tuning's virtual tokens in front of them) train
+    if (model.parameters().get("model.embed_tokens.weight").trainable() || plan.embedTrains()) {
       Engine.getInstance().setRandomSeed(seedFor(seed, -1));
-      backward(model.embed(input), grad);
+      backward(plan.embed(), grad);
     }
     return loss;
   }
