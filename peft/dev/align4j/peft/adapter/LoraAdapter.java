@@ -44,7 +44,15 @@ public record LoraAdapter(PeftModel peft, String name) implements Adapter {
       }
     }
     out.addAll(peft.parametersOf(name));
+    if (peft.scoreHead(name) != null) {
+      out.add(peft.scoreHead(name).weight());
+    }
     return out;
+  }
+
+  /** Its score head, or null. */
+  public ScoreHead scoreHead() {
+    return peft.scoreHead(name);
   }
 
   @Override

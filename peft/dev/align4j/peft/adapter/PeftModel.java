@@ -32,6 +32,7 @@ public final class PeftModel {
   private final LinkedHashMap<String, LoraLinear> layers = new LinkedHashMap<>();
   private final LinkedHashMap<String, ModulesToSaveLinear> saved = new LinkedHashMap<>();
   private final List<String> trainable = new ArrayList<>();
+  private final LinkedHashMap<String, ScoreHead> heads = new LinkedHashMap<>();
 
   /** Wraps a model; its base parameters are frozen. */
   public PeftModel(CausalLM model) {
@@ -201,6 +202,7 @@ public final class PeftModel {
         trainable.add(n);
       }
     }
+    heads.forEach((n, h) -> h.weight().setTrainable(on.contains(n)));
     for (ModulesToSaveLinear m : saved.values()) {
       boolean t = m.owners().stream().anyMatch(on::contains);
       m.copy().weight().setTrainable(t);
@@ -300,7 +302,34 @@ public final class PeftModel {
     for (String name : trainable) {
       out.addAll(parametersOf(name));
     }
+    for (String name : trainable) {
+      if (heads.containsKey(name)) {
+        out.add(heads.get(name).weight());
+      }
+    }
     return out;
+  }
+
+  /**
+   * Adds a scalar head ({@code score}: a reward model's, or PPO's value head) to adapter {@code
+   * adapter}: {@code [numLabels, H]}, trained when the adapter trains, saved with it as PEFT's
+   * {@code modules_to_save} {@code score} ({@code task_type: SEQ_CLS}).
+   */
+  public ScoreHead addScoreHead(String adapter, int numLabels, long seed) {
+    require(adapter);
+    if (heads.containsKey(adapter)) {
+      throw new IllegalArgumentException("adapter '" + adapter + "' already has a score head");
+    }
+    ScoreHead h = ScoreHead.create(model, PREFIX + ScoreHead.MODULE + ".modules_to_save." + adapter + ".weight",
+        numLabels, seed);
+    h.weight().setTrainable(trainable.contains(adapter));
+    heads.put(adapter, h);
+    return h;
+  }
+
+  /** Adapter {@code adapter}'s score head, or null when it has none. */
+  public ScoreHead scoreHead(String adapter) {
+    return heads.get(require(adapter));
   }
 
   /** The LoRA (and DoRA) parameters of one adapter, module by module. */
