@@ -3,6 +3,7 @@ package dev.align4j.peft.kernels;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtNDManager;
@@ -234,7 +235,12 @@ public final class Kernels {
    * an autograd graph comes from here.
    */
   public static NDArray scalar(NDArray x, double value) {
-    return x.getManager().full(new Shape(), (float) value, x.getDataType());
+    NDArray hi = x.getManager().full(new Shape(), (float) value, x.getDataType());
+    if (x.getDataType() != DataType.FLOAT64) {
+      return hi;
+    }
+    // full() takes a float: a float64 scalar is the float and its remainder (1/sqrt(8) was off by 1e-8)
+    return hi.add(x.getManager().full(new Shape(), (float) (value - (float) value), DataType.FLOAT64));
   }
 
   /** Two 4-bit codes per byte, the high nibble first: {@code uint8 [n] -> uint8 [2n]}. */

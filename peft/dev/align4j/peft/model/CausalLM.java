@@ -49,7 +49,7 @@ public final class CausalLM implements AutoCloseable {
     this.parameters = parameters;
     this.embed = parameters.get("model.embed_tokens.weight");
     this.attention = attention;
-    this.rotary = new RotaryEmbedding(config.headDim(), config.ropeTheta(), config.ropeScaling());
+    this.rotary = new RotaryEmbedding(config);
     AttentionKernel kernel = attention == AttentionImpl.FUSED
         ? FusedAttention::attend
         : AttentionKernel::composed;
@@ -252,6 +252,12 @@ public final class CausalLM implements AutoCloseable {
     NDArray pos = in.positionIds() != null
         ? in.positionIds()
         : m.arange(past, past + t, 1, DataType.INT64).reshape(1, t).repeat(0, b);   // [B, T]
+    SlidingWindow window = config.slidingWindow();
+    if (window != null && window.activeFor((long) past + t)) {
+      throw new IllegalArgumentException("sliding_window " + window.size() + " (layers " + window.layers()
+          + ") would take effect over " + (past + t) + " positions; align4j does not implement sliding-window"
+          + " attention, so it refuses sequences longer than the window");
+    }
     NDList tables = rotary.tables(m, pos);
     NDArray cos = Casts.constant(tables.get(0), precision);                       // [B, T, D]
     NDArray sin = Casts.constant(tables.get(1), precision);                       // [B, T, D]
