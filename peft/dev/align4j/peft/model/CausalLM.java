@@ -142,7 +142,10 @@ public final class CausalLM implements AutoCloseable {
       return VirtualPositions.prefixTuning(this, in, cache, kv);
     }
     NDArray x = embed(in);                                                        // [B, T, H]
-    LayerContext ctx = context(in, past);                                         // RoPE tables, mask
+    // a one-token step over a cache that carries its padding reads the mask on the device
+    NDArray padding = cache == null || in.attentionMask() != null || in.length() != 1
+        ? null : cache.keyMask(in.inputIds().getManager(), past + 1);            // [B, 1, 1, S] or null
+    LayerContext ctx = context(in, past, padding);                                // RoPE tables, mask
     for (int i = 0; i < layers.size(); i++) {
       x = layers.get(i).forward(x, ctx.cos(), ctx.sin(), ctx.mask(), cache, i);  // [B, T, H]
     }
@@ -246,6 +249,11 @@ public final class CausalLM implements AutoCloseable {
 
   /** RoPE tables and the attention mask of a chunk that follows {@code past} cached positions. */
   public LayerContext context(ModelInput in, int past) {
+    return context(in, past, null);
+  }
+
+  /** As {@link #context(ModelInput, int)}, with the additive mask given ({@code [B, 1, T, S]} float32) when not null. */
+  private LayerContext context(ModelInput in, int past, NDArray givenMask) {
     NDManager m = in.inputIds().getManager();
     int b = in.batch();
     int t = in.length();
@@ -264,7 +272,8 @@ public final class CausalLM implements AutoCloseable {
     // the fused kernel's own causal path needs no mask when nothing is padded or cached
     boolean plainCausal = attention == AttentionImpl.FUSED && in.attentionMask() == null && past == 0
         && in.segmentIds() == null;
-    NDArray mask = plainCausal ? null : Casts.constant(
+    NDArray mask = givenMask != null ? Casts.constant(givenMask, precision)
+        : plainCausal ? null : Casts.constant(
         AttentionMask.causal(m, in.attentionMask(), in.segmentIds(), b, t, past), precision); // [B, 1, T, S]
     return new LayerContext(cos, sin, mask);
   }
