@@ -8,6 +8,7 @@ import dev.align4j.peft.model.CausalLM;
 import dev.align4j.peft.model.Parameter;
 import dev.align4j.peft.train.CurvePlot;
 import dev.align4j.peft.train.MetricsLog;
+import dev.align4j.peft.train.ProgressReporter;
 import dev.align4j.peft.train.StepMetrics;
 import dev.align4j.peft.train.TokenLoss;
 import dev.align4j.peft.train.Trainer;
@@ -21,9 +22,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.function.LongToDoubleFunction;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
  * Supervised fine-tuning over the shared {@link Trainer}: logs every step to {@code metrics.jsonl},
@@ -126,10 +124,8 @@ public final class SftTrainer {
     boolean[] stopped = {false};
     ObjectMapper json = new ObjectMapper();
     try (MetricsLog log = new MetricsLog(outDir.resolve("metrics.jsonl"), resumed);
-        ProgressBar bar = new ProgressBarBuilder().setTaskName("sft").setInitialMax(cfg.maxSteps())
-            .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).continuousUpdate()
-            .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err)).build()) {
-      bar.stepTo(resumed);
+        ProgressReporter bar = ProgressReporter.create("sft")) {
+      bar.start(resumed, cfg.maxSteps());
       trainingMode.accept(true);
       List<StepMetrics> done = new ArrayList<>();
       try {
@@ -137,8 +133,8 @@ public final class SftTrainer {
         done.add(m);
         try {
           log.step(m);
-          bar.stepTo(m.step());
-          bar.setExtraMessage(String.format("loss %.4f  %.0f tok/s", m.loss(), m.tokensPerSecond()));
+          bar.update(m.step(), cfg.maxSteps(), java.util.Map.of("loss", m.loss(), "lr", m.lr(),
+              "tokens_per_second", m.tokensPerSecond(), "grad_norm", m.gradNorm()));
           if (eval != null && !eval.isEmpty() && evalEvery > 0 && (m.step() % evalEvery == 0 || m.step() == cfg.maxSteps())) {
             trainingMode.accept(false);
             double loss = evalLoss(model, eval, cfg.microBatchSize(), cfg.padId());
