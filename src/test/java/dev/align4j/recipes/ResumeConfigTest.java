@@ -64,7 +64,10 @@ class ResumeConfigTest {
   @Test
   void changedHyperParametersAreRefusedUnlessAllowedAndThenRecorded() throws Exception {
     Path out = tmp.resolve("run");
-    assertThat(sft(out, "max_steps=2")[0]).isEqualTo("0");
+    String[] first = sft(out, "max_steps=2");
+    assertThat(first[0]).isEqualTo("0");
+    // no terminal here: progress comes as plain lines, never carriage-return redraws
+    assertThat(first[1]).contains("sft step 2/2 (100%)  loss ").doesNotContain("\r");
     byte[] adapter = Files.readAllBytes(out.resolve("adapter/adapter_model.safetensors"));
 
     // another learning rate and LoRA dropout into the same directory: refused, naming both, nothing touched
