@@ -7,18 +7,29 @@ import dev.align4j.peft.model.Parameter;
 
 /**
  * PEFT's {@code modules_to_save}: a full, trainable copy of a layer (an output head, a score head)
- * used while adapters are on; with adapters off the untouched original serves, so the frozen
+ * used while an adapter that lists it is active; with adapters off the untouched original serves, so the frozen
  * reference model stays exact.
  */
 public final class ModulesToSaveLinear implements Linear {
   private final DenseLinear original;
   private final DenseLinear copy;
   private final AdapterState state;
+  private final java.util.LinkedHashSet<String> owners = new java.util.LinkedHashSet<>();
 
   ModulesToSaveLinear(DenseLinear original, Parameter weightCopy, Parameter biasCopy, AdapterState state) {
     this.original = original;
     this.copy = new DenseLinear(weightCopy, biasCopy);
     this.state = state;
+  }
+
+  /** Adds an adapter whose config lists this module: the copy serves while that adapter is active. */
+  void addOwner(String adapter) {
+    owners.add(adapter);
+  }
+
+  /** The adapters whose config lists this module. */
+  public java.util.Set<String> owners() {
+    return java.util.Collections.unmodifiableSet(owners);
   }
 
   /** The trainable copy. */
@@ -33,7 +44,12 @@ public final class ModulesToSaveLinear implements Linear {
 
   @Override
   public NDArray forward(NDArray x) {
-    return state.enabled() ? copy.forward(x) : original.forward(x);
+    for (String a : state.activeNames()) {
+      if (owners.contains(a)) {
+        return copy.forward(x);
+      }
+    }
+    return original.forward(x);
   }
 
   @Override

@@ -153,6 +153,60 @@ public final class CausalLM implements AutoCloseable {
   }
 
   /**
+   * One forward of {@link #hiddenStates} (without a cache) split at decoder-layer boundaries, for
+   * activation checkpointing: {@code finalHidden(layer(L-1, ... layer(0, embed())))} equals
+   * {@code hiddenStates(in, null)}, virtual tokens of prompt and prefix tuning included. Each call
+   * recomputes its step, so a step can be run without autograd and again with it.
+   */
+  public interface LayerPlan {
+    /** The first layer's input {@code [B, T', H]} (T' = n + T with prompt tuning). */
+    NDArray embed();
+
+    /** Decoder layer {@code i}: {@code [B, T', H] -> [B, T', H]}. */
+    NDArray layer(int i, NDArray x);
+
+    /** Final norm, virtual positions dropped: {@code [B, T, H]}. */
+    NDArray finalHidden(NDArray x);
+
+    /** Whether {@link #embed} has trainable inputs apart from the token embeddings (prompt tuning). */
+    boolean embedTrains();
+  }
+
+  /** {@link #hiddenStates} of {@code in} split at layer boundaries (see {@link LayerPlan}). */
+  public LayerPlan layerPlan(ModelInput in) {
+    NDArray prompt = virtualTokens == null ? null : virtualTokens.get();          // [n, H] or null
+    if (prompt != null) {
+      return VirtualPositions.promptTuningPlan(this, in, (int) prompt.getShape().get(0), virtualTokens);
+    }
+    List<NDArray[]> kv = prefix == null ? null : prefix.get();                     // per layer [K, n, D] x2
+    if (kv != null) {
+      return VirtualPositions.prefixTuningPlan(this, in, (int) kv.get(0)[0].getShape().get(1), prefix);
+    }
+    LayerContext ctx = context(in, 0);                                            // RoPE tables, mask
+    return new LayerPlan() {
+      @Override
+      public NDArray embed() {
+        return CausalLM.this.embed(in);                                           // [B, T, H]
+      }
+
+      @Override
+      public NDArray layer(int i, NDArray x) {
+        return CausalLM.this.layer(i, x, ctx);                                    // [B, T, H]
+      }
+
+      @Override
+      public NDArray finalHidden(NDArray x) {
+        return finalNorm.forward(x);                                              // [B, T, H]
+      }
+
+      @Override
+      public boolean embedTrains() {
+        return false;
+      }
+    };
+  }
+
+  /**
    * Sets (or clears, with null) the source of prefix-tuning keys and values: per layer {@code [K, n,
    * D]} keys and values in the compute dtype; it may return null to switch the prefix off for a call.
    */
@@ -219,8 +273,8 @@ public final class CausalLM implements AutoCloseable {
     return layers.get(i).forward(x, ctx.cos(), ctx.sin(), ctx.mask(), cache, i);
   }
 
-  /** The final RMSNorm. */
-  NDArray finalNorm(NDArray x) {
+  /** The final RMSNorm: the last decoder layer's output to final hidden states {@code [B, T, H]}. */
+  public NDArray finalNorm(NDArray x) {
     return finalNorm.forward(x);
   }
 
