@@ -38,15 +38,53 @@ public final class Align4j implements Runnable {
   /** Runs a command line and returns its exit code (no System.exit, for tests). */
   public static int execute(String... args) {
     Torch.configureOffline();
-    CommandLine cl = new CommandLine(new Align4j());
+    CommandLine cl = commandLine();
     cl.setExecutionExceptionHandler((ex, line, parsed) -> {
-      line.getErr().println("align4j: error: " + ex.getMessage());
+      line.getErr().println("align4j: error: " + describe(ex));
       if (System.getenv("ALIGN4J_DEBUG") != null) {
         ex.printStackTrace(line.getErr());
       }
       return 1;
     });
     return cl.execute(args);
+  }
+
+  /** The command tree, with {@code --help} and {@code --version} on every command and subcommand. */
+  public static CommandLine commandLine() {
+    CommandLine cl = new CommandLine(new Align4j());
+    addHelp(cl);
+    return cl;
+  }
+
+  private static void addHelp(CommandLine cl) {
+    if (cl.getCommandSpec().optionsMap().get("--help") == null) {
+      cl.getCommandSpec().mixinStandardHelpOptions(true);
+    }
+    cl.getSubcommands().values().forEach(Align4j::addHelp);
+  }
+
+  /**
+   * An error for the user: the message of the errors align4j raises on bad input (they name the file,
+   * line, key or tensor), else the exception's type and message, never a bare "null".
+   */
+  static String describe(Throwable ex) {
+    Throwable t = ex;
+    while ((t instanceof java.io.UncheckedIOException || t instanceof java.util.concurrent.ExecutionException
+        || t instanceof java.lang.reflect.InvocationTargetException) && t.getCause() != null) {
+      t = t.getCause();
+    }
+    String msg = t.getMessage();
+    boolean plain = msg != null && !msg.isBlank() && (t.getClass() == IllegalArgumentException.class
+        || t.getClass() == java.io.IOException.class || t instanceof dev.align4j.peft.io.CheckpointFormatException);
+    if (plain) {
+      return msg;
+    }
+    String type = t.getClass().getName().startsWith("java.") ? t.getClass().getSimpleName() : t.getClass().getName();
+    if (msg == null || msg.isBlank()) {
+      StackTraceElement[] st = t.getStackTrace();
+      return type + (st.length > 0 ? " at " + st[0] : "") + " (ALIGN4J_DEBUG=1 prints the stack trace)";
+    }
+    return type + ": " + msg;
   }
 
   /** Entry point. */
