@@ -37,6 +37,7 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--new-tokens", defaultValue = "32", description = "generate: tokens generated per row") int newTokens;
   @Option(names = "--prompt-min", defaultValue = "16", description = "generate: shortest prompt") int promptMin;
   @Option(names = "--prompt-max", defaultValue = "48", description = "generate: longest prompt") int promptMax;
+  @Option(names = "--threads", defaultValue = "0", description = "generate: intra-op threads for both sides (0: libtorch's default)") int threads;
   @Option(names = "--python", description = "generate: python with torch and transformers (default: /tmp/hfref or the interop venv)") String python;
   @Option(names = "--hf-script", defaultValue = "bench/generate_hf.py", description = "generate: transformers' side") String hfScript;
   @Option(names = "--in-process", hidden = true, description = "measure one row here and print it as TSV") boolean inProcess;
@@ -136,11 +137,14 @@ public final class BenchCommand implements Callable<Integer> {
     if (!Files.isRegularFile(script)) {
       throw new IllegalArgumentException("--hf-script " + script + " not found (run from the repository root)");
     }
+    if (threads > 0) {
+      ai.djl.pytorch.jni.JniUtils.setNumThreads(threads);
+    }
     ModelConfig c = shape.equals("tiny") ? ModelBenchmark.tinyShape() : GenerateBenchmark.smolLm2Vocab152k();
     int[] bs = batches.stream().mapToInt(Integer::intValue).toArray();
     System.out.printf("greedy generation, %s shape, vocab %,d (%,d parameters), float32, fused attention, "
-        + "prompts of %d-%d tokens, %d new tokens per row%n", shape, c.vocabSize(), c.parameterCount(), promptMin,
-        promptMax, newTokens);
+        + "prompts of %d-%d tokens, %d new tokens per row, %d threads%n", shape, c.vocabSize(), c.parameterCount(),
+        promptMin, promptMax, newTokens, ai.djl.pytorch.jni.JniUtils.getNumThreads());
     List<GenerateBenchmark.Row> rows = GenerateBenchmark.run(c, bs, newTokens, promptMin, promptMax, py, script, System.out);
     System.out.printf("%6s %14s %16s %22s %8s %18s%n", "batch", "prompt tokens", "align4j tok/s", "transformers tok/s",
         "ratio", "identical greedy");
