@@ -34,11 +34,14 @@ import java.util.TreeSet;
  * down_proj}) and its files ({@code adapter_config.json} with {@code peft_type: IA3}, tensors {@code
  * base_model.model.<module>.ia3_l}).
  */
-public final class Ia3Adapter {
+public final class Ia3Adapter implements Adapter {
   /** PEFT's default target modules for Llama-family models. */
   public static final List<String> DEFAULT_TARGETS = List.of("k_proj", "v_proj", "down_proj");
   /** PEFT's default feed-forward modules. */
   public static final List<String> DEFAULT_FEEDFORWARD = List.of("down_proj");
+
+  /** The adapter's name: one IA3 adapter per model. */
+  public static final String NAME = "default";
 
   private final CausalLM model;
   private final AdapterState state = new AdapterState();
@@ -86,13 +89,33 @@ public final class Ia3Adapter {
       boolean ff = e.getValue();
       Shape shape = ff ? new Shape(1, dense.inFeatures()) : new Shape(dense.outFeatures(), 1);
       NDArray ones = model.manager().ones(shape, DataType.FLOAT32);
-      Parameter p = new Parameter(PeftModel.PREFIX + path + ".ia3_l", ones, model.precision());
+      Parameter p = Parameter.master(PeftModel.PREFIX + path + ".ia3_l", ones, model.precision());
       p.setTrainable(true);
       Ia3Linear ia3 = new Ia3Linear(dense, p, ff, state);
       model.replaceLinear(path, ia3);
       layers.put(path, ia3);
     }
-    state.setActive("default");
+    state.setActive(NAME);
+  }
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public AdapterScope use() {
+    return state.use(List.of(NAME));
+  }
+
+  @Override
+  public AdapterScope disabled() {
+    return state.disabled();
+  }
+
+  @Override
+  public AdapterKind kind() {
+    return AdapterKind.IA3;
   }
 
   /** The switches (disable scope for a reference model). */
@@ -101,6 +124,7 @@ public final class Ia3Adapter {
   }
 
   /** The IA3 vectors. */
+  @Override
   public List<Parameter> trainableParameters() {
     List<Parameter> out = new ArrayList<>();
     layers.values().forEach(l -> out.add(l.scale()));
@@ -113,6 +137,7 @@ public final class Ia3Adapter {
   }
 
   /** Saves in PEFT's format. */
+  @Override
   public void save(Path dir, String baseModel) throws IOException {
     LinkedHashMap<String, TensorData> tensors = new LinkedHashMap<>();
     for (Map.Entry<String, Ia3Linear> e : layers.entrySet()) {

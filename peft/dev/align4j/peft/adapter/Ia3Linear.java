@@ -44,7 +44,7 @@ public final class Ia3Linear implements Linear {
 
   @Override
   public NDArray forward(NDArray x) {
-    if (!state.enabled()) {
+    if (!state.isActive(Ia3Adapter.NAME)) {
       return base.forward(x);
     }
     NDArray l = scale.forCompute();

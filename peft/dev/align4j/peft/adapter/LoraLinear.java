@@ -7,8 +7,10 @@ import ai.djl.nn.norm.Dropout;
 import dev.align4j.peft.kernels.Kernels;
 import dev.align4j.peft.model.DenseLinear;
 import dev.align4j.peft.quant.Nf4Linear;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -63,28 +65,61 @@ public final class LoraLinear implements dev.align4j.peft.model.Linear {
 
   @Override
   public NDArray forward(NDArray x) {
-    String name = state.enabled() ? state.active() : null;
-    boolean otherMerged = mergedAdapter != null && !mergedAdapter.equals(name);
-    NDArray y = !otherMerged ? base.forward(x)
+    List<String> names = state.activeNames();
+    boolean mergedOn = mergedAdapter != null && names.contains(mergedAdapter);
+    NDArray y = mergedAdapter == null || mergedOn ? base.forward(x)
         : quantizedBase != null ? quantizedBase.forward(x) : linear(x, unmergedWeight);   // [..., out]
-    if (name == null || name.equals(mergedAdapter) || !adapters.containsKey(name)) {
+    List<LoraWeights> apply = new ArrayList<>();
+    for (String n : names) {
+      if (!n.equals(mergedAdapter) && adapters.containsKey(n)) {
+        apply.add(adapters.get(n));
+      }
+    }
+    if (apply.isEmpty()) {
       return y;
     }
-    LoraWeights w = adapters.get(name);
+    if (apply.size() == 1 && mergedAdapter == null) {
+      return single(x, y, apply.get(0));
+    }
+    // several active adapters: their contributions add up in order, as PEFT's forward loop does
+    for (LoraWeights w : apply) {
+      NDArray a = w.a().forCompute();                                       // [r, in]
+      NDArray b = w.b().forCompute();                                       // [out, r]
+      NDArray delta = delta(x, w, a, b);                                    // [..., out]
+      if (w.magnitude() == null) {
+        y = y.add(delta);
+        continue;
+      }
+      // DoRA as PEFT's variant: y += (g - 1) * (y - bias) + g * s B A x, g = m / ||W + s B A||
+      NDArray weight = mergedAdapter != null ? unmergedWeight : baseWeight(x.getManager());
+      NDArray scale = DoraNorm.magnitudeScale(w.magnitude().forCompute(), weight, a, b, w.scaling()); // [out]
+      NDArray bias = baseBias() == null ? null : baseBias().forCompute();
+      NDArray wx = bias == null ? y : y.sub(bias);                          // [..., out]
+      y = y.add(wx.mul(scale.sub(Kernels.scalar(scale, 1.0)))).add(delta.mul(scale));
+    }
+    return y;
+  }
+
+  /** {@code s * B A dropout(x)}. */
+  private NDArray delta(NDArray x, LoraWeights w, NDArray a, NDArray b) {
     NDArray h = x;
     if (w.dropout() > 0 && state.training()) {
       h = Dropout.dropout(h, (float) w.dropout(), true).singletonOrThrow();
     }
+    return Kernels.get().mulScalar(
+        Linear.linear(Linear.linear(h, a).singletonOrThrow(), b).singletonOrThrow(), w.scaling()); // [..., out]
+  }
+
+  /** One active adapter on the unmerged base output {@code y}. */
+  private NDArray single(NDArray x, NDArray y, LoraWeights w) {
     NDArray a = w.a().forCompute();                                         // [r, in]
     NDArray b = w.b().forCompute();                                         // [out, r]
-    NDArray delta = Kernels.get().mulScalar(
-        Linear.linear(Linear.linear(h, a).singletonOrThrow(), b).singletonOrThrow(), w.scaling()); // [..., out]
+    NDArray delta = delta(x, w, a, b);                                      // [..., out]
     if (w.magnitude() == null) {
       return y.add(delta);
     }
     // DoRA: rescale W x + s B A x per output row by m / ||W + s B A||, the norm a constant (sec. 4.3)
-    NDArray weight = mergedAdapter != null ? unmergedWeight : baseWeight(x.getManager());
-    NDArray scale = DoraNorm.magnitudeScale(w.magnitude().forCompute(), weight, a, b, w.scaling()); // [out]
+    NDArray scale = DoraNorm.magnitudeScale(w.magnitude().forCompute(), baseWeight(x.getManager()), a, b, w.scaling()); // [out]
     NDArray bias = baseBias() == null ? null : baseBias().forCompute();
     NDArray wx = bias == null ? y : y.sub(bias);                            // [..., out]
     NDArray out = wx.add(delta).mul(scale);

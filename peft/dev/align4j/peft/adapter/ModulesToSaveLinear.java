@@ -8,20 +8,31 @@ import dev.align4j.peft.model.Parameter;
 
 /**
  * PEFT's {@code modules_to_save}: a full, trainable copy of a layer (an output head, a score head)
- * used while adapters are on; with adapters off the untouched original serves, so the frozen
+ * used while an adapter that lists it is active; with adapters off the untouched original serves, so the frozen
  * reference model stays exact. Merging writes the copy into the original's weights (what a merged
- * checkpoint saves) and keeps the original values for unmerge and for the disabled forward.
+ * checkpoint saves) and keeps the original values for unmerge and for the forward without the adapter.
  */
 public final class ModulesToSaveLinear implements Linear {
   private final DenseLinear original;
   private final DenseLinear copy;
   private final AdapterState state;
+  private final java.util.LinkedHashSet<String> owners = new java.util.LinkedHashSet<>();
   private DenseLinear unmerged;   // the original's values while merged
 
   ModulesToSaveLinear(DenseLinear original, Parameter weightCopy, Parameter biasCopy, AdapterState state) {
     this.original = original;
     this.copy = new DenseLinear(weightCopy, biasCopy);
     this.state = state;
+  }
+
+  /** Adds an adapter whose config lists this module: the copy serves while that adapter is active. */
+  void addOwner(String adapter) {
+    owners.add(adapter);
+  }
+
+  /** The adapters whose config lists this module. */
+  public java.util.Set<String> owners() {
+    return java.util.Collections.unmodifiableSet(owners);
   }
 
   /** The trainable copy. */
@@ -36,8 +47,10 @@ public final class ModulesToSaveLinear implements Linear {
 
   @Override
   public NDArray forward(NDArray x) {
-    if (state.enabled()) {
-      return copy.forward(x);
+    for (String a : state.activeNames()) {
+      if (owners.contains(a)) {
+        return copy.forward(x);
+      }
     }
     return unmerged != null ? unmerged.forward(x) : original.forward(x);
   }

@@ -78,12 +78,21 @@ public final class PeftAdapterFiles {
         tensors.put(PeftModel.PREFIX + e.getKey() + ".bias", f32(e.getValue().copy().bias()));
       }
     }
+    ScoreHead head = peft.scoreHead(name);
+    if (head != null) {
+      // PEFT saves a SEQ_CLS head without its wrapper: base_model.model.score.weight
+      tensors.put(PeftModel.PREFIX + ScoreHead.MODULE + ".weight", f32(head.weight()));
+    }
     Files.createDirectories(dir);
     SafetensorsWriter.write(dir.resolve(WEIGHTS), tensors, Map.of("format", "pt"));
-    AtomicFiles.writeString(dir.resolve(CONFIG), HfCheckpointWriter.prettySorted(config(cfg, targets, baseModelNameOrPath)));
+    AtomicFiles.writeString(dir.resolve(CONFIG),
+        HfCheckpointWriter.prettySorted(config(cfg, targets, baseModelNameOrPath, head != null)));
   }
 
-  private static ObjectNode config(LoraConfig cfg, TreeSet<String> targets, String base) {
+  /** PEFT's {@code modules_to_save} additions for task_type SEQ_CLS, in its order. */
+  static final List<String> SEQ_CLS_MODULES = List.of("classifier", ScoreHead.MODULE);
+
+  private static ObjectNode config(LoraConfig cfg, TreeSet<String> targets, String base, boolean seqCls) {
     ObjectNode c = JSON.createObjectNode();
     c.putObject("alpha_pattern");
     c.putNull("auto_mapping");
@@ -108,11 +117,15 @@ public final class PeftAdapterFiles {
       c.put("lora_alpha", cfg.alpha());
     }
     c.put("lora_dropout", cfg.dropout());
-    if (cfg.modulesToSave().isEmpty()) {
+    java.util.LinkedHashSet<String> save = new java.util.LinkedHashSet<>(cfg.modulesToSave());
+    if (seqCls) {
+      save.addAll(SEQ_CLS_MODULES);   // as PEFT extends it for task_type SEQ_CLS
+    }
+    if (save.isEmpty()) {
       c.putNull("modules_to_save");
     } else {
       ArrayNode m = c.putArray("modules_to_save");
-      cfg.modulesToSave().forEach(m::add);
+      save.forEach(m::add);
     }
     c.put("peft_type", "LORA");
     c.put("r", cfg.r());
@@ -120,7 +133,7 @@ public final class PeftAdapterFiles {
     c.putNull("revision");
     ArrayNode t = c.putArray("target_modules");
     targets.forEach(t::add);
-    c.put("task_type", "CAUSAL_LM");
+    c.put("task_type", seqCls ? "SEQ_CLS" : "CAUSAL_LM");
     c.put("use_dora", cfg.useDora());
     c.put("use_rslora", cfg.useRslora());
     return c;
@@ -185,6 +198,21 @@ public final class PeftAdapterFiles {
         peft.addLora(name, spec.configFor(new ArrayList<>(modules.keySet())), modules, 0);
       } catch (IllegalArgumentException e) {
         throw new CheckpointFormatException(dir.resolve(CONFIG), e.getMessage());
+      }
+      // a SEQ_CLS head (score) is no linear module of the decoder: it becomes the adapter's ScoreHead
+      String headTensor = PeftModel.PREFIX + ScoreHead.MODULE + ".weight";
+      for (String t : f.tensors().keySet()) {
+        if (t.startsWith(PeftModel.PREFIX + "classifier.")) {
+          throw new CheckpointFormatException(wfile, "tensor '" + t + "': a 'classifier' head is not supported (only 'score')");
+        }
+      }
+      if (f.tensors().containsKey(headTensor)) {
+        long[] s = f.info(headTensor).shape();
+        if (s.length != 2 || s[1] != peft.model().config().hiddenSize()) {
+          throw new CheckpointFormatException(wfile, "tensor '" + headTensor + "' has shape " + new Shape(s)
+              + " but a score head needs [num_labels, " + peft.model().config().hiddenSize() + "]");
+        }
+        fill(f, wfile, headTensor, peft.addScoreHead(name, (int) s[0], 0).weight(), unused);
       }
       for (String path : modules.keySet()) {
         LoraWeights w = peft.loraLayers().get(path).adapters().get(name);

@@ -68,12 +68,18 @@ public record PeftLoraSpec(LoraConfig base, TargetMatcher targets, PatternKeys r
     return out;
   }
 
-  /** The base config with its target modules spelled as the leaf names of {@code modules}. */
+  /**
+   * The base config with its target modules spelled as the leaf names of {@code modules}, and the
+   * decoder modules of {@code modules_to_save} (a SEQ_CLS head, {@code classifier}/{@code score}, is
+   * the adapter's {@link ScoreHead} instead).
+   */
   public LoraConfig configFor(List<String> modules) {
     TreeSet<String> leaves = new TreeSet<>();
     modules.forEach(p -> leaves.add(leaf(p)));
+    List<String> save = new ArrayList<>(base.modulesToSave());
+    save.removeAll(PeftAdapterFiles.SEQ_CLS_MODULES);
     return new LoraConfig(base.r(), base.alpha(), base.dropout(), new ArrayList<>(leaves), base.init(),
-        base.useRslora(), base.useDora(), base.modulesToSave());
+        base.useRslora(), base.useDora(), save);
   }
 
   private static String leaf(String path) {

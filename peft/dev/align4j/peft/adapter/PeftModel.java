@@ -32,6 +32,8 @@ public final class PeftModel {
   private final LinkedHashMap<String, LoraLinear> layers = new LinkedHashMap<>();
   private final LinkedHashMap<String, ModulesToSaveLinear> saved = new LinkedHashMap<>();
   private ModulesToSaveEmbedding savedEmbedding;
+  private final List<String> trainable = new ArrayList<>();
+  private final LinkedHashMap<String, ScoreHead> heads = new LinkedHashMap<>();
 
   /** Wraps a model; its base parameters are frozen. */
   public PeftModel(CausalLM model) {
@@ -99,7 +101,7 @@ public final class PeftModel {
       lora.put(name, new LoraWeights(a, b, mag, mc.scaling(), mc.dropout()));
     }
     for (String module : cfg.modulesToSave()) {
-      addModuleToSave(module);
+      addModuleToSave(module, name);
     }
     configs.put(name, cfg);
     setActive(name);
@@ -107,9 +109,10 @@ public final class PeftModel {
 
   /**
    * Wraps every module whose name ends with {@code module} (PEFT's {@code _set_trainable} test, a plain
-   * suffix) with a trainable copy: linear layers and the input embedding.
+   * suffix) with a trainable copy that serves while {@code adapter} is active: linear layers and the
+   * input embedding.
    */
-  private void addModuleToSave(String module) {
+  private void addModuleToSave(String module, String adapter) {
     int found = 0;
     for (ModuleTree.Module mod : ModuleTree.of(model.config())) {
       if (mod.path().isEmpty() || !mod.path().endsWith(module)) {
@@ -117,12 +120,13 @@ public final class PeftModel {
       }
       found++;
       switch (mod.kind()) {
-        case LINEAR -> addLinearToSave(mod.path());
+        case LINEAR -> addLinearToSave(mod.path(), adapter);
         case EMBEDDING -> {
           if (savedEmbedding == null) {
             savedEmbedding = new ModulesToSaveEmbedding(model, param(PREFIX + mod.path() + ".weight",
                 model.parameters().get(mod.path() + ".weight").data().duplicate(), true), state);
           }
+          savedEmbedding.addOwner(adapter);
         }
         default -> throw new IllegalArgumentException("modules_to_save: '" + module + "' names " + mod.path()
             + ", which is neither a linear layer nor the embedding");
@@ -133,8 +137,9 @@ public final class PeftModel {
     }
   }
 
-  private void addLinearToSave(String path) {
+  private void addLinearToSave(String path, String adapter) {
     if (saved.containsKey(path)) {
+      saved.get(path).addOwner(adapter);
       return;
     }
     Linear l = model.linear(path);
@@ -144,6 +149,7 @@ public final class PeftModel {
     Parameter w = param(PREFIX + path + ".weight", dense.weight().data().duplicate(), true);
     Parameter b = dense.bias() == null ? null : param(PREFIX + path + ".bias", dense.bias().data().duplicate(), true);
     ModulesToSaveLinear m = new ModulesToSaveLinear(dense, w, b, state);
+    m.addOwner(adapter);
     model.replaceLinear(path, m);
     saved.put(path, m);
   }
@@ -160,7 +166,7 @@ public final class PeftModel {
 
   private Parameter param(String name, NDArray data, boolean trainable) {
     data.attach(model.manager());
-    Parameter p = new Parameter(name, data, model.precision());
+    Parameter p = Parameter.master(name, data, model.precision());   // never rounded when frozen
     p.setTrainable(trainable);
     return p;
   }
@@ -195,41 +201,97 @@ public final class PeftModel {
     return lora;
   }
 
-  /** Makes {@code name} the adapter used by forward (and the one that trains). */
+  /**
+   * Makes {@code name} the only adapter used by forward and the only one that trains (PEFT's
+   * {@code set_adapter}). Use {@link #setTrainable} and {@link #use} to choose them separately.
+   */
   public void setActive(String name) {
-    if (!configs.containsKey(name)) {
-      throw new IllegalArgumentException("no adapter named '" + name + "' (have " + configs.keySet() + ")");
-    }
-    for (LoraLinear l : layers.values()) {
-      for (Map.Entry<String, LoraWeights> e : l.adapters().entrySet()) {
-        boolean on = e.getKey().equals(name);
-        e.getValue().a().setTrainable(on);
-        e.getValue().b().setTrainable(on);
-        if (e.getValue().magnitude() != null) {
-          e.getValue().magnitude().setTrainable(on);
-        }
-      }
-    }
+    require(name);
+    setTrainable(name);
     state.setActive(name);
   }
 
   /**
-   * Switches every adapter off until the returned scope closes: inside it, forward is the base model,
-   * the reference policy of DPO and PPO.
+   * Exactly the named adapters train (their parameters are returned by {@link #trainableParameters});
+   * the others are frozen, keeping their float32 masters. Which adapters a forward uses is chosen
+   * independently ({@link #use}).
    */
-  public AutoCloseable disableAdapters() {
-    state.disable();
-    return new AutoCloseable() {
-      private boolean closed;
-
-      @Override
-      public void close() {
-        if (!closed) {
-          closed = true;
-          state.enable();
+  public void setTrainable(String... names) {
+    java.util.Set<String> on = new java.util.HashSet<>();
+    for (String n : names) {
+      on.add(require(n));
+    }
+    for (LoraLinear l : layers.values()) {
+      for (Map.Entry<String, LoraWeights> e : l.adapters().entrySet()) {
+        boolean t = on.contains(e.getKey());
+        e.getValue().a().setTrainable(t);
+        e.getValue().b().setTrainable(t);
+        if (e.getValue().magnitude() != null) {
+          e.getValue().magnitude().setTrainable(t);
         }
       }
-    };
+    }
+    trainable.clear();
+    for (String n : configs.keySet()) {
+      if (on.contains(n)) {
+        trainable.add(n);
+      }
+    }
+    heads.forEach((n, h) -> h.weight().setTrainable(on.contains(n)));
+    for (ModulesToSaveLinear m : saved.values()) {
+      boolean t = m.owners().stream().anyMatch(on::contains);
+      m.copy().weight().setTrainable(t);
+      if (m.copy().bias() != null) {
+        m.copy().bias().setTrainable(t);
+      }
+    }
+  }
+
+  /** The adapters that train, in the order they were added. */
+  public List<String> trainableAdapters() {
+    return List.copyOf(trainable);
+  }
+
+  private String require(String name) {
+    if (!configs.containsKey(name)) {
+      throw new IllegalArgumentException("no adapter named '" + name + "' (have " + configs.keySet() + ")");
+    }
+    return name;
+  }
+
+  /**
+   * Until the returned scope closes, a forward uses exactly the named adapters (their contributions
+   * add up, as PEFT's forward with several active adapters), whichever of them train. PPO: {@code
+   * use("policy")} for the policy forward, {@code use("value")} for the value forward.
+   */
+  public AdapterScope use(String... names) {
+    for (String n : names) {
+      require(n);
+    }
+    return state.use(List.of(names));
+  }
+
+  /**
+   * Switches every adapter off until the returned scope closes: inside it, forward is the base model,
+   * the reference policy of DPO and PPO (no second copy in memory).
+   */
+  public AdapterScope disabled() {
+    return state.disabled();
+  }
+
+  /** {@link #disabled()} under its former name. */
+  public AdapterScope disableAdapters() {
+    return disabled();
+  }
+
+  /** Adapter {@code name} as an {@link Adapter} (its parameters, files, scopes). */
+  public LoraAdapter adapter(String name) {
+    return new LoraAdapter(this, require(name));
+  }
+
+  /** Every adapter's name, in the order added. */
+  public List<String> adapterNames() {
+    return List.copyOf(configs.keySet());
   }
 
   /**
@@ -283,19 +345,57 @@ public final class PeftModel {
     return state.active();
   }
 
-  /** The parameters of the active adapter (and the modules_to_save copies), PEFT in-memory names. */
+  /** The parameters of the trainable adapters (and their modules_to_save copies), PEFT in-memory names. */
   public List<Parameter> trainableParameters() {
     List<Parameter> out = new ArrayList<>();
-    if (savedEmbedding != null) {
+    if (savedEmbedding != null && savedEmbedding.owners().stream().anyMatch(trainable::contains)) {
       out.add(savedEmbedding.weight());
     }
     for (ModulesToSaveLinear m : saved.values()) {
-      out.add(m.copy().weight());
-      if (m.copy().bias() != null) {
-        out.add(m.copy().bias());
+      if (m.owners().stream().anyMatch(trainable::contains)) {
+        out.add(m.copy().weight());
+        if (m.copy().bias() != null) {
+          out.add(m.copy().bias());
+        }
       }
     }
-    String name = state.active();
+    for (String name : trainable) {
+      out.addAll(parametersOf(name));
+    }
+    for (String name : trainable) {
+      if (heads.containsKey(name)) {
+        out.add(heads.get(name).weight());
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Adds a scalar head ({@code score}: a reward model's, or PPO's value head) to adapter {@code
+   * adapter}: {@code [numLabels, H]}, trained when the adapter trains, saved with it as PEFT's
+   * {@code modules_to_save} {@code score} ({@code task_type: SEQ_CLS}).
+   */
+  public ScoreHead addScoreHead(String adapter, int numLabels, long seed) {
+    require(adapter);
+    if (heads.containsKey(adapter)) {
+      throw new IllegalArgumentException("adapter '" + adapter + "' already has a score head");
+    }
+    ScoreHead h = ScoreHead.create(model, PREFIX + ScoreHead.MODULE + ".modules_to_save." + adapter + ".weight",
+        numLabels, seed);
+    h.weight().setTrainable(trainable.contains(adapter));
+    heads.put(adapter, h);
+    return h;
+  }
+
+  /** Adapter {@code adapter}'s score head, or null when it has none. */
+  public ScoreHead scoreHead(String adapter) {
+    return heads.get(require(adapter));
+  }
+
+  /** The LoRA (and DoRA) parameters of one adapter, module by module. */
+  public List<Parameter> parametersOf(String name) {
+    require(name);
+    List<Parameter> out = new ArrayList<>();
     for (LoraLinear l : layers.values()) {
       LoraWeights w = l.adapters().get(name);
       if (w != null) {

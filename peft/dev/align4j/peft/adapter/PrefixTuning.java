@@ -32,7 +32,10 @@ import java.util.SplittableRandom;
  * every layer's prefix keys and values (K key/value heads of size D), as PEFT lays it out; they enter
  * each layer's attention as cached positions 0..n-1.
  */
-public final class PrefixTuning {
+public final class PrefixTuning implements Adapter {
+  /** The adapter's name: one per model. */
+  public static final String NAME = "default";
+
   private final CausalLM model;
   private final AdapterState state = new AdapterState();
   private final Parameter table;
@@ -54,10 +57,10 @@ public final class PrefixTuning {
       v[i] = (float) (Math.sqrt(-2 * Math.log(1 - r.nextDouble())) * Math.cos(2 * Math.PI * r.nextDouble()));
     }
     NDArray init = model.manager().create(v, new Shape(n, width));
-    table = new Parameter("prompt_embeddings", init, model.precision());
+    table = Parameter.master("prompt_embeddings", init, model.precision());
     table.setTrainable(true);
-    state.setActive("default");
-    model.setPrefix(() -> state.enabled() ? keysAndValues() : null);
+    state.setActive(NAME);
+    model.setPrefix(() -> state.isActive(NAME) ? keysAndValues() : null);
   }
 
   /** Per layer {@code [K, n, D]} keys and values from the table (in the compute dtype). */
@@ -74,12 +77,33 @@ public final class PrefixTuning {
     return out;
   }
 
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public AdapterScope use() {
+    return state.use(List.of(NAME));
+  }
+
+  @Override
+  public AdapterScope disabled() {
+    return state.disabled();
+  }
+
+  @Override
+  public AdapterKind kind() {
+    return AdapterKind.PREFIX_TUNING;
+  }
+
   /** The switches (disable scope: the base model). */
   public AdapterState state() {
     return state;
   }
 
   /** The table. */
+  @Override
   public List<Parameter> trainableParameters() {
     return List.of(table);
   }
@@ -90,6 +114,7 @@ public final class PrefixTuning {
   }
 
   /** Saves in PEFT's format. */
+  @Override
   public void save(Path dir, String baseModel) throws IOException {
     NDArray x = table.data();
     float[] v = dev.align4j.peft.kernels.DTypeGuard.toType(x, DataType.FLOAT32).toFloatArray();

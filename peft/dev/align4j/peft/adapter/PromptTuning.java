@@ -33,7 +33,7 @@ import java.util.SplittableRandom;
  * the saved {@code prompt_embeddings} is the prompt itself (for P-tuning, the encoder's output), so
  * a saved adapter of either kind serves inference the same way.
  */
-public final class PromptTuning {
+public final class PromptTuning implements Adapter {
   /** Which method. */
   public enum Kind {
     /** Learned embeddings. */
@@ -41,6 +41,9 @@ public final class PromptTuning {
     /** Learned table through an MLP encoder. */
     P_TUNING
   }
+
+  /** The adapter's name: one per model. */
+  public static final String NAME = "default";
 
   private final CausalLM model;
   private final Kind kind;
@@ -85,13 +88,13 @@ public final class PromptTuning {
       encoder.add(param("encoder.4.weight", uniform(m, rng, new Shape(h, encoderHidden), encoderHidden)));
       encoder.add(param("encoder.4.bias", uniform(m, rng, new Shape(h), encoderHidden)));
     }
-    state.setActive("default");
-    model.setVirtualTokens(() -> state.enabled() ? prompt() : null);
+    state.setActive(NAME);
+    model.setVirtualTokens(() -> state.isActive(NAME) ? prompt() : null);
   }
 
   private Parameter param(String name, NDArray data) {
     data.attach(model.manager());
-    Parameter p = new Parameter(name, data, model.precision());
+    Parameter p = Parameter.master(name, data, model.precision());
     p.setTrainable(true);
     return p;
   }
@@ -131,12 +134,33 @@ public final class PromptTuning {
     return ai.djl.nn.core.Linear.linear(x, w.forCompute(), b.forCompute()).singletonOrThrow();
   }
 
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public AdapterScope use() {
+    return state.use(List.of(NAME));
+  }
+
+  @Override
+  public AdapterScope disabled() {
+    return state.disabled();
+  }
+
+  @Override
+  public AdapterKind kind() {
+    return kind == Kind.P_TUNING ? AdapterKind.P_TUNING : AdapterKind.PROMPT_TUNING;
+  }
+
   /** The switches (disable scope: the base model). */
   public AdapterState state() {
     return state;
   }
 
   /** What trains: the table and, for P-tuning, the encoder. */
+  @Override
   public List<Parameter> trainableParameters() {
     List<Parameter> out = new ArrayList<>(List.of(table));
     out.addAll(encoder);
@@ -144,6 +168,7 @@ public final class PromptTuning {
   }
 
   /** Saves in PEFT's format: {@code prompt_embeddings} is the prompt itself. */
+  @Override
   public void save(Path dir, String baseModel) throws IOException {
     float[] v;
     long[] shape;

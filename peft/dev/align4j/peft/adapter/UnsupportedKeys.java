@@ -33,7 +33,10 @@ final class UnsupportedKeys {
       out.add("init_lora_weights=" + init + " (it changes the base weights at initialisation; convert the adapter to"
           + " plain LoRA with PEFT's path_initial_model_for_weight_conversion)");
     }
-    taskType(c, out);
+    JsonNode t = c.get("task_type");
+    if (t != null && !t.isNull() && !t.asText().equals("CAUSAL_LM") && !t.asText().equals("SEQ_CLS")) {
+      out.add("task_type=" + t + " (only CAUSAL_LM, or SEQ_CLS with a score head)");
+    }
     return out;
   }
 

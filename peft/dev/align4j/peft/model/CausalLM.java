@@ -50,7 +50,7 @@ public final class CausalLM implements AutoCloseable {
     this.parameters = parameters;
     this.embed = parameters.get("model.embed_tokens.weight");
     this.attention = attention;
-    this.rotary = new RotaryEmbedding(config.headDim(), config.ropeTheta(), config.ropeScaling());
+    this.rotary = new RotaryEmbedding(config);
     AttentionKernel kernel = attention == AttentionImpl.FUSED
         ? FusedAttention::attend
         : AttentionKernel::composed;
@@ -143,7 +143,10 @@ public final class CausalLM implements AutoCloseable {
       return VirtualPositions.prefixTuning(this, in, cache, kv);
     }
     NDArray x = embed(in);                                                        // [B, T, H]
-    LayerContext ctx = context(in, past);                                         // RoPE tables, mask
+    // a one-token step over a cache that carries its padding reads the mask on the device
+    NDArray padding = cache == null || in.attentionMask() != null || in.length() != 1
+        ? null : cache.keyMask(in.inputIds().getManager(), past + 1);            // [B, 1, 1, S] or null
+    LayerContext ctx = context(in, past, padding);                                // RoPE tables, mask
     for (int i = 0; i < layers.size(); i++) {
       x = layers.get(i).forward(x, ctx.cos(), ctx.sin(), ctx.mask(), cache, i);  // [B, T, H]
     }
@@ -151,6 +154,60 @@ public final class CausalLM implements AutoCloseable {
       cache.advance(in.length());
     }
     return finalNorm.forward(x);                                                  // [B, T, H]
+  }
+
+  /**
+   * One forward of {@link #hiddenStates} (without a cache) split at decoder-layer boundaries, for
+   * activation checkpointing: {@code finalHidden(layer(L-1, ... layer(0, embed())))} equals
+   * {@code hiddenStates(in, null)}, virtual tokens of prompt and prefix tuning included. Each call
+   * recomputes its step, so a step can be run without autograd and again with it.
+   */
+  public interface LayerPlan {
+    /** The first layer's input {@code [B, T', H]} (T' = n + T with prompt tuning). */
+    NDArray embed();
+
+    /** Decoder layer {@code i}: {@code [B, T', H] -> [B, T', H]}. */
+    NDArray layer(int i, NDArray x);
+
+    /** Final norm, virtual positions dropped: {@code [B, T, H]}. */
+    NDArray finalHidden(NDArray x);
+
+    /** Whether {@link #embed} has trainable inputs apart from the token embeddings (prompt tuning). */
+    boolean embedTrains();
+  }
+
+  /** {@link #hiddenStates} of {@code in} split at layer boundaries (see {@link LayerPlan}). */
+  public LayerPlan layerPlan(ModelInput in) {
+    NDArray prompt = virtualTokens == null ? null : virtualTokens.get();          // [n, H] or null
+    if (prompt != null) {
+      return VirtualPositions.promptTuningPlan(this, in, (int) prompt.getShape().get(0), virtualTokens);
+    }
+    List<NDArray[]> kv = prefix == null ? null : prefix.get();                     // per layer [K, n, D] x2
+    if (kv != null) {
+      return VirtualPositions.prefixTuningPlan(this, in, (int) kv.get(0)[0].getShape().get(1), prefix);
+    }
+    LayerContext ctx = context(in, 0);                                            // RoPE tables, mask
+    return new LayerPlan() {
+      @Override
+      public NDArray embed() {
+        return CausalLM.this.embed(in);                                           // [B, T, H]
+      }
+
+      @Override
+      public NDArray layer(int i, NDArray x) {
+        return CausalLM.this.layer(i, x, ctx);                                    // [B, T, H]
+      }
+
+      @Override
+      public NDArray finalHidden(NDArray x) {
+        return finalNorm.forward(x);                                              // [B, T, H]
+      }
+
+      @Override
+      public boolean embedTrains() {
+        return false;
+      }
+    };
   }
 
   /**
@@ -203,19 +260,31 @@ public final class CausalLM implements AutoCloseable {
 
   /** RoPE tables and the attention mask of a chunk that follows {@code past} cached positions. */
   public LayerContext context(ModelInput in, int past) {
+    return context(in, past, null);
+  }
+
+  /** As {@link #context(ModelInput, int)}, with the additive mask given ({@code [B, 1, T, S]} float32) when not null. */
+  private LayerContext context(ModelInput in, int past, NDArray givenMask) {
     NDManager m = in.inputIds().getManager();
     int b = in.batch();
     int t = in.length();
     NDArray pos = in.positionIds() != null
         ? in.positionIds()
         : m.arange(past, past + t, 1, DataType.INT64).reshape(1, t).repeat(0, b);   // [B, T]
+    SlidingWindow window = config.slidingWindow();
+    if (window != null && window.activeFor((long) past + t)) {
+      throw new IllegalArgumentException("sliding_window " + window.size() + " (layers " + window.layers()
+          + ") would take effect over " + (past + t) + " positions; align4j does not implement sliding-window"
+          + " attention, so it refuses sequences longer than the window");
+    }
     NDList tables = rotary.tables(m, pos);
     NDArray cos = Casts.constant(tables.get(0), precision);                       // [B, T, D]
     NDArray sin = Casts.constant(tables.get(1), precision);                       // [B, T, D]
     // the fused kernel's own causal path needs no mask when nothing is padded or cached
     boolean plainCausal = attention == AttentionImpl.FUSED && in.attentionMask() == null && past == 0
         && in.segmentIds() == null;
-    NDArray mask = plainCausal ? null : Casts.constant(
+    NDArray mask = givenMask != null ? Casts.constant(givenMask, precision)
+        : plainCausal ? null : Casts.constant(
         AttentionMask.causal(m, in.attentionMask(), in.segmentIds(), b, t, past), precision); // [B, 1, T, S]
     return new LayerContext(cos, sin, mask);
   }
@@ -230,8 +299,8 @@ public final class CausalLM implements AutoCloseable {
     return layers.get(i).forward(x, ctx.cos(), ctx.sin(), ctx.mask(), cache, i);
   }
 
-  /** The final RMSNorm. */
-  NDArray finalNorm(NDArray x) {
+  /** The final RMSNorm: the last decoder layer's output to final hidden states {@code [B, T, H]}. */
+  public NDArray finalNorm(NDArray x) {
     return finalNorm.forward(x);
   }
 

@@ -16,12 +16,30 @@ public final class Parameter {
   private NDArray data;
   private boolean trainable;
   private final Precision precision;
+  private final boolean alwaysMaster;
 
   /** A parameter holding {@code data}, frozen. */
   public Parameter(String name, NDArray data, Precision precision) {
+    this(name, data, precision, false);
+  }
+
+  private Parameter(String name, NDArray data, Precision precision, boolean alwaysMaster) {
     this.name = Objects.requireNonNull(name);
-    this.data = Objects.requireNonNull(data);
+    this.data = Objects.requireNonNull(alwaysMaster ? Casts.toMaster(data, precision) : data);
     this.precision = Objects.requireNonNull(precision);
+    this.alwaysMaster = alwaysMaster;
+    if (alwaysMaster && this.data != data) {
+      data.close();
+    }
+  }
+
+  /**
+   * A parameter that keeps its float32 (float64) master even while frozen: adapter weights, which
+   * switch between trainable and frozen (a second adapter added, the active one changed) and must
+   * not be rounded to the compute dtype on the way. Starts frozen.
+   */
+  public static Parameter master(String name, NDArray data, Precision precision) {
+    return new Parameter(name, data, precision, true);
   }
 
   /** The Hugging Face tensor name, e.g. {@code model.layers.0.self_attn.q_proj.weight}. */
@@ -64,6 +82,8 @@ public final class Parameter {
         data = master;
       }
       data.setRequiresGradient(true);
+    } else if (alwaysMaster) {
+      data.setRequiresGradient(false);
     } else {
       data.setRequiresGradient(false);
       NDArray compute = Casts.toCompute(data, precision);
@@ -77,7 +97,7 @@ public final class Parameter {
 
   /** The tensor in the compute dtype; differentiable with respect to the master. */
   public NDArray forCompute() {
-    return trainable ? Casts.toCompute(data, precision) : data;
+    return trainable || alwaysMaster ? Casts.toCompute(data, precision) : data;
   }
 
   /** Replaces the stored tensor (loading, merging); the old one is closed. */
@@ -91,7 +111,10 @@ public final class Parameter {
       data.setRequiresGradient(false);
     }
     data.close();
-    data = next;
+    data = alwaysMaster ? Casts.toMaster(next, precision) : next;
+    if (data != next) {
+      next.close();
+    }
     trainable = false;
     if (t) {
       setTrainable(true);

@@ -117,4 +117,112 @@ final class VirtualPositions {
     }
   }
 
+
+  /**
+   * Prompt tuning split at layer boundaries for activation checkpointing: {@code embed} puts the
+   * virtual tokens in front (so gradients reach them when the embedding step is back-propagated),
+   * the layers see {@code n + T} positions, {@code finalHidden} drops the virtual ones. The same ops
+   * as {@link #promptTuning} without a cache.
+   */
+  static CausalLM.LayerPlan promptTuningPlan(CausalLM lm, ModelInput in, int n, java.util.function.Supplier<NDArray> prompt) {
+    if (in.segmentIds() != null) {
+      throw new IllegalArgumentException("prompt tuning cannot be combined with packed rows");
+    }
+    NDManager m = in.inputIds().getManager();
+    int b = in.batch();
+    int t = in.length();
+    int keyLen = t + n;
+    long[] mask = new long[b * keyLen];
+    java.util.Arrays.fill(mask, 1);
+    if (in.attentionMask() != null) {
+      int given = in.attentionMask().length / b;                                 // keys without the prefix
+      for (int i = 0; i < b; i++) {
+        System.arraycopy(in.attentionMask(), i * given, mask, i * keyLen + (keyLen - given), given);
+      }
+    }
+    NDArray pos = in.positionIds() != null
+        ? in.positionIds().add(n)                                                 // real tokens after the prefix
+        : m.arange(n, n + t, 1, DataType.INT64).reshape(1, t).repeat(0, b);
+    NDArray prefixPos = m.arange(0, n, 1, DataType.INT64).reshape(1, n).repeat(0, b);
+    pos = prefixPos.concat(pos, 1);                                               // [B, n+T]
+    ModelInput ext = new ModelInput(m.zeros(new Shape(b, n + t), DataType.INT64), mask, pos);
+    CausalLM.LayerContext ctx = lm.context(ext, 0);
+    return new CausalLM.LayerPlan() {
+      @Override
+      public NDArray embed() {
+        NDArray x = lm.embed(in);                                                 // [B, T, H]
+        NDArray p = prompt.get().expandDims(0).repeat(0, b);                      // [B, n, H]
+        return p.concat(x, 1);                                                    // [B, n+T, H]
+      }
+
+      @Override
+      public NDArray layer(int i, NDArray x) {
+        return lm.layer(i, x, ctx);                                               // [B, n+T, H]
+      }
+
+      @Override
+      public NDArray finalHidden(NDArray x) {
+        return lm.finalNorm(x).get(":, " + n + ":, :");                           // [B, T, H]
+      }
+
+      @Override
+      public boolean embedTrains() {
+        return true;
+      }
+    };
+  }
+
+  /**
+   * Prefix tuning split at layer boundaries for activation checkpointing: each layer call puts that
+   * layer's learned keys and values (recomputed from the table, so its backward reaches the table)
+   * in front of the real tokens' own, as {@link #prefixTuning} does through a temporary cache.
+   */
+  static CausalLM.LayerPlan prefixTuningPlan(CausalLM lm, ModelInput in, int n,
+      java.util.function.Supplier<List<NDArray[]>> prefix) {
+    if (in.segmentIds() != null) {
+      throw new IllegalArgumentException("prefix tuning cannot be combined with packed rows");
+    }
+    NDManager m = in.inputIds().getManager();
+    int b = in.batch();
+    int t = in.length();
+    int keyLen = n + t;
+    long[] mask = new long[b * keyLen];
+    java.util.Arrays.fill(mask, 1);
+    if (in.attentionMask() != null) {
+      int given = in.attentionMask().length / b;                                 // keys without the prefix
+      for (int i = 0; i < b; i++) {
+        System.arraycopy(in.attentionMask(), i * given, mask, i * keyLen + (keyLen - given), given);
+      }
+    }
+    NDArray pos = in.positionIds() != null
+        ? in.positionIds().add(n)
+        : m.arange(n, n + t, 1, DataType.INT64).reshape(1, t).repeat(0, b);     // [B, T]
+    CausalLM.LayerContext ctx = lm.context(new ModelInput(in.inputIds(), mask, pos), n);
+    return new CausalLM.LayerPlan() {
+      @Override
+      public NDArray embed() {
+        return lm.embed(in);                                                      // [B, T, H]
+      }
+
+      @Override
+      public NDArray layer(int i, NDArray x) {
+        try (KvCache c = new KvCache(m, lm.config().numLayers())) {
+          NDArray[] kv = prefix.get().get(i);
+          c.append(i, kv[0].expandDims(0).repeat(0, b), kv[1].expandDims(0).repeat(0, b)); // [B, K, n, D]
+          c.advance(n);
+          return lm.layer(i, x, ctx, c);                                          // [B, T, H]
+        }
+      }
+
+      @Override
+      public NDArray finalHidden(NDArray x) {
+        return lm.finalNorm(x);                                                   // [B, T, H]
+      }
+
+      @Override
+      public boolean embedTrains() {
+        return false;
+      }
+    };
+  }
 }

@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.align4j.peft.model.CausalLM;
+import dev.align4j.peft.model.ModelInput;
 
 /**
  * Activation checkpointing per decoder layer (Chen et al. 2016): the forward keeps only each layer's
@@ -26,46 +27,59 @@ public final class ActivationCheckpointing {
    * @return the (unscaled) sum of NLL over the batch's targets
    */
   public static double backward(CausalLM model, TokenLoss.Batch batch, double scale, long seed) {
+    Objective.Loss loss = backward(model, new TokenCrossEntropy(0), batch, scale, seed);
+    return loss.sum().toType(DataType.FLOAT64, false).getDouble();
+  }
+
+  /**
+   * Computes {@code scale *} the objective's loss sum over the final hidden states of its single
+   * forward ({@link Objective#input}, {@link Objective#lossFromHidden}) and back-propagates it into
+   * every trainable parameter (gradients accumulate). Must run inside an open gradient collector.
+   *
+   * @param seed seeds dropout; the same seed gives the same masks in both passes
+   * @return the objective's (unscaled) loss sum and metric sums
+   */
+  public static <B> Objective.Loss backward(CausalLM model, Objective<?, B> objective, B batch, double scale,
+      long seed) {
+    ModelInput input = objective.input(batch);
     int layers = model.config().numLayers();
-    NDManager m = batch.input().inputIds().getManager();
+    NDManager m = input.inputIds().getManager();
     NDArray[] inputs = new NDArray[layers + 1];
-    CausalLM.LayerContext ctx = model.context(batch.input(), 0);
+    CausalLM.LayerPlan plan = model.layerPlan(input);   // virtual tokens included
     // 1. forward without autograd, keeping each layer's input
     JniUtils.setGradMode(false);
     try {
       Engine.getInstance().setRandomSeed(seedFor(seed, -1));
-      inputs[0] = model.embed(batch.input());
+      inputs[0] = plan.embed();
       for (int i = 0; i < layers; i++) {
         Engine.getInstance().setRandomSeed(seedFor(seed, i));
-        inputs[i + 1] = model.layer(i, inputs[i], ctx);
+        inputs[i + 1] = plan.layer(i, inputs[i]);
       }
     } finally {
       JniUtils.setGradMode(true);
     }
-    // 2. the head with autograd, from the last layer's output as a leaf
+    // 2. the final norm and the objective's loss with autograd, from the last layer's output as a leaf
     NDArray top = leaf(inputs[layers]);
-    TokenLoss.Batch b = batch;
-    NDArray logits = model.head(top);                                          // [B, T, V]
-    NDArray nll = TokenLoss.sumNllFromLogits(logits, b);                        // scalar
-    double sum = nll.toType(DataType.FLOAT64, false).getDouble();
-    backward(nll.mul(dev.align4j.peft.kernels.Kernels.scalar(nll, scale)), null);
+    Objective.Loss loss = objective.lossFromHidden(model, batch, plan.finalHidden(top));   // scalar sum
+    NDArray sum = loss.sum();
+    backward(sum.mul(dev.align4j.peft.kernels.Kernels.scalar(sum, scale)), null);
     NDArray grad = top.getGradient();
     grad.attach(m);
     // 3. layers from the top: recompute with autograd, back-propagate the incoming gradient
     for (int i = layers - 1; i >= 0; i--) {
       NDArray x = leaf(inputs[i]);
       Engine.getInstance().setRandomSeed(seedFor(seed, i));
-      NDArray y = model.layer(i, x, ctx);
+      NDArray y = plan.layer(i, x);
       backward(y, grad);
       grad = x.getGradient();
       grad.attach(m);
     }
-    // 4. the embeddings, when they train
-    if (model.parameters().get("model.embed_tokens.weight").trainable()) {
+    // 4. the embeddings, when they (or prompt tuning's virtual tokens in front of them) train
+    if (model.parameters().get("model.embed_tokens.weight").trainable() || plan.embedTrains()) {
       Engine.getInstance().setRandomSeed(seedFor(seed, -1));
-      backward(model.embed(batch.input()), grad);
+      backward(plan.embed(), grad);
     }
-    return sum;
+    return loss;
   }
 
   private static int seedFor(long seed, int layer) {

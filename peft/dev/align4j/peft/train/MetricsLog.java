@@ -13,7 +13,8 @@ import java.util.List;
 
 /**
  * {@code metrics.jsonl}: one JSON object per logged step ({@code step}, {@code loss}, {@code lr},
- * {@code grad_norm}, {@code tokens_per_s}, {@code rss_mib}, plus evaluation rows). Each line is
+ * {@code grad_norm}, the objective's count, {@code tokens_per_s}, {@code rss_mib}, the objective's
+ * named metrics, plus evaluation rows). Each line is
  * flushed as written; on resume, lines past the checkpoint's step are dropped first, so the log
  * matches the run that continues.
  */
@@ -46,16 +47,25 @@ public final class MetricsLog implements AutoCloseable {
     return file;
   }
 
-  /** Appends a training step. */
+  /** Appends a training step whose count is called {@code count}. */
   public void step(StepMetrics m) throws IOException {
+    step(m, "count");
+  }
+
+  /**
+   * Appends a training step: the fixed figures, the count under {@code countName} (e.g. {@code
+   * target_tokens}), then the objective's named metrics.
+   */
+  public void step(StepMetrics m, String countName) throws IOException {
     ObjectNode n = JSON.createObjectNode();
     n.put("step", m.step());
     n.put("loss", m.loss());
     n.put("lr", m.lr());
     n.put("grad_norm", m.gradNorm());
-    n.put("target_tokens", m.targetTokens());
+    n.put(countName, m.count());
     n.put("tokens_per_s", Math.round(m.tokensPerSecond()));
     n.put("rss_mib", rssMib());
+    m.metrics().forEach(n::put);
     write(n);
   }
 

@@ -1,27 +1,25 @@
 package dev.align4j.peft.train;
 
-import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.training.GradientCollector;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.align4j.peft.model.CausalLM;
 import dev.align4j.peft.model.Parameter;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.LongToDoubleFunction;
 
 /**
- * The training loop shared by every stage: micro-batches accumulated into an effective batch whose
- * loss is normalised by its total target tokens (exact accumulation by construction), global-norm
- * clipping, fused AdamW, a per-step sub-manager so native memory stays flat, and atomic, resumable
- * checkpoints. A run whose directory holds a checkpoint continues from it and reproduces the
- * uninterrupted run bit for bit: data order and dropout are pure functions of the seed and the step.
+ * The training engine shared by every stage, generic over an {@link Objective}: micro-batches
+ * accumulated into an effective batch whose loss is normalised by its total count (exact
+ * accumulation by construction), global-norm clipping, fused AdamW, a per-step sub-manager so
+ * native memory stays flat, activation checkpointing, and atomic, resumable checkpoints. A run whose
+ * directory holds a checkpoint continues from it and reproduces the uninterrupted run bit for bit:
+ * data order and dropout are pure functions of the seed and the step.
+ *
+ * <p>{@link #train(Objective, List, TrainingHooks)} runs a fixed dataset to {@code maxSteps};
+ * {@link #open} gives a {@link TrainingSession} for callers that make their data between steps.
  */
 public final class Trainer {
   private final CausalLM model;
@@ -29,6 +27,7 @@ public final class Trainer {
   private final TrainerConfig cfg;
   private final LongToDoubleFunction lr;
   private final Path runDir;
+  private BooleanSupplier stopRequested = () -> false;
 
   /**
    * @param model the model (its forward includes active adapters)
@@ -45,112 +44,78 @@ public final class Trainer {
   }
 
   /**
-   * Trains until {@code maxSteps}, resuming from the newest checkpoint in the run directory if any.
+   * Polled after every completed step (a signal handler's flag): when it answers true the run
+   * writes a checkpoint (with a run directory) and returns as if it had ended.
+   */
+  public Trainer stopWhen(BooleanSupplier stopRequested) {
+    this.stopRequested = stopRequested;
+    return this;
+  }
+
+  /** The configuration. */
+  public TrainerConfig config() {
+    return cfg;
+  }
+
+  /** The model trained. */
+  public CausalLM model() {
+    return model;
+  }
+
+  /**
+   * Opens a step-driven session for {@code objective}, resuming weights, optimizer state and step
+   * from the newest checkpoint in the run directory if there is one.
+   */
+  public <E, B> TrainingSession<E, B> open(Objective<E, B> objective) throws IOException {
+    return new TrainingSession<>(model, params, cfg, lr, runDir, objective);
+  }
+
+  /**
+   * Token cross-entropy over {@link TrainingExample}s (SFT, pre-training) until {@code maxSteps},
+   * resuming from the newest checkpoint in the run directory if any.
    *
-   * @param onStep called after every step (logging, evaluation, early stopping by throwing)
+   * @param onStep called after every step (may be null)
    * @return the metrics of the steps run now
    */
   public List<StepMetrics> train(List<TrainingExample> data, Consumer<StepMetrics> onStep) throws IOException {
-    DataOrder order = new DataOrder(data.size(), cfg.seed());
-    List<StepMetrics> out = new ArrayList<>();
-    try (AdamW opt = new AdamW(params, model.manager(), cfg.beta1(), cfg.beta2(), cfg.eps(), cfg.weightDecay())) {
-      long step = 0;
-      Optional<Path> resume = runDir == null ? Optional.empty() : TrainingCheckpoint.latest(runDir);
-      if (resume.isPresent()) {
-        ObjectNode saved = TrainingCheckpoint.load(resume.get(), params, opt);
-        requireSameRun(saved, resume.get());
-        step = saved.path("step").asLong();
-      }
-      while (step < cfg.maxSteps()) {
-        StepMetrics m = step(data, order, opt, step);
-        step++;
-        out.add(m);
+    return train(new TokenCrossEntropy(cfg.padId()), data, new TrainingHooks() {
+      @Override
+      public boolean afterStep(StepMetrics m) {
         if (onStep != null) {
           onStep.accept(m);
         }
-        boolean last = step == cfg.maxSteps();
-        if (runDir != null && (last || (cfg.checkpointEvery() > 0 && step % cfg.checkpointEvery() == 0))) {
-          TrainingCheckpoint.save(runDir, step, params, opt, state(step), cfg.keepLast());
+        return false;
+      }
+    });
+  }
+
+  /**
+   * Trains {@code objective} over {@code data} until {@code maxSteps}, resuming from the newest
+   * checkpoint in the run directory if any; checkpoints every {@code checkpointEvery} steps, at the
+   * last step, and whenever the run ends early (hooks, stop request).
+   *
+   * @return the metrics of the steps run now
+   */
+  public <E> List<StepMetrics> train(Objective<E, ?> objective, List<E> data, TrainingHooks hooks) throws IOException {
+    List<StepMetrics> out = new ArrayList<>();
+    try (TrainingSession<E, ?> session = open(objective)) {
+      hooks.onStart(session.resumedState().orElse(null), session.steps());
+      while (session.steps() < cfg.maxSteps() && !hooks.finished()) {
+        StepMetrics m = session.step(session.nextMicroBatches(data));
+        out.add(m);
+        boolean end = hooks.afterStep(m);
+        // the one place a stop request (SIGINT/SIGTERM) ends a run: after a complete step
+        boolean stop = stopRequested.getAsBoolean();
+        long step = session.steps();
+        boolean due = step == cfg.maxSteps() || (cfg.checkpointEvery() > 0 && step % cfg.checkpointEvery() == 0);
+        if (session.checkpoints() && (due || end || stop)) {
+          session.checkpoint(hooks.state());
+        }
+        if (end || stop) {
+          break;
         }
       }
     }
     return out;
-  }
-
-  private StepMetrics step(List<TrainingExample> data, DataOrder order, AdamW opt, long step) {
-    long t0 = System.nanoTime();
-    // dropout draws from the engine's generator: reseed per step so a resumed run draws the same
-    Engine.getInstance().setRandomSeed((int) (cfg.seed() * 31 + step));
-    List<Integer> idx = order.take(step * cfg.examplesPerStep(), cfg.examplesPerStep());
-    List<List<TrainingExample>> micro = new ArrayList<>();
-    for (int i = 0; i < cfg.gradAccumSteps(); i++) {
-      List<TrainingExample> mb = new ArrayList<>();
-      for (int j = 0; j < cfg.microBatchSize(); j++) {
-        mb.add(data.get(idx.get(i * cfg.microBatchSize() + j)));
-      }
-      micro.add(mb);
-    }
-    long targets = TokenLoss.totalTargets(micro);
-    double lossSum = 0;
-    long tokens = 0;
-    Gradients.zero(params);
-    if (targets > 0) {
-      for (int k = 0; k < micro.size(); k++) {
-        List<TrainingExample> mb = micro.get(k);
-        try (NDManager s = model.manager().newSubManager();
-            GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-          TokenLoss.Batch batch = TokenLoss.collate(s, mb, cfg.padId());
-          if (cfg.activationCheckpointing()) {
-            lossSum += ActivationCheckpointing.backward(model, batch, 1.0 / targets, (cfg.seed() * 31 + step) * 64 + k);
-          } else {
-            NDArray sum = TokenLoss.sumNll(model, batch);
-            lossSum += sum.toType(ai.djl.ndarray.types.DataType.FLOAT64, false).getDouble();
-            gc.backward(sum.div(dev.align4j.peft.kernels.Kernels.scalar(sum, targets)));
-          }
-          for (TrainingExample e : mb) {
-            tokens += e.ids().length;
-          }
-        }
-      }
-    }
-    double norm = targets > 0 ? Gradients.clipGlobalNorm(params, cfg.maxGradNorm()) : 0;
-    double rate = lr.applyAsDouble(step);
-    if (targets > 0) {
-      opt.step(rate);
-    } else {
-      // a batch with nothing to learn: skip the update (never a NaN loss), say so
-      System.err.printf("align4j: warning: step %d has no trainable tokens (all labels masked); update skipped%n", step + 1);
-      opt.setSteps(opt.steps() + 1);
-    }
-    double secs = (System.nanoTime() - t0) / 1e9;
-    return new StepMetrics(step + 1, targets > 0 ? lossSum / targets : 0.0, rate, norm, targets, tokens / secs);
-  }
-
-  /** A checkpoint resumes only the run that wrote it (max_steps may grow); anything else is an error. */
-  private void requireSameRun(ObjectNode saved, Path dir) {
-    ObjectNode mine = new ObjectMapper().valueToTree(cfg);
-    ObjectNode theirs = saved.path("config").isObject() ? ((ObjectNode) saved.get("config")).deepCopy() : null;
-    if (theirs != null) {
-      theirs.remove("maxSteps");
-      mine.remove("maxSteps");
-      mine.remove("checkpointEvery");
-      theirs.remove("checkpointEvery");
-    }
-    // compare as text: a long read back from JSON is an int node
-    java.util.Comparator<com.fasterxml.jackson.databind.JsonNode> byText =
-        (x, y) -> x.asText().equals(y.asText()) ? 0 : 1;
-    if (theirs == null || !theirs.equals(byText, mine)) {
-      throw new IllegalArgumentException(dir + " was written by a run with another configuration (" + theirs
-          + " vs " + mine + "); use a fresh output directory");
-    }
-  }
-
-  private ObjectNode state(long step) {
-    ObjectNode s = new ObjectMapper().createObjectNode();
-    s.put("step", step);
-    s.put("examples_seen", step * cfg.examplesPerStep());
-    s.put("seed", cfg.seed());
-    s.set("config", new ObjectMapper().valueToTree(cfg));
-    return s;
   }
 }

@@ -40,6 +40,8 @@ public final class GenerateCommand implements Callable<Integer> {
   @Option(names = "--temperature", defaultValue = "1.0") double temperature;
   @Option(names = "--top-k", defaultValue = "0") int topK;
   @Option(names = "--top-p", defaultValue = "1.0") double topP;
+  @Option(names = "--min-p", defaultValue = "0") double minP;
+  @Option(names = "--repetition-penalty", defaultValue = "1.0") double repetitionPenalty;
   @Option(names = "--seed", defaultValue = "0") long seed;
 
   @Override
@@ -49,7 +51,7 @@ public final class GenerateCommand implements Callable<Integer> {
         PretrainedModel pm = options.load(m);
         Tokenizer tok = options.tokenizerFor(pm)) {
       adapterOptions.apply(pm.model());
-      GenerationConfig cfg = new GenerationConfig(maxNewTokens, doSample, temperature, topK, topP, seed,
+      GenerationConfig cfg = new GenerationConfig(maxNewTokens, doSample, temperature, topK, topP, minP, repetitionPenalty, seed,
           tok.eosIds(), List.of(), tok.padId().orElse(tok.eosIds().length > 0 ? tok.eosIds()[0] : 0));
       Generator gen = new Generator(pm.model());
       if (mode.prompt != null) {

@@ -21,8 +21,10 @@ import dev.align4j.peft.model.TinyCheckpoint;
 import dev.align4j.peft.tokenizer.ChatTemplate;
 import dev.align4j.peft.tokenizer.Tokenizer;
 import dev.align4j.peft.torch.Torch;
+import dev.align4j.peft.train.EarlyStopping;
 import dev.align4j.peft.train.TrainerConfig;
 import dev.align4j.peft.train.TrainingExample;
+import dev.align4j.peft.train.TrainingLoop;
 import dev.align4j.sft.SftEncoder;
 import dev.align4j.sft.SftOptions;
 import dev.align4j.sft.SftTrainer;
@@ -46,7 +48,7 @@ import java.util.Optional;
 /** The SFT main: recipe in, adapter (or full model), metrics, plots and resolved config out. */
 public final class SftRun {
   /** What a run produced. */
-  public record Summary(SftTrainer.Result result, Path outputDir, String encodeReport) {}
+  public record Summary(TrainingLoop.Result result, Path outputDir, String encodeReport) {}
 
   private SftRun() {}
 
@@ -134,12 +136,12 @@ public final class SftRun {
       };
       dev.align4j.peft.adapter.Ia3Adapter ia3f = ia3;
       PromptAdapter pr = prompt;
-      SftTrainer.Result res = new SftTrainer(model, trainables, cfg, lr, out, (int) r.evalSteps(), sampler, on -> {
+      TrainingLoop.Result res = new SftTrainer(model, trainables, cfg, lr, out, (int) r.evalSteps(), sampler, on -> {
         model.setTraining(on);
         if (p != null) {
           p.state().setTraining(on);
         }
-      }).withEarlyStopping(new SftTrainer.EarlyStopping(r.earlyStoppingPatience(), r.earlyStoppingThreshold()))
+      }).withEarlyStopping(new EarlyStopping(r.earlyStoppingPatience(), r.earlyStoppingThreshold()))
           .onBest(step -> {
             if (pr != null) {
               try {

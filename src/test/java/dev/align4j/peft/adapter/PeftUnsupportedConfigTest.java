@@ -60,7 +60,7 @@ class PeftUnsupportedConfigTest {
     refused("lora_names", c -> c.put("ensure_weight_tying", true), "ensure_weight_tying=true");
     refused("lora_names", c -> c.putArray("alora_invocation_tokens").add(5), "alora_invocation_tokens");
     refused("lora_names", c -> c.put("init_lora_weights", "pissa"), "init_lora_weights=\"pissa\"");
-    refused("lora_names", c -> c.put("task_type", "SEQ_CLS"), "task_type=\"SEQ_CLS\"");
+    refused("lora_names", c -> c.put("task_type", "SEQ_2_SEQ_LM"), "task_type=\"SEQ_2_SEQ_LM\"");
     refused("lora_names", c -> c.put("peft_type", "LOHA"), "peft_type 'LOHA' is not supported");
     // DoRA/LoRA on a layer align4j cannot wrap: the embedding, a norm, a whole block
     refused("lora_names", c -> c.putArray("target_modules").add("embed_tokens"), "model.embed_tokens", "an embedding");

@@ -1,0 +1,47 @@
+package dev.align4j.peft.adapter;
+
+import dev.align4j.peft.model.Parameter;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * One fine-tuning method attached to a base model, whatever its kind: a named LoRA/DoRA/rsLoRA
+ * adapter (QLoRA when the base is 4-bit; several may share one {@link PeftModel}), IA3, prompt/P-
+ * and prefix tuning, freeze and full fine-tuning.
+ *
+ * <p>Each says what trains, saves itself (PEFT's on-disk format for the PEFT methods, a full
+ * Hugging Face checkpoint for freeze and full fine-tuning) and opens scopes: {@link #use()} (this
+ * adapter alone is active) and {@link #disabled()} (the base model: the frozen reference of DPO and
+ * PPO). Scopes close without checked exceptions and nest.
+ */
+public sealed interface Adapter
+    permits LoraAdapter, Ia3Adapter, PromptTuning, PrefixTuning, FreezeTuning, FullFineTuning {
+  /** The adapter's name (PEFT's adapter name; {@code default} for the single-adapter methods). */
+  String name();
+
+  /** The method. */
+  AdapterKind kind();
+
+  /** The parameters an optimizer updates, named as PEFT names them in memory. */
+  List<Parameter> trainableParameters();
+
+  /**
+   * Writes the adapter into {@code dir}: {@code adapter_config.json} and {@code
+   * adapter_model.safetensors} as PEFT does, or a full checkpoint for freeze and full fine-tuning.
+   *
+   * @param baseModelNameOrPath recorded as {@code base_model_name_or_path}, may be null
+   */
+  void save(Path dir, String baseModelNameOrPath) throws IOException;
+
+  /** Until the scope closes, forward uses this adapter alone. */
+  AdapterScope use();
+
+  /**
+   * Until the scope closes, forward is the base model.
+   *
+   * @throws UnsupportedOperationException for freeze and full fine-tuning, which change the base
+   *     weights in place and so keep no base model to return to
+   */
+  AdapterScope disabled();
+}
