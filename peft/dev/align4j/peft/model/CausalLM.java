@@ -39,6 +39,7 @@ public final class CausalLM implements AutoCloseable {
   private boolean training;
   private java.util.function.Supplier<NDArray> virtualTokens;
   private java.util.function.Supplier<List<NDArray[]>> prefix;
+  private java.util.function.Supplier<NDArray> embeddingTable;
 
   private CausalLM(
       ModelConfig config, Precision precision, NDManager manager,
@@ -234,9 +235,19 @@ public final class CausalLM implements AutoCloseable {
    */
   public record LayerContext(NDArray cos, NDArray sin, NDArray mask) {}
 
+  /**
+   * Sets (or clears, with null) a source of the input embedding table {@code [V, H]} in the compute
+   * dtype that replaces {@code model.embed_tokens.weight} for lookups while it returns non-null (PEFT's
+   * {@code modules_to_save} copy of the embedding); the output head is not affected.
+   */
+  public void setEmbeddingTable(java.util.function.Supplier<NDArray> source) {
+    this.embeddingTable = source;
+  }
+
   /** Token embeddings {@code [B, T, H]} (with NEFTune noise in training when enabled). */
   public NDArray embed(ModelInput in) {
-    NDArray x = Embedding.embedding(in.inputIds(), embed.forCompute(), SparseFormat.DENSE)
+    NDArray table = embeddingTable == null ? null : embeddingTable.get();
+    NDArray x = Embedding.embedding(in.inputIds(), table != null ? table : embed.forCompute(), SparseFormat.DENSE)
         .singletonOrThrow();                                                      // [B, T, H]
     if (training && neftuneAlpha > 0) {
       // NEFTune (Jain et al. 2023, Alg. 1): uniform noise of scale alpha / sqrt(T * H) on embeddings

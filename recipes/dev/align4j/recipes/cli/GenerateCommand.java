@@ -25,6 +25,7 @@ import picocli.CommandLine.Option;
 @Command(name = "generate", description = "Generate text from a prompt, or chat (--chat reads user turns from stdin).")
 public final class GenerateCommand implements Callable<Integer> {
   @Mixin ModelOptions options;
+  @Mixin AdapterOptions adapterOptions;
 
   static final class Mode {
     @Option(names = "--prompt", description = "raw text to continue") String prompt;
@@ -49,6 +50,7 @@ public final class GenerateCommand implements Callable<Integer> {
     try (NDManager m = Torch.newManager(options.device());
         PretrainedModel pm = options.load(m);
         Tokenizer tok = options.tokenizerFor(pm)) {
+      adapterOptions.apply(pm.model());
       GenerationConfig cfg = new GenerationConfig(maxNewTokens, doSample, temperature, topK, topP, minP, repetitionPenalty, seed,
           tok.eosIds(), List.of(), tok.padId().orElse(tok.eosIds().length > 0 ? tok.eosIds()[0] : 0));
       Generator gen = new Generator(pm.model());
