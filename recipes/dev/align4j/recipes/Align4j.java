@@ -1,10 +1,15 @@
 package dev.align4j.recipes;
 
+import dev.align4j.peft.io.CheckpointFormatException;
 import dev.align4j.peft.torch.Torch;
 import dev.align4j.recipes.cli.GenerateCommand;
 import dev.align4j.recipes.cli.InfoCommand;
 import dev.align4j.recipes.cli.LogprobsCommand;
 import dev.align4j.recipes.cli.TinyCommand;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.reflect.InvocationTargetException;
+import java.util.concurrent.ExecutionException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -69,13 +74,13 @@ public final class Align4j implements Runnable {
    */
   static String describe(Throwable ex) {
     Throwable t = ex;
-    while ((t instanceof java.io.UncheckedIOException || t instanceof java.util.concurrent.ExecutionException
-        || t instanceof java.lang.reflect.InvocationTargetException) && t.getCause() != null) {
+    while ((t instanceof UncheckedIOException || t instanceof ExecutionException
+        || t instanceof InvocationTargetException) && t.getCause() != null) {
       t = t.getCause();
     }
     String msg = t.getMessage();
     boolean plain = msg != null && !msg.isBlank() && (t.getClass() == IllegalArgumentException.class
-        || t.getClass() == java.io.IOException.class || t instanceof dev.align4j.peft.io.CheckpointFormatException);
+        || t.getClass() == IOException.class || t instanceof CheckpointFormatException);
     if (plain) {
       return msg;
     }

@@ -191,6 +191,15 @@ public final class RecipeSchema<R extends Record> {
     return k.type().write((T) v);
   }
 
+  /** The value of {@code key} in {@code r}, typed. */
+  @SuppressWarnings("unchecked")
+  public <T> T get(R r, ConfigKey<T> key) {
+    if (byName.get(key.name()) != key) {
+      throw new IllegalArgumentException(type.getSimpleName() + " has no key " + key.name());
+    }
+    return (T) get(r, key.name());
+  }
+
   /** The value of key {@code name} in {@code r}. */
   public Object get(R r, String name) {
     for (int i = 0; i < components.length; i++) {

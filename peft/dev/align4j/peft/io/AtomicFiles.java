@@ -7,14 +7,21 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -91,6 +98,9 @@ public final class AtomicFiles {
 
   private static final String TMP = ".tmp-";
   private static final String OLD = ".old-";
+  /** {@code .NAME.tmp-*} and {@code .NAME.old-*}: what an interrupted swap of NAME leaves. */
+  private static final Pattern LEFTOVER = Pattern.compile("\\.(.+)\\.(?:old|tmp)-[0-9a-z]+");
+  private static final SecureRandom RANDOM = new SecureRandom();
 
   /** {@link #replaceDirectory(Path, DirectoryWriter, Consumer)} without a hook. */
   public static void replaceDirectory(Path target, DirectoryWriter writer) throws IOException {
@@ -188,10 +198,10 @@ public final class AtomicFiles {
     if (!Files.isDirectory(parent)) {
       return;
     }
-    java.util.Set<String> names = new java.util.TreeSet<>();
+    Set<String> names = new TreeSet<>();
     try (DirectoryStream<Path> ds = Files.newDirectoryStream(parent, ".*")) {
       for (Path p : ds) {
-        java.util.regex.Matcher m = LEFTOVER.matcher(p.getFileName().toString());
+        Matcher m = LEFTOVER.matcher(p.getFileName().toString());
         if (m.matches()) {
           names.add(m.group(1));
         }
@@ -202,11 +212,9 @@ public final class AtomicFiles {
     }
   }
 
-  private static final java.util.regex.Pattern LEFTOVER = java.util.regex.Pattern.compile("\\.(.+)\\.(?:old|tmp)-[0-9a-z]+");
-
   /** Deletes a file or a directory tree (nothing when it does not exist). */
   public static void deleteTree(Path p) throws IOException {
-    if (!Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+    if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
       return;
     }
     try (Stream<Path> s = Files.walk(p)) {
@@ -221,13 +229,11 @@ public final class AtomicFiles {
         + Long.toString(RANDOM.nextLong() & Long.MAX_VALUE, 36));
   }
 
-  private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
-
-  private static java.nio.file.attribute.FileTime lastModified(Path p) {
+  private static FileTime lastModified(Path p) {
     try {
       return Files.getLastModifiedTime(p);
     } catch (IOException e) {
-      return java.nio.file.attribute.FileTime.fromMillis(0);
+      return FileTime.fromMillis(0);
     }
   }
 

@@ -5,10 +5,12 @@ import static dev.align4j.peft.config.ConfigKey.positive;
 
 import dev.align4j.peft.config.ConfigKey;
 import dev.align4j.peft.config.KeyType;
+import dev.align4j.peft.config.RecipeSchema;
 import dev.align4j.peft.model.AttentionImpl;
 import dev.align4j.peft.model.Precision;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The recipe keys of the training engine, shared by every stage's recipe (SFT, reward modelling,
@@ -74,6 +76,27 @@ public final class TrainingKeys {
   public static final ConfigKey<Boolean> ALLOW_CONFIG_CHANGE = ConfigKey.of("allow_config_change", KeyType.BOOL, false,
       "resume an output_dir whose run used other values (recorded in resolved_config.json's provenance)");
 
+  /**
+   * The trainer's configuration from any stage's recipe that has these keys: AdamW's betas and
+   * epsilon at transformers' defaults, the last two checkpoints kept.
+   */
+  public static <R extends Record> TrainerConfig trainerConfig(RecipeSchema<R> schema, R recipe, long padId) {
+    return new TrainerConfig(schema.get(recipe, MAX_STEPS), schema.get(recipe, BATCH_SIZE), schema.get(recipe, GRAD_ACCUM),
+        schema.get(recipe, MAX_GRAD_NORM), 0.9, 0.999, 1e-8, schema.get(recipe, WEIGHT_DECAY),
+        schema.get(recipe, SAVE_STEPS), 2, schema.get(recipe, SEED), padId, schema.get(recipe, GRADIENT_CHECKPOINTING));
+  }
+
+  /** The learning-rate schedule of a recipe (over max_steps). */
+  public static <R extends Record> LrScheduleConfig schedule(RecipeSchema<R> schema, R recipe) {
+    return LrScheduleConfig.of(schema.get(recipe, LR_SCHEDULER), schema.get(recipe, LEARNING_RATE),
+        schema.get(recipe, WARMUP_STEPS), schema.get(recipe, MAX_STEPS));
+  }
+
+  /** Early stopping as a recipe sets it. */
+  public static <R extends Record> EarlyStopping earlyStopping(RecipeSchema<R> schema, R recipe) {
+    return new EarlyStopping(schema.get(recipe, EARLY_STOPPING_PATIENCE), schema.get(recipe, EARLY_STOPPING_THRESHOLD));
+  }
+
   /** The keys above in README order. */
   public static final List<ConfigKey<?>> ALL = List.of(PRECISION, ATTENTION, BATCH_SIZE, GRAD_ACCUM, LEARNING_RATE,
       LR_SCHEDULER, WARMUP_STEPS, MAX_STEPS, MAX_GRAD_NORM, WEIGHT_DECAY, SEED, SAVE_STEPS, EVAL_STEPS,
@@ -83,13 +106,13 @@ public final class TrainingKeys {
    * Keys a resumed run may change without {@link #ALLOW_CONFIG_CHANGE}: the step budget and the
    * checkpoint/evaluation cadence (the trainer's own resume check allows the same).
    */
-  public static final java.util.Set<String> MAY_CHANGE_ON_RESUME = java.util.Set.of(MAX_STEPS.name(), SAVE_STEPS.name(),
+  public static final Set<String> MAY_CHANGE_ON_RESUME = Set.of(MAX_STEPS.name(), SAVE_STEPS.name(),
       EVAL_STEPS.name(), ALLOW_CONFIG_CHANGE.name());
 
   /**
    * Keys a checkpoint fixes even with {@link #ALLOW_CONFIG_CHANGE}: they decide which examples each
    * step reads and how its update is formed, so the trainer refuses to resume with others.
    */
-  public static final java.util.Set<String> FIXED_BY_CHECKPOINT = java.util.Set.of(BATCH_SIZE.name(), GRAD_ACCUM.name(),
+  public static final Set<String> FIXED_BY_CHECKPOINT = Set.of(BATCH_SIZE.name(), GRAD_ACCUM.name(),
       MAX_GRAD_NORM.name(), WEIGHT_DECAY.name(), SEED.name(), GRADIENT_CHECKPOINTING.name());
 }

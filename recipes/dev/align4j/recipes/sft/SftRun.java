@@ -8,10 +8,10 @@ import dev.align4j.peft.adapter.LoraConfig;
 import dev.align4j.peft.adapter.LoraInit;
 import dev.align4j.peft.adapter.PeftAdapterFiles;
 import dev.align4j.peft.adapter.PeftModel;
+import dev.align4j.peft.config.ResolvedConfig;
 import dev.align4j.peft.data.JsonRecords;
 import dev.align4j.peft.data.SourceRecord;
 import dev.align4j.peft.io.AtomicFiles;
-import dev.align4j.peft.config.ResolvedConfig;
 import dev.align4j.peft.model.CausalLM;
 import dev.align4j.peft.model.ModelLoader;
 import dev.align4j.peft.model.ModelSaver;
@@ -21,7 +21,6 @@ import dev.align4j.peft.model.TinyCheckpoint;
 import dev.align4j.peft.tokenizer.ChatTemplate;
 import dev.align4j.peft.tokenizer.Tokenizer;
 import dev.align4j.peft.torch.Torch;
-import dev.align4j.peft.train.EarlyStopping;
 import dev.align4j.peft.train.TrainerConfig;
 import dev.align4j.peft.train.TrainingCheckpoint;
 import dev.align4j.peft.train.TrainingKeys;
@@ -123,10 +122,8 @@ public final class SftRun {
         model.setAllTrainable(true);
         trainables = model.trainableParameters();
       }
-      TrainerConfig cfg = new TrainerConfig(r.maxSteps(), r.batchSize(), r.gradientAccumulationSteps(), r.maxGradNorm(),
-          0.9, 0.999, 1e-8, r.weightDecay(), r.saveSteps(), 2, r.seed(), pad, r.gradientCheckpointing());
-      dev.align4j.peft.train.LrScheduleConfig schedule =
-          dev.align4j.peft.train.LrScheduleConfig.of(r.lrSchedulerType(), r.learningRate(), r.warmupSteps(), r.maxSteps());
+      TrainerConfig cfg = TrainingKeys.trainerConfig(SftRecipe.SCHEMA, r, pad);
+      dev.align4j.peft.train.LrScheduleConfig schedule = TrainingKeys.schedule(SftRecipe.SCHEMA, r);
       java.util.function.LongToDoubleFunction lr = schedule::lrAt;
       PeftModel p = peft;
       List<long[]> samplePrompts = samplePrompts(r, tok, template, 2);
@@ -144,7 +141,7 @@ public final class SftRun {
         if (p != null) {
           p.state().setTraining(on);
         }
-      }).withEarlyStopping(new EarlyStopping(r.earlyStoppingPatience(), r.earlyStoppingThreshold()))
+      }).withEarlyStopping(TrainingKeys.earlyStopping(SftRecipe.SCHEMA, r))
           .onBest(step -> {
             saveBest(out.resolve("best"), step, p, ia3f, pr, pm, modelDir, r);
           })

@@ -2,10 +2,14 @@ package dev.align4j.recipes;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.align4j.recipes.sft.SftRecipe;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -92,9 +96,9 @@ class CliHygieneTest {
         .doesNotContain("null (");
     assertThat(Align4j.describe(new IllegalStateException("bad state"))).isEqualTo("IllegalStateException: bad state");
     assertThat(Align4j.describe(new IllegalArgumentException("x.yaml: unknown key 'a'"))).isEqualTo("x.yaml: unknown key 'a'");
-    assertThat(Align4j.describe(new java.io.UncheckedIOException(new java.nio.file.AccessDeniedException("/root/x"))))
+    assertThat(Align4j.describe(new UncheckedIOException(new AccessDeniedException("/root/x"))))
         .isEqualTo("AccessDeniedException: /root/x");
-    assertThat(Align4j.describe(new java.nio.file.NoSuchFileException("d.jsonl", null, "dataset not found")))
+    assertThat(Align4j.describe(new NoSuchFileException("d.jsonl", null, "dataset not found")))
         .isEqualTo("NoSuchFileException: d.jsonl: dataset not found");
   }
 
@@ -111,6 +115,6 @@ class CliHygieneTest {
   void sftKeysPrintsTheRecipeTable() {
     Run r = run("sft", "--keys");
     assertThat(r.rc()).isZero();
-    assertThat(r.out()).isEqualTo(dev.align4j.recipes.sft.SftRecipe.SCHEMA.markdownTable());
+    assertThat(r.out()).isEqualTo(SftRecipe.SCHEMA.markdownTable());
   }
 }

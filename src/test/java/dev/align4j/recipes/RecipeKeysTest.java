@@ -5,13 +5,19 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.align4j.peft.model.AttentionImpl;
 import dev.align4j.peft.model.Precision;
+import dev.align4j.peft.train.EarlyStopping;
+import dev.align4j.peft.train.LrScheduleConfig;
 import dev.align4j.peft.train.ScheduleType;
+import dev.align4j.peft.train.TrainerConfig;
+import dev.align4j.peft.train.TrainingKeys;
 import dev.align4j.recipes.sft.FinetuningType;
 import dev.align4j.recipes.sft.Formatting;
 import dev.align4j.recipes.sft.SftRecipe;
+import dev.align4j.recipes.sft.SftRun;
 import dev.align4j.sft.BuiltinTemplate;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -58,6 +64,21 @@ class RecipeKeysTest {
   }
 
   @Test
+  void theEngineKeysBuildTheTrainerConfigAsBefore() throws Exception {
+    SftRecipe r = SftRecipe.load(null, List.of("model_name_or_path=m", "dataset=d", "max_steps=7",
+        "per_device_train_batch_size=3", "gradient_accumulation_steps=2", "max_grad_norm=0.5", "weight_decay=0.01",
+        "save_steps=5", "seed=9", "gradient_checkpointing=true", "lr_scheduler_type=linear", "learning_rate=3e-4",
+        "warmup_steps=2", "early_stopping_patience=3", "early_stopping_threshold=0.1"));
+    // what SftRun built by hand before the keys described themselves
+    assertThat(TrainingKeys.trainerConfig(SftRecipe.SCHEMA, r, 11)).isEqualTo(
+        new TrainerConfig(7, 3, 2, 0.5, 0.9, 0.999, 1e-8, 0.01, 5, 2, 9, 11, true));
+    assertThat(TrainingKeys.schedule(SftRecipe.SCHEMA, r))
+        .isEqualTo(LrScheduleConfig.of(ScheduleType.LINEAR, 3e-4, 2, 7));
+    assertThat(TrainingKeys.earlyStopping(SftRecipe.SCHEMA, r))
+        .isEqualTo(new EarlyStopping(3, 0.1));
+  }
+
+  @Test
   void valuesAreTypedAndReadCaseInsensitively() throws Exception {
     SftRecipe r = SftRecipe.load(null, List.of("model_name_or_path=m", "dataset=d", "attention=FUSED", "precision=bf16",
         "lr_scheduler_type=Linear", "finetuning_type=p_tuning", "template=chatml", "formatting=sharegpt"));
@@ -92,10 +113,10 @@ class RecipeKeysTest {
   /** Runs the recipe on paths that do not exist. */
   private static final class Align4jRun {
     static void sft(String... extra) throws Exception {
-      List<String> ov = new java.util.ArrayList<>(List.of("model_name_or_path=/nonexistent/model", "dataset=/nonexistent/d.jsonl",
+      List<String> ov = new ArrayList<>(List.of("model_name_or_path=/nonexistent/model", "dataset=/nonexistent/d.jsonl",
           "output_dir=/nonexistent/out"));
       ov.addAll(List.of(extra));
-      dev.align4j.recipes.sft.SftRun.run(SftRecipe.load(null, ov));
+      SftRun.run(SftRecipe.load(null, ov));
     }
   }
 }

@@ -3,6 +3,7 @@ package dev.align4j.peft.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.align4j.peft.model.Precision;
@@ -91,7 +92,7 @@ class RecipeSchemaTest {
     Toy t = SCHEMA.load(null, List.of("path=x", "rate=0.5"));
     ObjectNode written = (ObjectNode) new ObjectMapper().readTree(
         "{\"path\": \"x\", \"rank\": 8, \"rate\": \"5e-1\", \"precision\": \"FP32\", \"max_steps\": 3}");
-    Map<String, com.fasterxml.jackson.databind.JsonNode[]> c = SCHEMA.changes(written, t);
+    Map<String, JsonNode[]> c = SCHEMA.changes(written, t);
     assertThat(c.keySet()).containsExactly("max_steps");   // absent keys count as their defaults
   }
 

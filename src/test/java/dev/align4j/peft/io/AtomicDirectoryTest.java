@@ -3,6 +3,7 @@ package dev.align4j.peft.io;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.align4j.peft.train.TrainingCheckpoint;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -122,7 +123,7 @@ class AtomicDirectoryTest {
     Path half = runDir.resolve(".checkpoint-4.tmp-9x8");
     Files.createDirectories(half);
     Files.writeString(half.resolve("trainable.safetensors"), "partial");
-    assertThat(dev.align4j.peft.train.TrainingCheckpoint.latest(runDir)).contains(runDir.resolve("checkpoint-4"));
+    assertThat(TrainingCheckpoint.latest(runDir)).contains(runDir.resolve("checkpoint-4"));
     assertThat(Files.readString(runDir.resolve("checkpoint-4/trainer_state.json"))).isEqualTo("{\"step\": 4}");
     try (Stream<Path> s = Files.list(runDir)) {
       assertThat(s.map(p -> p.getFileName().toString()).sorted().toList()).containsExactly("checkpoint-2", "checkpoint-4");
