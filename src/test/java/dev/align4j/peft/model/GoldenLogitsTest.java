@@ -20,7 +20,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  *
  * <p>Both sides compute RoPE's cos/sin tables in float32 and everything else in float64, so they agree
  * to ~1e-13 (tolerance 1e-11; a wrong formula moves logits by 1e-2 or more). An independent numpy
- * * implementation ({@code reference_forward.py}, float64 RoPE too) agrees with transformers within 5e-6
+ * implementation ({@code reference_forward.py}, float64 RoPE too) agrees with transformers within 5e-6
  * (interop check {@code check_model_goldens.py}).
  *
  * <p>To regenerate: run {@link #main} (writes the checkpoints), then, with the interop venv's python,
