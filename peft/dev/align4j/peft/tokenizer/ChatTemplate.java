@@ -90,6 +90,11 @@ public final class ChatTemplate {
      * @throws ChatTemplateException when the template calls {@code raise_exception} or fails to render
      */
     public String render(List<ChatMessage> messages, boolean addGenerationPrompt, Map<String, ?> extraVariables) {
+        return renderMessages(asMaps(messages), addGenerationPrompt, extraVariables);
+    }
+
+    /** {@code messages} as the {@code {"role": ..., "content": ...}} maps a template sees. */
+    static List<Map<String, Object>> asMaps(List<ChatMessage> messages) {
         List<Map<String, Object>> maps = new ArrayList<>(messages.size());
         for (ChatMessage m : messages) {
             Map<String, Object> map = new LinkedHashMap<>();
@@ -97,7 +102,7 @@ public final class ChatTemplate {
             map.put("content", m.content());
             maps.add(map);
         }
-        return renderMessages(maps, addGenerationPrompt, extraVariables);
+        return maps;
     }
 
     /**
