@@ -158,7 +158,9 @@ public final class ChatTemplate {
         resolver.add(JinjavaInterpreterResolver.DEFAULT_RESOLVER_READ_ONLY);
         JinjavaConfig config = JinjavaConfig.newBuilder()
                 .withTrimBlocks(true)
-                .withLstripBlocks(true)
+                .withLstripBlocks(false) // jinjava's strips mid-line too; TemplateRewriter does Jinja2's
+                .withEnableRecursiveMacroCalls(true) // Gemma 4 formats tool schemas recursively
+                .withMaxMacroRecursionDepth(100)
                 .withElResolver(resolver)
                 .withNestedInterpretationEnabled(false) // content containing "{{" must stay literal
                 .withLegacyOverrides(LegacyOverrides.newBuilder()
@@ -167,8 +169,10 @@ public final class ChatTemplate {
                         .withKeepNullableLoopValues(true)
                         .build())
                 .build();
-        Jinjava jinjava = new Jinjava(config);
+        Jinjava jinjava = PyExpressions.engine(config);
         jinjava.registerFilter(new TemplateShims.ToJsonFilter());
+        jinjava.registerFilter(new TemplateShims.ItemsFilter());
+        jinjava.registerExpTest(new TemplateShims.IterableTest());
         jinjava.registerTag(new TemplateShims.GenerationTag());
         try {
             // The shim class is package-private; open its methods so jinjava's reflection may call them.

@@ -1,11 +1,15 @@
 package dev.align4j.peft.tokenizer;
 
 import com.hubspot.jinjava.interpret.JinjavaInterpreter;
+import com.hubspot.jinjava.lib.exptest.ExpTest;
 import com.hubspot.jinjava.lib.filter.Filter;
 import com.hubspot.jinjava.lib.tag.Tag;
 import com.hubspot.jinjava.tree.Node;
 import com.hubspot.jinjava.tree.TagNode;
+import com.hubspot.jinjava.objects.SafeString;
 import java.time.LocalDateTime;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 
@@ -97,6 +101,46 @@ final class TemplateShims {
                 sb.append(child.render(interpreter).getValue());
             }
             return sb.toString();
+        }
+    }
+
+    /** Jinja2's {@code items} filter: a mapping's (key, value) pairs; undefined gives none; else TypeError. */
+    static final class ItemsFilter implements Filter {
+        @Override
+        public String getName() {
+            return "items";
+        }
+
+        @Override
+        public Object filter(Object var, JinjavaInterpreter interpreter, String... args) {
+            if (var == null) {
+                return List.of();
+            }
+            if (!(var instanceof Map<?, ?> map)) {
+                throw new RaisedException("TypeError: Can only get item pairs from a mapping.");
+            }
+            List<List<Object>> pairs = new ArrayList<>(map.size());
+            for (Map.Entry<?, ?> e : map.entrySet()) {
+                List<Object> pair = new ArrayList<>(2);
+                pair.add(e.getKey());
+                pair.add(e.getValue());
+                pairs.add(pair);
+            }
+            return pairs;
+        }
+    }
+
+    /** Python's notion of iterable for {@code is iterable}: strings too (jinjava says no). */
+    static final class IterableTest implements ExpTest {
+        @Override
+        public String getName() {
+            return "iterable";
+        }
+
+        @Override
+        public boolean evaluate(Object var, JinjavaInterpreter interpreter, Object... args) {
+            return var instanceof CharSequence || var instanceof SafeString || var instanceof Collection
+                    || var instanceof Map || var instanceof Iterable || (var != null && var.getClass().isArray());
         }
     }
 }
