@@ -167,11 +167,13 @@ public final class ChatTemplate {
                         .withParseWhitespaceControlStrictly(true)
                         .withUseTrimmingForNotesAndExpressions(true)
                         .withKeepNullableLoopValues(true)
+                        .withIterateOverMapKeys(true) // Python iterates a dict's keys
                         .build())
                 .build();
         Jinjava jinjava = PyExpressions.engine(config);
         jinjava.registerFilter(new TemplateShims.ToJsonFilter());
         jinjava.registerFilter(new TemplateShims.ItemsFilter());
+        jinjava.registerFilter(new TemplateShims.LoopIfFilter());
         jinjava.registerExpTest(new TemplateShims.IterableTest());
         jinjava.registerTag(new TemplateShims.GenerationTag());
         try {

@@ -30,7 +30,7 @@ final class TemplateRewriter {
         if (normalised.endsWith("\n")) {
             normalised = normalised.substring(0, normalised.length() - 1);
         }
-        return rewriteDelimited(normalised);
+        return rewriteDelimited(ForLoopRewriter.rewrite(normalised));
     }
 
     private static String rewriteDelimited(String source) {
@@ -80,7 +80,7 @@ final class TemplateRewriter {
         return lineStart;
     }
 
-    private static int nextOpen(String s, int from) {
+    static int nextOpen(String s, int from) {
         int best = -1;
         for (String d : new String[] {"{{", "{%", "{#"}) {
             int at = s.indexOf(d, from);
@@ -92,7 +92,7 @@ final class TemplateRewriter {
     }
 
     /** Finds the closing delimiter, skipping string literals. */
-    private static int findClose(String s, int from, String close) {
+    static int findClose(String s, int from, String close) {
         char quote = 0;
         for (int i = from; i < s.length(); i++) {
             char c = s.charAt(i);
