@@ -93,6 +93,9 @@ final class TemplateRewriter {
 
     /** Finds the closing delimiter, skipping string literals. */
     static int findClose(String s, int from, String close) {
+        if (close.equals("#}")) {
+            return s.indexOf(close, from); // comments are free text: "doesn't" opens no string
+        }
         char quote = 0;
         for (int i = from; i < s.length(); i++) {
             char c = s.charAt(i);
