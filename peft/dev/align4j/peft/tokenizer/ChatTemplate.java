@@ -168,6 +168,7 @@ public final class ChatTemplate {
                         .withUseTrimmingForNotesAndExpressions(true)
                         .withKeepNullableLoopValues(true)
                         .withIterateOverMapKeys(true) // Python iterates a dict's keys
+                        .withUsePyishObjectMapper(true) // print True/None/dicts as Python does
                         .build())
                 .build();
         Jinjava jinjava = PyExpressions.engine(config);
