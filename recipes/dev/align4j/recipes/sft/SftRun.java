@@ -29,9 +29,9 @@ import dev.align4j.peft.train.TrainingLoop;
 import dev.align4j.sft.SftEncoder;
 import dev.align4j.sft.SftOptions;
 import dev.align4j.sft.SftTrainer;
-import dev.align4j.sft.data.DataFormat;
-import dev.align4j.sft.data.Example;
-import dev.align4j.sft.data.ExampleParser;
+import dev.align4j.peft.data.format.DataFormat;
+import dev.align4j.peft.data.format.Example;
+import dev.align4j.peft.data.format.ExampleParser;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -188,7 +188,7 @@ public final class SftRun {
           parser = ExampleParser.of(r.formatting().format()
               .orElseGet(() -> DataFormat.autodetect(rec.value()).orElse(DataFormat.ALPACA)));
         }
-        if (parser.parse(rec) instanceof dev.align4j.sft.data.Conversation c) {
+        if (parser.parse(rec) instanceof dev.align4j.peft.data.format.Conversation c) {
           var msgs = SftEncoder.messages(c);
           out.add(tok.encode(template.render(msgs.subList(0, msgs.size() - 1), true), false));
         }
@@ -247,7 +247,7 @@ public final class SftRun {
       while (records.hasNext()) {
         SourceRecord rec = records.next();
         if (parser == null && datasetInfo != null && !datasetInfo.isEmpty()) {
-          parser = new ExampleParser(dev.align4j.sft.data.ColumnMapping.fromDatasetInfo(datasetInfo));
+          parser = new ExampleParser(dev.align4j.peft.data.format.ColumnMapping.fromDatasetInfo(datasetInfo));
         }
         if (parser == null) {
           DataFormat f = formatting.format().orElseGet(() -> DataFormat.autodetect(rec.value())
@@ -256,7 +256,7 @@ public final class SftRun {
           parser = ExampleParser.of(f);
         }
         Example e = parser.parse(rec);
-        if (template == null && !(e instanceof dev.align4j.sft.data.PlainText)) {
+        if (template == null && !(e instanceof dev.align4j.peft.data.format.PlainText)) {
           throw new IllegalArgumentException(file + ":" + rec.line()
               + ": conversations need a chat template, and the tokenizer has no chat_template");
         }
