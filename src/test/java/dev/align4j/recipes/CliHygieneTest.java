@@ -1,7 +1,9 @@
 package dev.align4j.recipes;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.align4j.peft.torch.Torch;
 import dev.align4j.recipes.sft.SftRecipe;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -88,6 +90,14 @@ class CliHygieneTest {
     Run r = run("merge", "--model", "m", "--adapter", "a", "--out", "o", "--device", "tpu");
     assertThat(r.rc()).isEqualTo(1);
     assertThat(r.err()).contains("--device: unknown device 'tpu' (cpu, gpu or gpuN)");
+  }
+
+  @Test
+  void aGpuThatIsNotThereIsAnErrorNamingTheOption() {
+    assumeTrue(Torch.engine().getGpuCount() == 0);
+    Run r = run("tour", "--device", "gpu", "--out", "unused");
+    assertThat(r.rc()).isEqualTo(1);
+    assertThat(r.err()).contains("--device gpu: DJL sees 0 GPU(s)").contains("use --device cpu");
   }
 
   @Test
