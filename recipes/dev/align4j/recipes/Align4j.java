@@ -31,6 +31,8 @@ import picocli.CommandLine.Command;
       dev.align4j.recipes.sft.PtCommand.class,
       dev.align4j.recipes.data.DataCommand.class,
       dev.align4j.recipes.bench.BenchCommand.class,
+      dev.align4j.recipes.cli.TokenizeCommand.class,
+      dev.align4j.recipes.cli.ChatTemplateCommand.class,
     })
 public final class Align4j implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -3,6 +3,7 @@ package dev.align4j.peft.adapter;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.align4j.peft.io.AtomicFiles;
@@ -15,6 +16,7 @@ import dev.align4j.peft.io.TensorData;
 import dev.align4j.peft.model.CausalLM;
 import dev.align4j.peft.model.DenseLinear;
 import dev.align4j.peft.model.Linear;
+import dev.align4j.peft.model.ModelFamily;
 import dev.align4j.peft.model.Parameter;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -49,23 +51,42 @@ public final class Ia3Adapter implements Adapter {
 
   /** Wraps every targeted linear module of {@code model} (frozen) with a ones-initialised vector. */
   public Ia3Adapter(CausalLM model, List<String> targets, List<String> feedforward) {
-    this.model = model;
-    this.targets = List.copyOf(targets);
-    this.feedforward = List.copyOf(feedforward);
+    this(model, byLeaf(model, targets, feedforward), targets, feedforward);
+  }
+
+  private static LinkedHashMap<String, Boolean> byLeaf(CausalLM model, List<String> targets, List<String> feedforward) {
     if (!targets.containsAll(feedforward)) {
       throw new IllegalArgumentException("ia3: feedforward_modules " + feedforward + " must be among target_modules " + targets);
     }
-    model.setAllTrainable(false);
+    LinkedHashMap<String, Boolean> out = new LinkedHashMap<>();
     for (String path : model.linearModulePaths()) {
       String leaf = path.substring(path.lastIndexOf('.') + 1);
-      if (!targets.contains(leaf)) {
-        continue;
+      if (targets.contains(leaf)) {
+        out.put(path, feedforward.contains(leaf));
       }
+    }
+    if (out.isEmpty()) {
+      throw new IllegalArgumentException("ia3: no module matches target_modules " + targets);
+    }
+    return out;
+  }
+
+  /**
+   * Wraps exactly the given modules (module path to whether it is a feed-forward module, whose input
+   * rather than output is scaled), as PEFT selected them.
+   */
+  private Ia3Adapter(CausalLM model, Map<String, Boolean> modules, List<String> targets, List<String> feedforward) {
+    this.model = model;
+    this.targets = List.copyOf(targets);
+    this.feedforward = List.copyOf(feedforward);
+    model.setAllTrainable(false);
+    for (Map.Entry<String, Boolean> e : modules.entrySet()) {
+      String path = e.getKey();
       Linear l = model.linear(path);
       if (!(l instanceof DenseLinear dense)) {
         throw new IllegalStateException(path + " is already wrapped by " + l.getClass().getSimpleName());
       }
-      boolean ff = feedforward.contains(leaf);
+      boolean ff = e.getValue();
       Shape shape = ff ? new Shape(1, dense.inFeatures()) : new Shape(dense.outFeatures(), 1);
       NDArray ones = model.manager().ones(shape, DataType.FLOAT32);
       Parameter p = Parameter.master(PeftModel.PREFIX + path + ".ia3_l", ones, model.precision());
@@ -73,9 +94,6 @@ public final class Ia3Adapter implements Adapter {
       Ia3Linear ia3 = new Ia3Linear(dense, p, ff, state);
       model.replaceLinear(path, ia3);
       layers.put(path, ia3);
-    }
-    if (layers.isEmpty()) {
-      throw new IllegalArgumentException("ia3: no module matches target_modules " + targets);
     }
     state.setActive(NAME);
   }
@@ -152,18 +170,51 @@ public final class Ia3Adapter implements Adapter {
     AtomicFiles.writeString(dir.resolve(PeftAdapterFiles.CONFIG), HfCheckpointWriter.prettySorted(c));
   }
 
-  /** Loads a PEFT IA3 adapter onto {@code model}. */
+  /** PEFT's IA3 default targets per family (peft.utils.constants). */
+  static List<String> defaultTargets(ModelFamily f) {
+    return f == ModelFamily.QWEN2 || f == ModelFamily.QWEN3 ? List.of("q_proj", "v_proj", "down_proj") : DEFAULT_TARGETS;
+  }
+
+  /**
+   * Loads a PEFT IA3 adapter onto {@code model}: the modules PEFT targets (as for LoRA: names, full
+   * paths, a regex, exclude_modules), feed-forward ones by {@code feedforward_modules} (a regex on the
+   * whole name, or names the path ends with, PEFT's {@code _check_target_module_feedforward}).
+   */
   public static Ia3Adapter load(CausalLM model, Path dir) throws IOException {
     Path cfgFile = dir.resolve(PeftAdapterFiles.CONFIG);
-    var cfg = new ObjectMapper().readTree(cfgFile.toFile());
+    JsonNode cfg = PeftAdapterFiles.readJson(dir);
     if (!"IA3".equals(cfg.path("peft_type").asText())) {
       throw new CheckpointFormatException(cfgFile, "peft_type '" + cfg.path("peft_type").asText() + "' is not IA3");
     }
+    List<String> unsupported = UnsupportedKeys.ia3(cfg);
+    if (!unsupported.isEmpty()) {
+      throw new CheckpointFormatException(cfgFile, "not supported by align4j: " + String.join("; ", unsupported));
+    }
+    LinkedHashMap<String, Boolean> modules = new LinkedHashMap<>();
     List<String> targets = new ArrayList<>();
-    cfg.path("target_modules").forEach(n -> targets.add(n.asText()));
     List<String> ff = new ArrayList<>();
-    cfg.path("feedforward_modules").forEach(n -> ff.add(n.asText()));
-    Ia3Adapter a = new Ia3Adapter(model, targets, ff);
+    try {
+      TargetMatcher matcher = TargetMatcher.fromConfig(cfg, defaultTargets(model.config().family()));
+      TargetMatcher.Selector ffSel = TargetMatcher.Selector.parse(cfg.get("feedforward_modules"), "feedforward_modules");
+      if (ffSel == null) {
+        ffSel = new TargetMatcher.Selector(DEFAULT_FEEDFORWARD, null);
+      }
+      for (String path : matcher.select(ModuleTree.of(model.config()), "ia3")) {
+        boolean isFf = ffSel.regex() != null ? ffSel.regex().matcher(path).matches()
+            : ffSel.names().stream().anyMatch(path::endsWith);
+        modules.put(path, isFf);
+        String leaf = path.substring(path.lastIndexOf('.') + 1);
+        if (!targets.contains(leaf)) {
+          targets.add(leaf);
+        }
+        if (isFf && !ff.contains(leaf)) {
+          ff.add(leaf);
+        }
+      }
+    } catch (IllegalArgumentException e) {
+      throw new CheckpointFormatException(cfgFile, e.getMessage());
+    }
+    Ia3Adapter a = new Ia3Adapter(model, modules, targets, ff);
     Path wfile = dir.resolve(PeftAdapterFiles.WEIGHTS);
     try (SafetensorsFile f = SafetensorsFile.open(wfile)) {
       for (Map.Entry<String, Ia3Linear> e : a.layers.entrySet()) {

@@ -68,6 +68,9 @@ public final class PeftAdapterFiles {
         tensors.put(p + ".lora_magnitude_vector", f32(w.magnitude()));
       }
     }
+    if (peft.savedEmbedding() != null) {
+      tensors.put(PeftModel.PREFIX + "model.embed_tokens.weight", f32(peft.savedEmbedding().weight()));
+    }
     for (Map.Entry<String, ModulesToSaveLinear> e : peft.modulesToSave().entrySet()) {
       // saved without PEFT's wrapper prefix, e.g. base_model.model.lm_head.weight
       tensors.put(PeftModel.PREFIX + e.getKey() + ".weight", f32(e.getValue().copy().weight()));
@@ -145,124 +148,100 @@ public final class PeftAdapterFiles {
     return new TensorData(DType.F32, x.getShape().getShape(), b);
   }
 
-  /** Reads {@code adapter_config.json} into a {@link LoraConfig}. */
-  public static LoraConfig readConfig(Path dir) throws IOException {
+  /** Reads {@code adapter_config.json} of a directory as JSON ({@code file} names it in errors). */
+  static JsonNode readJson(Path dir) throws IOException {
     Path file = dir.resolve(CONFIG);
     if (!Files.exists(file)) {
       throw new CheckpointFormatException(file, "missing");
     }
-    JsonNode c;
     try {
-      c = JSON.readTree(file.toFile());
+      return JSON.readTree(file.toFile());
     } catch (IOException e) {
       throw new CheckpointFormatException(file, "not valid JSON: " + e.getMessage());
     }
-    String type = c.path("peft_type").asText("");
-    if (!type.equals("LORA")) {
-      throw new CheckpointFormatException(file, "peft_type '" + type + "' is not supported here (LORA)");
-    }
-    if (!c.path("r").canConvertToInt() || !c.path("lora_alpha").isNumber()) {
-      throw new CheckpointFormatException(file, "r and lora_alpha must be numbers");
-    }
-    List<String> targets = new ArrayList<>();
-    JsonNode tm = c.get("target_modules");
-    if (tm != null && tm.isArray()) {
-      tm.forEach(n -> targets.add(n.asText()));
-    } else if (tm != null && tm.isTextual()) {
-      targets.add(tm.asText().equals("all-linear") ? "all-linear" : tm.asText());
-    }
-    List<String> save = new ArrayList<>();
-    c.path("modules_to_save").forEach(n -> save.add(n.asText()));
-    try {
-      return new LoraConfig(c.get("r").asInt(), c.get("lora_alpha").asDouble(), c.path("lora_dropout").asDouble(0),
-          targets, "gaussian".equals(c.path("init_lora_weights").asText()) ? LoraInit.GAUSSIAN : LoraInit.KAIMING_UNIFORM,
-          c.path("use_rslora").asBoolean(false), c.path("use_dora").asBoolean(false), save);
-    } catch (IllegalArgumentException e) {
-      throw new CheckpointFormatException(file, e.getMessage());
-    }
+  }
+
+  /** Reads a LoRA {@code adapter_config.json} as PEFT applies it. */
+  public static PeftLoraSpec readSpec(Path dir) throws IOException {
+    return PeftLoraSpec.read(readJson(dir), dir.resolve(CONFIG));
   }
 
   /**
    * Loads a PEFT LoRA adapter from {@code dir} onto {@code peft} as adapter {@code name} and makes it
-   * active. Every tensor must match a module of the base and its shape; none may be missing.
+   * active: the modules PEFT would target (names, full paths, a regex, layers_to_transform,
+   * layers_pattern, exclude_modules), each with its rank and alpha from rank_pattern/alpha_pattern,
+   * and the modules_to_save copies. Every tensor must belong to one of these with its exact shape;
+   * none may be missing.
    */
   public static void load(PeftModel peft, Path dir, String name) throws IOException {
-    LoraConfig cfg = readConfig(dir);
+    PeftLoraSpec spec = readSpec(dir);
     Path wfile = dir.resolve(WEIGHTS);
     if (!Files.exists(wfile)) {
       throw new CheckpointFormatException(wfile, "missing");
     }
+    LinkedHashMap<String, LoraConfig> modules;
+    try {
+      modules = spec.resolve(peft.model().config());
+    } catch (IllegalArgumentException e) {
+      throw new CheckpointFormatException(dir.resolve(CONFIG), e.getMessage());
+    }
     try (SafetensorsFile f = SafetensorsFile.open(wfile)) {
-      TreeSet<String> modules = new TreeSet<>();
+      TreeSet<String> unused = new TreeSet<>(f.tensors().keySet());
       for (String t : f.tensors().keySet()) {
-        if (isModuleToSave(t, cfg)) {
-          continue;
-        }
         var m = NAME.matcher(t);
-        if (!m.matches()) {
-          throw new CheckpointFormatException(wfile, "tensor '" + t + "' is not a LoRA tensor in PEFT's naming");
+        if (m.matches() && !modules.containsKey(m.group(1))) {
+          throw new CheckpointFormatException(wfile, "tensor '" + t + "' is for a module target_modules does not select"
+              + " in this model (selected: " + modules.keySet() + ")");
         }
-        modules.add(m.group(1));
       }
-      List<String> leafNames = new ArrayList<>();
-      for (String mod : modules) {
-        leafNames.add(mod.substring(mod.lastIndexOf('.') + 1));
+      try {
+        peft.addLora(name, spec.configFor(new ArrayList<>(modules.keySet())), modules, 0);
+      } catch (IllegalArgumentException e) {
+        throw new CheckpointFormatException(dir.resolve(CONFIG), e.getMessage());
       }
       // a SEQ_CLS head (score) is no linear module of the decoder: it becomes the adapter's ScoreHead
-      List<String> linearsToSave = new ArrayList<>(cfg.modulesToSave());
-      linearsToSave.removeAll(SEQ_CLS_MODULES);
       String headTensor = PeftModel.PREFIX + ScoreHead.MODULE + ".weight";
       for (String t : f.tensors().keySet()) {
         if (t.startsWith(PeftModel.PREFIX + "classifier.")) {
           throw new CheckpointFormatException(wfile, "tensor '" + t + "': a 'classifier' head is not supported (only 'score')");
         }
       }
-      LoraConfig exact = new LoraConfig(cfg.r(), cfg.alpha(), cfg.dropout(), new ArrayList<>(new TreeSet<>(leafNames)),
-          cfg.init(), cfg.useRslora(), cfg.useDora(), linearsToSave);
-      peft.addLora(name, exact, 0);
       if (f.tensors().containsKey(headTensor)) {
         long[] s = f.info(headTensor).shape();
         if (s.length != 2 || s[1] != peft.model().config().hiddenSize()) {
           throw new CheckpointFormatException(wfile, "tensor '" + headTensor + "' has shape " + new Shape(s)
               + " but a score head needs [num_labels, " + peft.model().config().hiddenSize() + "]");
         }
-        fill(f, wfile, headTensor, peft.addScoreHead(name, (int) s[0], 0).weight());
+        fill(f, wfile, headTensor, peft.addScoreHead(name, (int) s[0], 0).weight(), unused);
       }
-      for (Map.Entry<String, LoraLinear> e : peft.loraLayers().entrySet()) {
-        LoraWeights w = e.getValue().adapters().get(name);
-        if (w == null) {
-          continue;
-        }
-        String p = PeftModel.PREFIX + e.getKey();
-        fill(f, wfile, p + ".lora_A.weight", w.a());
-        fill(f, wfile, p + ".lora_B.weight", w.b());
+      for (String path : modules.keySet()) {
+        LoraWeights w = peft.loraLayers().get(path).adapters().get(name);
+        String p = PeftModel.PREFIX + path;
+        fill(f, wfile, p + ".lora_A.weight", w.a(), unused);
+        fill(f, wfile, p + ".lora_B.weight", w.b(), unused);
         if (w.magnitude() != null) {
-          fill(f, wfile, p + ".lora_magnitude_vector", w.magnitude());
+          fill(f, wfile, p + ".lora_magnitude_vector", w.magnitude(), unused);
         }
-        modules.remove(e.getKey());
-      }
-      if (!modules.isEmpty()) {
-        throw new CheckpointFormatException(wfile, "tensors for modules the base model does not have: " + modules);
       }
       for (Map.Entry<String, ModulesToSaveLinear> e : peft.modulesToSave().entrySet()) {
-        fill(f, wfile, PeftModel.PREFIX + e.getKey() + ".weight", e.getValue().copy().weight());
+        fill(f, wfile, PeftModel.PREFIX + e.getKey() + ".weight", e.getValue().copy().weight(), unused);
         if (e.getValue().copy().bias() != null) {
-          fill(f, wfile, PeftModel.PREFIX + e.getKey() + ".bias", e.getValue().copy().bias());
+          fill(f, wfile, PeftModel.PREFIX + e.getKey() + ".bias", e.getValue().copy().bias(), unused);
         }
       }
-    }
-  }
-
-  private static boolean isModuleToSave(String tensor, LoraConfig cfg) {
-    for (String m : cfg.modulesToSave()) {
-      if (tensor.endsWith("." + m + ".weight") || tensor.endsWith("." + m + ".bias")) {
-        return true;
+      if (peft.savedEmbedding() != null) {
+        fill(f, wfile, PeftModel.PREFIX + "model.embed_tokens.weight", peft.savedEmbedding().weight(), unused);
+      }
+      if (!unused.isEmpty()) {
+        throw new CheckpointFormatException(wfile, "tensors align4j would not use (not LoRA tensors of a selected module"
+            + " nor modules_to_save weights in PEFT's naming): " + unused);
       }
     }
-    return false;
   }
 
-  private static void fill(SafetensorsFile f, Path file, String tensor, Parameter target) throws IOException {
+  private static void fill(SafetensorsFile f, Path file, String tensor, Parameter target, TreeSet<String> unused)
+      throws IOException {
+    unused.remove(tensor);
     if (!f.tensors().containsKey(tensor)) {
       throw new CheckpointFormatException(file, "missing tensor '" + tensor + "'");
     }

@@ -31,6 +31,7 @@ public final class PeftModel {
   private final LinkedHashMap<String, LoraConfig> configs = new LinkedHashMap<>();
   private final LinkedHashMap<String, LoraLinear> layers = new LinkedHashMap<>();
   private final LinkedHashMap<String, ModulesToSaveLinear> saved = new LinkedHashMap<>();
+  private ModulesToSaveEmbedding savedEmbedding;
   private final List<String> trainable = new ArrayList<>();
   private final LinkedHashMap<String, ScoreHead> heads = new LinkedHashMap<>();
 
@@ -55,37 +56,49 @@ public final class PeftModel {
    * active.
    */
   public void addLora(String name, LoraConfig cfg, long seed) {
+    LinkedHashMap<String, LoraConfig> modules = new LinkedHashMap<>();
+    for (String path : model.linearModulePaths()) {
+      if (cfg.targets(path.substring(path.lastIndexOf('.') + 1))) {
+        modules.put(path, cfg);
+      }
+    }
+    if (modules.isEmpty()) {
+      throw new IllegalArgumentException("adapter '" + name + "': no module matches target_modules " + cfg.targetModules());
+    }
+    addLora(name, cfg, modules, seed);
+  }
+
+  /**
+   * Adds a LoRA adapter on exactly the given linear modules, each with its own rank, alpha and variant
+   * (PEFT's {@code rank_pattern}/{@code alpha_pattern}, resolved by the caller, e.g. {@link PeftLoraSpec}),
+   * initialised from {@code seed}, and makes it active. {@code cfg} is the adapter's config as
+   * {@link #configs()} reports it; its {@code modules_to_save} are wrapped.
+   */
+  public void addLora(String name, LoraConfig cfg, Map<String, LoraConfig> modules, long seed) {
     if (configs.containsKey(name)) {
       throw new IllegalArgumentException("adapter '" + name + "' already exists");
     }
     SplittableRandom rng = new SplittableRandom(seed);
     NDManager m = model.manager();
-    int count = 0;
-    for (String path : model.linearModulePaths()) {
-      String leaf = path.substring(path.lastIndexOf('.') + 1);
-      if (!cfg.targets(leaf)) {
-        continue;
-      }
+    for (Map.Entry<String, LoraConfig> e : modules.entrySet()) {
+      String path = e.getKey();
+      LoraConfig mc = e.getValue();
       LoraLinear lora = wrap(path);
       long in = lora.inFeatures();
       long out = lora.outFeatures();
       String p = PREFIX + path;
-      Parameter a = param(p + ".lora_A." + name + ".weight", initA(m, rng.split(), cfg, in), true);
-      Parameter b = param(p + ".lora_B." + name + ".weight", m.zeros(new Shape(out, cfg.r()), a.data().getDataType()), true);
+      Parameter a = param(p + ".lora_A." + name + ".weight", initA(m, rng.split(), mc, in), true);
+      Parameter b = param(p + ".lora_B." + name + ".weight", m.zeros(new Shape(out, mc.r()), a.data().getDataType()), true);
       Parameter mag = null;
-      if (cfg.useDora()) {
+      if (mc.useDora()) {
         NDArray norm;
         try (NDManager scratch = m.newSubManager()) {
-          norm = DoraNorm.rowNorm(lora.baseWeight(scratch), a.data(), b.data(), cfg.scaling());
+          norm = DoraNorm.rowNorm(lora.baseWeight(scratch), a.data(), b.data(), mc.scaling());
           norm.attach(m);
         }
         mag = param(p + ".lora_magnitude_vector." + name + ".weight", norm, true);
       }
-      lora.put(name, new LoraWeights(a, b, mag, cfg.scaling(), cfg.dropout()));
-      count++;
-    }
-    if (count == 0) {
-      throw new IllegalArgumentException("adapter '" + name + "': no module matches target_modules " + cfg.targetModules());
+      lora.put(name, new LoraWeights(a, b, mag, mc.scaling(), mc.dropout()));
     }
     for (String module : cfg.modulesToSave()) {
       addModuleToSave(module, name);
@@ -94,20 +107,37 @@ public final class PeftModel {
     setActive(name);
   }
 
-  /** Wraps the linear module named {@code module} (a path or its last segment) with a trainable copy. */
+  /**
+   * Wraps every module whose name ends with {@code module} (PEFT's {@code _set_trainable} test, a plain
+   * suffix) with a trainable copy that serves while {@code adapter} is active: linear layers and the
+   * input embedding.
+   */
   private void addModuleToSave(String module, String adapter) {
-    String path = null;
-    for (String p : model.linearModulePaths()) {
-      if (p.equals(module) || p.endsWith("." + module)) {
-        if (path != null) {
-          throw new IllegalArgumentException("modules_to_save: '" + module + "' names several modules; give a full path");
+    int found = 0;
+    for (ModuleTree.Module mod : ModuleTree.of(model.config())) {
+      if (mod.path().isEmpty() || !mod.path().endsWith(module)) {
+        continue;
+      }
+      found++;
+      switch (mod.kind()) {
+        case LINEAR -> addLinearToSave(mod.path(), adapter);
+        case EMBEDDING -> {
+          if (savedEmbedding == null) {
+            savedEmbedding = new ModulesToSaveEmbedding(model, param(PREFIX + mod.path() + ".weight",
+                model.parameters().get(mod.path() + ".weight").data().duplicate(), true), state);
+          }
+          savedEmbedding.addOwner(adapter);
         }
-        path = p;
+        default -> throw new IllegalArgumentException("modules_to_save: '" + module + "' names " + mod.path()
+            + ", which is neither a linear layer nor the embedding");
       }
     }
-    if (path == null) {
-      throw new IllegalArgumentException("modules_to_save: no linear module named '" + module + "'");
+    if (found == 0) {
+      throw new IllegalArgumentException("modules_to_save: no module named '" + module + "'");
     }
+  }
+
+  private void addLinearToSave(String path, String adapter) {
     if (saved.containsKey(path)) {
       saved.get(path).addOwner(adapter);
       return;
@@ -122,6 +152,11 @@ public final class PeftModel {
     m.addOwner(adapter);
     model.replaceLinear(path, m);
     saved.put(path, m);
+  }
+
+  /** The {@code modules_to_save} copy of the input embedding ({@code model.embed_tokens}), or null. */
+  public ModulesToSaveEmbedding savedEmbedding() {
+    return savedEmbedding;
   }
 
   /** The {@code modules_to_save} copies by module path. */
@@ -265,10 +300,20 @@ public final class PeftModel {
    */
   public String merge() {
     String name = requireActive();
+    if ((!saved.isEmpty() || savedEmbedding != null) && model.config().tieWordEmbeddings()) {
+      // the copy replaces one side of a tied pair: the merged model would need untied embeddings
+      throw new IllegalStateException("modules_to_save " + savedModules() + " on a model with tied embeddings"
+          + " (tie_word_embeddings=true) cannot be merged into a tied checkpoint; use the adapter unmerged");
+    }
     boolean fromNf4 = false;
     for (LoraLinear l : layers.values()) {
       l.merge(name);
       fromNf4 |= l.mergedFromNf4();
+    }
+    // modules_to_save: the trained copy becomes the module (PEFT's merge_and_unload)
+    saved.values().forEach(ModulesToSaveLinear::merge);
+    if (savedEmbedding != null) {
+      savedEmbedding.merge();
     }
     return fromNf4 ? "float32 (dequantised from NF4; unmerge restores the 4-bit weights)"
         : model.precision().masterType().toString().toLowerCase(java.util.Locale.ROOT);
@@ -279,6 +324,18 @@ public final class PeftModel {
     for (LoraLinear l : layers.values()) {
       l.unmerge();
     }
+    saved.values().forEach(ModulesToSaveLinear::unmerge);
+    if (savedEmbedding != null) {
+      savedEmbedding.unmerge();
+    }
+  }
+
+  private List<String> savedModules() {
+    List<String> out = new ArrayList<>(saved.keySet());
+    if (savedEmbedding != null) {
+      out.add(0, "model.embed_tokens");
+    }
+    return out;
   }
 
   private String requireActive() {
@@ -291,6 +348,9 @@ public final class PeftModel {
   /** The parameters of the trainable adapters (and their modules_to_save copies), PEFT in-memory names. */
   public List<Parameter> trainableParameters() {
     List<Parameter> out = new ArrayList<>();
+    if (savedEmbedding != null && savedEmbedding.owners().stream().anyMatch(trainable::contains)) {
+      out.add(savedEmbedding.weight());
+    }
     for (ModulesToSaveLinear m : saved.values()) {
       if (m.owners().stream().anyMatch(trainable::contains)) {
         out.add(m.copy().weight());

@@ -152,6 +152,10 @@ public final class PrefixTuning implements Adapter {
     if (cfg.path("prefix_projection").asBoolean(false)) {
       throw new CheckpointFormatException(cfgFile, "prefix_projection=true is not supported (only the plain table)");
     }
+    java.util.List<String> unsupported = UnsupportedKeys.promptLearning(cfg);
+    if (!unsupported.isEmpty()) {
+      throw new CheckpointFormatException(cfgFile, "not supported by align4j: " + String.join("; ", unsupported));
+    }
     Path wfile = dir.resolve(PeftAdapterFiles.WEIGHTS);
     try (SafetensorsFile f = SafetensorsFile.open(wfile)) {
       if (!f.tensors().containsKey("prompt_embeddings")) {

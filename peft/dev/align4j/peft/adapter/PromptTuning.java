@@ -220,6 +220,10 @@ public final class PromptTuning implements Adapter {
     if (!type.equals("PROMPT_TUNING") && !type.equals("P_TUNING")) {
       throw new CheckpointFormatException(cfgFile, "peft_type '" + type + "' is not PROMPT_TUNING or P_TUNING");
     }
+    java.util.List<String> unsupported = UnsupportedKeys.promptLearning(cfg);
+    if (!unsupported.isEmpty()) {
+      throw new CheckpointFormatException(cfgFile, "not supported by align4j: " + String.join("; ", unsupported));
+    }
     Path wfile = dir.resolve(PeftAdapterFiles.WEIGHTS);
     try (SafetensorsFile f = SafetensorsFile.open(wfile)) {
       if (!f.tensors().containsKey("prompt_embeddings")) {

@@ -1,19 +1,23 @@
 package dev.align4j.peft.generate;
 
-import java.util.Arrays;
-import java.util.SplittableRandom;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.types.DataType;
 
 /**
- * Picks the next token from one row of logits on the host, in transformers' order of logits
- * processors: temperature, then top-k, then top-p, then a draw from the renormalised softmax.
+ * Picks next tokens from processed scores ({@link LogitsProcessors}) on the scores' device; only
+ * the chosen ids {@code [B]} need to reach the host.
  *
- * <p>Working on the host keeps every draw exact and reproducible from a Java seed, independent of
- * the engine's random generator; one row of logits is small next to a forward pass.
+ * <p>Sampling is an inverse-CDF draw in vocabulary order from one uniform per row: the uniforms come
+ * from a seeded Java generator per row, so a row's draws do not depend on the engine's random state,
+ * on the device or on which other rows share its batch.
+ *
+ * <p>Legend: B rows, V vocabulary.
  */
 public final class Sampler {
   private Sampler() {}
 
-  /** The arg-max (first index on ties, as torch.argmax). */
+  /** The arg-max of a host row (first index on ties, as torch.argmax). */
   public static int greedy(float[] logits) {
     int best = 0;
     for (int i = 1; i < logits.length; i++) {
@@ -24,73 +28,32 @@ public final class Sampler {
     return best;
   }
 
-  /**
-   * The probabilities that {@link #sample} draws from: softmax of {@code logits / temperature} over
-   * the tokens that survive top-k and top-p, zero elsewhere.
-   */
-  public static double[] distribution(float[] logits, double temperature, int topK, double topP) {
-    int v = logits.length;
-    double[] z = new double[v];
-    for (int i = 0; i < v; i++) {
-      z[i] = logits[i] / temperature;
-    }
-    Integer[] order = new Integer[v];
-    for (int i = 0; i < v; i++) {
-      order[i] = i;
-    }
-    Arrays.sort(order, (a, b) -> Double.compare(z[b], z[a]));      // most likely first
-    int keep = topK > 0 ? Math.min(topK, v) : v;
-    double max = z[order[0]];
-    double total = 0;
-    double[] p = new double[v];
-    for (int r = 0; r < keep; r++) {
-      p[order[r]] = Math.exp(z[order[r]] - max);
-      total += p[order[r]];
-    }
-    if (topP < 1) {
-      // keep the smallest prefix whose mass reaches topP (always at least one token)
-      double cum = 0;
-      int cut = keep;
-      for (int r = 0; r < keep; r++) {
-        cum += p[order[r]] / total;
-        if (cum >= topP) {
-          cut = r + 1;
-          break;
-        }
-      }
-      for (int r = cut; r < keep; r++) {
-        p[order[r]] = 0;
-      }
-      keep = cut;
-    }
-    double kept = 0;
-    for (int r = 0; r < keep; r++) {
-      kept += p[order[r]];
-    }
-    for (int i = 0; i < v; i++) {
-      p[i] /= kept;
-    }
-    return p;
+  /** The arg-max of each row {@code [B, V] -> [B]} int64 (first index on ties). */
+  public static NDArray greedy(NDArray scores) {
+    return scores.argMax(1);
   }
 
-  /** Draws a token by inverse CDF from {@link #distribution}. */
-  public static int sample(float[] logits, GenerationConfig cfg, SplittableRandom rng) {
-    if (!cfg.doSample()) {
-      return greedy(logits);
-    }
-    double[] p = distribution(logits, cfg.temperature(), cfg.topK(), cfg.topP());
-    double u = rng.nextDouble();
-    double cum = 0;
-    int last = 0;
-    for (int i = 0; i < p.length; i++) {
-      if (p[i] > 0) {
-        cum += p[i];
-        last = i;
-        if (u < cum) {
-          return i;
-        }
-      }
-    }
-    return last;
+  /** The distribution sampling draws from: {@code softmax(scores)} {@code [B, V]}, zero where removed. */
+  public static NDArray probabilities(NDArray scores) {
+    return scores.softmax(1);
+  }
+
+  /**
+   * Draws one token per row from {@code softmax(scores)}: with {@code c} the cumulative
+   * probabilities in vocabulary order, the token is the first index with {@code c > u * c[V-1]},
+   * i.e. the count of entries {@code <= u * c[V-1]}. Removed tokens add nothing to {@code c}, so they
+   * are never chosen; the count is capped at the last token of positive probability against
+   * rounding at {@code u} near 1.
+   *
+   * @param scores {@code [B, V]} float32 with {@code -inf} for removed tokens
+   * @param uniforms {@code [B, 1]} float64 in [0, 1)
+   * @return {@code [B]} int64
+   */
+  public static NDArray draw(NDArray scores, NDArray uniforms) {
+    NDArray cdf = scores.toType(DataType.FLOAT64, false).softmax(1).cumSum(1);      // [B, V]
+    NDArray total = cdf.get(":, -1:");                                              // [B, 1]
+    NDArray below = cdf.lte(uniforms.mul(total)).sum(new int[] {1});                // [B]
+    NDArray lastPositive = cdf.lt(total).sum(new int[] {1});                        // [B]
+    return NDArrays.minimum(below, lastPositive).toType(DataType.INT64, false);
   }
 }

@@ -3,6 +3,7 @@ package dev.align4j.peft.kernels;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtNDManager;
@@ -234,7 +235,41 @@ public final class Kernels {
    * an autograd graph comes from here.
    */
   public static NDArray scalar(NDArray x, double value) {
-    return x.getManager().full(new Shape(), (float) value, x.getDataType());
+    NDArray hi = x.getManager().full(new Shape(), (float) value, x.getDataType());
+    if (x.getDataType() != DataType.FLOAT64) {
+      return hi;
+    }
+    // full() takes a float: a float64 scalar is the float and its remainder (1/sqrt(8) was off by 1e-8)
+    return hi.add(x.getManager().full(new Shape(), (float) (value - (float) value), DataType.FLOAT64));
+  }
+
+  /**
+   * Writes a chunk of keys and values {@code [B, K, T, D]} into preallocated cache buffers {@code [B,
+   * K, capacity, D]} in place at slots {@code start .. start+T-1} (a libtorch {@code copy_} into a
+   * narrowed view: no concatenation, nothing else moves). Not recorded by autograd.
+   *
+   * @param start int64 {@code [1]} holding the first slot
+   */
+  public void kvWrite(NDArray kbuf, NDArray vbuf, NDArray k, NDArray v, NDArray start) {
+    call("kv_write", kbuf, vbuf, k, v, start).close();
+  }
+
+  /** Zeros of {@code like}'s dtype (bfloat16 included) and the given shape. */
+  public NDArray zeros(NDArray like, Shape shape) {
+    try (NDManager s = like.getManager().newSubManager()) {
+      NDArray dims = s.create(shape.getShape());
+      return call("zeros_like_shape", like, dims);
+    }
+  }
+
+  /** Rows {@code idx} (int64 {@code [n]}) of {@code x} along axis 0, copied; any dtype. */
+  public NDArray selectRows(NDArray x, NDArray idx) {
+    return call("select_rows", x, idx);
+  }
+
+  /** Sets {@code seen[b, ids[b, j]] = true} in place ({@code seen} boolean {@code [B, V]}, ids int64 {@code [B, n]}). */
+  public void markTokens(NDArray seen, NDArray ids) {
+    call("mark_tokens", seen, ids).close();
   }
 
   /** Two 4-bit codes per byte, the high nibble first: {@code uint8 [n] -> uint8 [2n]}. */

@@ -39,6 +39,7 @@ public final class CausalLM implements AutoCloseable {
   private boolean training;
   private java.util.function.Supplier<NDArray> virtualTokens;
   private java.util.function.Supplier<List<NDArray[]>> prefix;
+  private java.util.function.Supplier<NDArray> embeddingTable;
 
   private CausalLM(
       ModelConfig config, Precision precision, NDManager manager,
@@ -49,7 +50,7 @@ public final class CausalLM implements AutoCloseable {
     this.parameters = parameters;
     this.embed = parameters.get("model.embed_tokens.weight");
     this.attention = attention;
-    this.rotary = new RotaryEmbedding(config.headDim(), config.ropeTheta(), config.ropeScaling());
+    this.rotary = new RotaryEmbedding(config);
     AttentionKernel kernel = attention == AttentionImpl.FUSED
         ? FusedAttention::attend
         : AttentionKernel::composed;
@@ -142,7 +143,10 @@ public final class CausalLM implements AutoCloseable {
       return VirtualPositions.prefixTuning(this, in, cache, kv);
     }
     NDArray x = embed(in);                                                        // [B, T, H]
-    LayerContext ctx = context(in, past);                                         // RoPE tables, mask
+    // a one-token step over a cache that carries its padding reads the mask on the device
+    NDArray padding = cache == null || in.attentionMask() != null || in.length() != 1
+        ? null : cache.keyMask(in.inputIds().getManager(), past + 1);            // [B, 1, 1, S] or null
+    LayerContext ctx = context(in, past, padding);                                // RoPE tables, mask
     for (int i = 0; i < layers.size(); i++) {
       x = layers.get(i).forward(x, ctx.cos(), ctx.sin(), ctx.mask(), cache, i);  // [B, T, H]
     }
@@ -231,9 +235,19 @@ public final class CausalLM implements AutoCloseable {
    */
   public record LayerContext(NDArray cos, NDArray sin, NDArray mask) {}
 
+  /**
+   * Sets (or clears, with null) a source of the input embedding table {@code [V, H]} in the compute
+   * dtype that replaces {@code model.embed_tokens.weight} for lookups while it returns non-null (PEFT's
+   * {@code modules_to_save} copy of the embedding); the output head is not affected.
+   */
+  public void setEmbeddingTable(java.util.function.Supplier<NDArray> source) {
+    this.embeddingTable = source;
+  }
+
   /** Token embeddings {@code [B, T, H]} (with NEFTune noise in training when enabled). */
   public NDArray embed(ModelInput in) {
-    NDArray x = Embedding.embedding(in.inputIds(), embed.forCompute(), SparseFormat.DENSE)
+    NDArray table = embeddingTable == null ? null : embeddingTable.get();
+    NDArray x = Embedding.embedding(in.inputIds(), table != null ? table : embed.forCompute(), SparseFormat.DENSE)
         .singletonOrThrow();                                                      // [B, T, H]
     if (training && neftuneAlpha > 0) {
       // NEFTune (Jain et al. 2023, Alg. 1): uniform noise of scale alpha / sqrt(T * H) on embeddings
@@ -246,19 +260,31 @@ public final class CausalLM implements AutoCloseable {
 
   /** RoPE tables and the attention mask of a chunk that follows {@code past} cached positions. */
   public LayerContext context(ModelInput in, int past) {
+    return context(in, past, null);
+  }
+
+  /** As {@link #context(ModelInput, int)}, with the additive mask given ({@code [B, 1, T, S]} float32) when not null. */
+  private LayerContext context(ModelInput in, int past, NDArray givenMask) {
     NDManager m = in.inputIds().getManager();
     int b = in.batch();
     int t = in.length();
     NDArray pos = in.positionIds() != null
         ? in.positionIds()
         : m.arange(past, past + t, 1, DataType.INT64).reshape(1, t).repeat(0, b);   // [B, T]
+    SlidingWindow window = config.slidingWindow();
+    if (window != null && window.activeFor((long) past + t)) {
+      throw new IllegalArgumentException("sliding_window " + window.size() + " (layers " + window.layers()
+          + ") would take effect over " + (past + t) + " positions; align4j does not implement sliding-window"
+          + " attention, so it refuses sequences longer than the window");
+    }
     NDList tables = rotary.tables(m, pos);
     NDArray cos = Casts.constant(tables.get(0), precision);                       // [B, T, D]
     NDArray sin = Casts.constant(tables.get(1), precision);                       // [B, T, D]
     // the fused kernel's own causal path needs no mask when nothing is padded or cached
     boolean plainCausal = attention == AttentionImpl.FUSED && in.attentionMask() == null && past == 0
         && in.segmentIds() == null;
-    NDArray mask = plainCausal ? null : Casts.constant(
+    NDArray mask = givenMask != null ? Casts.constant(givenMask, precision)
+        : plainCausal ? null : Casts.constant(
         AttentionMask.causal(m, in.attentionMask(), in.segmentIds(), b, t, past), precision); // [B, 1, T, S]
     return new LayerContext(cos, sin, mask);
   }

@@ -2,24 +2,58 @@ package dev.align4j.peft.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import dev.align4j.peft.kernels.Kernels;
 
 /**
  * Keys and values of past tokens, per decoder layer, so that generation computes each token once.
  *
- * <p>Each layer holds {@code k, v: [B, K, S, D]} (after RoPE). The cache owns its arrays through its
- * own manager; close it to free them.
+ * <p>Each layer holds {@code k, v: [B, K, S, D]} (after RoPE). Two layouts:
+ *
+ * <ul>
+ *   <li>growing ({@link #KvCache(NDManager, int)}): each chunk is concatenated to the past, which
+ *       copies the whole cache; fine for a few chunks (training with a prefix);
+ *   <li>preallocated ({@link #KvCache(NDManager, int, int)}): one {@code [B, K, capacity, D]} buffer
+ *       per layer, each chunk written in place at its slots; a chunk that would overflow reallocates
+ *       with double the capacity. Rows can be dropped ({@link #keepRows}) and the cache can carry the
+ *       additive key-padding mask of its slots on the device ({@link #setPadding}).
+ * </ul>
+ *
+ * <p>The cache owns its arrays through its own manager; close it to free them.
  */
 public final class KvCache implements AutoCloseable {
   private final NDManager manager;
   private final NDArray[] keys;
   private final NDArray[] values;
+  private final boolean preallocated;
+  private int capacity;
   private int length;
+  private NDArray start;       // int64 [1] = length, made once per chunk for the in-place writes
+  private NDArray keyMask;     // float32 [B, 1, 1, capacity]: 0 for real slots, MASKED for padding
 
-  /** An empty cache for a model with {@code numLayers} layers; its arrays live under {@code parent}. */
+  /** An empty growing cache for a model with {@code numLayers} layers; its arrays live under {@code parent}. */
   public KvCache(NDManager parent, int numLayers) {
+    this(parent, numLayers, 0, false);
+  }
+
+  /**
+   * An empty preallocated cache with room for {@code capacity} positions per row (it grows when a
+   * chunk does not fit).
+   */
+  public KvCache(NDManager parent, int numLayers, int capacity) {
+    this(parent, numLayers, capacity, true);
+    if (capacity < 1) {
+      throw new IllegalArgumentException("KV cache capacity must be >= 1, got " + capacity);
+    }
+  }
+
+  private KvCache(NDManager parent, int numLayers, int capacity, boolean preallocated) {
     this.manager = parent.newSubManager();
     this.keys = new NDArray[numLayers];
     this.values = new NDArray[numLayers];
+    this.capacity = capacity;
+    this.preallocated = preallocated;
   }
 
   /** Cached positions per row (S before the current chunk). */
@@ -32,6 +66,56 @@ public final class KvCache implements AutoCloseable {
    * [B, K, S, D]} pair.
    */
   NDArray[] append(int layer, NDArray k, NDArray v) {
+    if (!preallocated) {
+      return concatenate(layer, k, v);
+    }
+    int t = (int) k.getShape().get(2);
+    int need = length + t;
+    if (need > capacity) {
+      growCapacity(Math.max(need, 2 * capacity));
+    }
+    if (keys[layer] == null || keys[layer].getShape().get(2) < capacity) {
+      grow(layer, k, capacity);
+    }
+    if (start == null) {
+      start = manager.create(new long[] {length});
+    }
+    Kernels.get().kvWrite(keys[layer], values[layer], k, v, start);
+    NDIndex used = new NDIndex(":, :, :{}, :", need);
+    NDManager step = k.getManager();   // the views belong to the step, the buffers to the cache
+    return new NDArray[] {keys[layer].get(step, used), values[layer].get(step, used)};   // [B, K, S, D]
+  }
+
+  private void growCapacity(int slots) {
+    if (keyMask != null) {
+      // the new slots will hold real tokens: visible
+      Shape s = keyMask.getShape();
+      NDArray grown = keyMask.concat(manager.zeros(new Shape(s.get(0), 1, 1, slots - s.get(3))), 3);
+      keyMask.close();
+      keyMask = grown;
+    }
+    capacity = slots;
+  }
+
+  private void grow(int layer, NDArray like, int slots) {
+    Shape s = like.getShape();
+    NDArray nk = Kernels.get().zeros(like, new Shape(s.get(0), s.get(1), slots, s.get(3)));
+    NDArray nv = Kernels.get().zeros(like, nk.getShape());
+    nk.attach(manager);
+    nv.attach(manager);
+    if (keys[layer] != null) {
+      try (NDManager scratch = manager.newSubManager()) {
+        NDIndex used = new NDIndex(":, :, :{}, :", length);
+        Kernels.get().kvWrite(nk, nv, keys[layer].get(used), values[layer].get(used), scratch.create(new long[] {0}));
+      }
+      keys[layer].close();
+      values[layer].close();
+    }
+    keys[layer] = nk;
+    values[layer] = nv;
+  }
+
+  private NDArray[] concatenate(int layer, NDArray k, NDArray v) {
     NDArray nk = keys[layer] == null ? k : keys[layer].concat(k, 2);
     NDArray nv = values[layer] == null ? v : values[layer].concat(v, 2);
     nk.attach(manager);
@@ -47,17 +131,82 @@ public final class KvCache implements AutoCloseable {
 
   /** Layer {@code i}'s cached keys {@code [B, K, S, D]} (null before the first chunk). */
   public NDArray keys(int layer) {
-    return keys[layer];
+    return keys[layer] == null || !preallocated ? keys[layer] : keys[layer].get(new NDIndex(":, :, :{}, :", length));
   }
 
   /** Layer {@code i}'s cached values {@code [B, K, S, D]} (null before the first chunk). */
   public NDArray values(int layer) {
-    return values[layer];
+    return values[layer] == null || !preallocated ? values[layer] : values[layer].get(new NDIndex(":, :, :{}, :", length));
+  }
+
+  /**
+   * Records which of the first {@code mask.length / batch} slots hold padding ({@code mask} {@code
+   * [B, L]} row-major, 1 real, 0 pad); every later slot is a real token. A decode step then takes its
+   * additive mask from {@link #keyMask} on the device instead of building one on the host.
+   */
+  public void setPadding(long[] mask, int batch) {
+    if (!preallocated) {
+      throw new IllegalStateException("a padding mask needs a preallocated cache");
+    }
+    int l = mask.length / batch;
+    if (l > capacity) {
+      growCapacity(l);
+    }
+    int slots = capacity;
+    float[] m = new float[batch * slots];
+    for (int b = 0; b < batch; b++) {
+      for (int s = 0; s < l; s++) {
+        m[b * slots + s] = mask[b * l + s] != 0 ? 0f : AttentionMask.MASKED;
+      }
+    }
+    if (keyMask != null) {
+      keyMask.close();
+    }
+    keyMask = manager.create(m, new Shape(batch, 1, 1, slots));
+  }
+
+  /**
+   * The additive float32 mask {@code [B, 1, 1, S]} of the first {@code s} slots (a view under {@code
+   * m}), or null when none was set.
+   */
+  public NDArray keyMask(NDManager m, int s) {
+    return keyMask == null ? null : keyMask.get(m, new NDIndex(":, :, :, :{}", s));
+  }
+
+  /**
+   * Keeps only the given rows (in this order) of every buffer and of the padding mask: finished
+   * sequences leave the batch and cost nothing in later steps. Preallocated caches only.
+   */
+  public void keepRows(long[] rows) {
+    if (!preallocated) {
+      throw new IllegalStateException("dropping rows needs a preallocated cache");
+    }
+    NDArray idx = manager.create(rows);
+    for (int i = 0; i < keys.length; i++) {
+      if (keys[i] != null) {
+        keys[i] = replace(keys[i], Kernels.get().selectRows(keys[i], idx));
+        values[i] = replace(values[i], Kernels.get().selectRows(values[i], idx));
+      }
+    }
+    if (keyMask != null) {
+      keyMask = replace(keyMask, Kernels.get().selectRows(keyMask, idx));
+    }
+    idx.close();
+  }
+
+  private NDArray replace(NDArray old, NDArray fresh) {
+    fresh.attach(manager);
+    old.close();
+    return fresh;
   }
 
   /** Called by the model after all layers saw a chunk of {@code t} tokens. */
   void advance(int t) {
     length += t;
+    if (start != null) {
+      start.close();
+      start = null;
+    }
   }
 
   @Override

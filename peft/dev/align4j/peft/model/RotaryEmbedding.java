@@ -8,32 +8,71 @@ import ai.djl.ndarray.types.Shape;
 
 /**
  * Rotary position embedding (Su et al. 2021, eq. 34) in the "rotate half" layout that Hugging Face
- * Llama-family checkpoints use: dimension {@code i} pairs with {@code i + D/2}.
+ * Llama-family checkpoints use: dimension {@code i} pairs with {@code i + D/2}; with the RoPE
+ * variants of {@link RopeScaling} (frequencies, and cos/sin scaled by the attention factor, as
+ * transformers' rotary modules do).
  *
  * <p>Legend: B batch, T tokens, D head dim, N heads.
  */
 public final class RotaryEmbedding {
+  private final int headDim;
+  private final double theta;
+  private final RopeScaling scaling;
+  private final int maxPositionEmbeddings;
   private final float[] invFreq;
 
-  /** Inverse frequencies {@code theta^(-2i/D)}, rescaled by {@code scaling} when given. */
-  public RotaryEmbedding(int headDim, double theta, RopeScaling scaling) {
-    invFreq = new float[headDim / 2];
-    for (int i = 0; i < invFreq.length; i++) {
-      // float32 like transformers: 1 / theta^(2i/D)
-      invFreq[i] = (float) (1.0 / Math.pow(theta, (float) (2 * i) / headDim));
+  /** The embedding a config describes. */
+  public RotaryEmbedding(ModelConfig c) {
+    this(c.headDim(), c.ropeTheta(), c.ropeScaling(), c.maxPositionEmbeddings());
+  }
+
+  /**
+   * @param scaling the variant, or {@code null} for plain RoPE
+   * @param maxPositionEmbeddings the config's {@code max_position_embeddings} (dynamic scaling)
+   */
+  public RotaryEmbedding(int headDim, double theta, RopeScaling scaling, int maxPositionEmbeddings) {
+    this.headDim = headDim;
+    this.theta = theta;
+    this.scaling = scaling;
+    this.maxPositionEmbeddings = maxPositionEmbeddings;
+    this.invFreq = invFreq(maxPositionEmbeddings);
+  }
+
+  /** Inverse frequencies {@code [D/2]} for a forward whose positions are below {@code seqLen}. */
+  public float[] invFreq(long seqLen) {
+    if (scaling == null) {
+      return RopeScaling.plain(theta, headDim);
     }
-    if (scaling != null) {
-      scaling.apply(invFreq);
+    return scaling.invFreq(theta, headDim, maxPositionEmbeddings, seqLen);
+  }
+
+  private NDArray[] tablesArray(NDManager manager, NDArray positionIds) {
+    float[] f = invFreq;
+    if (scaling != null && scaling.lengthDependent()) {
+      // transformers' dynamic update: seq_len = max(position_ids) + 1 of this forward
+      long seqLen = positionIds.max().toType(DataType.INT64, false).getLong() + 1;
+      f = invFreq(seqLen);
     }
+    NDArray inv = manager.create(f, new Shape(1, 1, f.length));             // [1, 1, D/2]
+    NDArray pos = positionIds.toType(DataType.FLOAT32, false).expandDims(-1); // [B, T, 1]
+    NDArray freqs = pos.mul(inv);                                            // [B, T, D/2]
+    NDArray emb = freqs.concat(freqs, -1);                                   // [B, T, D]
+    NDArray cos = emb.cos();
+    NDArray sin = emb.sin();
+    double a = scaling == null ? 1.0 : scaling.attentionFactor();
+    if (a != 1.0) {
+      // constants (no gradient reaches them); the factor as a float32 like torch's scalar multiply
+      NDArray factor = manager.create((float) a);
+      cos = cos.mul(factor);
+      sin = sin.mul(factor);
+    }
+    return new NDArray[] {cos, sin};
   }
 
   /** The (cos, sin) tables for the given positions, each {@code [B, T, D]} in float32. */
   public NDList tables(NDManager manager, NDArray positionIds) {
-    NDArray inv = manager.create(invFreq, new Shape(1, 1, invFreq.length));  // [1, 1, D/2]
-    NDArray pos = positionIds.toType(DataType.FLOAT32, false).expandDims(-1); // [B, T, 1]
-    NDArray freqs = pos.mul(inv);                                            // [B, T, D/2]
-    NDArray emb = freqs.concat(freqs, -1);                                   // [B, T, D]
-    return new NDList(emb.cos(), emb.sin());
+    NDArray[] t = tablesArray(manager, positionIds);
+    return new NDList(t[0], t[1]);
   }
 
   /** Rotates {@code x [B, N, T, D]} by the tables (already in x's dtype, {@code [B, T, D]}). */

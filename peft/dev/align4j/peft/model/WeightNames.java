@@ -36,7 +36,7 @@ public final class WeightNames {
         m.put(p + ".self_attn.v_proj.bias", new Shape(kv));
       }
       m.put(p + ".self_attn.o_proj.weight", new Shape(h, q));
-      if (c.attentionBias()) {
+      if (c.oBias()) {
         m.put(p + ".self_attn.o_proj.bias", new Shape(h));
       }
       if (c.family().qkNorm()) {
@@ -47,6 +47,11 @@ public final class WeightNames {
       m.put(p + ".mlp.gate_proj.weight", new Shape(f, h));
       m.put(p + ".mlp.up_proj.weight", new Shape(f, h));
       m.put(p + ".mlp.down_proj.weight", new Shape(h, f));
+      if (c.mlpBias()) {
+        m.put(p + ".mlp.gate_proj.bias", new Shape(f));
+        m.put(p + ".mlp.up_proj.bias", new Shape(f));
+        m.put(p + ".mlp.down_proj.bias", new Shape(h));
+      }
     }
     m.put("model.norm.weight", new Shape(h));
     if (!c.tieWordEmbeddings()) {

@@ -4,6 +4,8 @@ import dev.align4j.peft.model.AttentionImpl;
 import dev.align4j.peft.model.ModelConfig;
 import dev.align4j.peft.model.Precision;
 import java.io.BufferedReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -19,9 +21,9 @@ import picocli.CommandLine.Parameters;
  * {@code align4j bench model}: forward+backward step time, tokens/s, achieved GFLOP/s next to the
  * measured matmul rate, and peak RSS; each row runs in its own JVM so peaks do not mix.
  */
-@Command(name = "bench", description = "Benchmarks; print a table. Targets: model (forward+backward, f32/bf16, composed/fused), peft (full vs LoRA vs QLoRA step), sft (packing), data (preprocessing)")
+@Command(name = "bench", description = "Benchmarks; print a table. Targets: model (forward+backward, f32/bf16, composed/fused), peft (full vs LoRA vs QLoRA step), sft (packing), data (preprocessing), generate (greedy tokens/s next to transformers)")
 public final class BenchCommand implements Callable<Integer> {
-  @Parameters(index = "0", description = "what to measure: model or peft") String target;
+  @Parameters(index = "0", description = "what to measure: model, peft, sft, data or generate") String target;
   @Option(names = "--method", split = ",", defaultValue = "FULL,LORA,QLORA", hidden = true) List<PeftBenchmark.Method> methods;
   @Option(names = "--shape", defaultValue = "smollm2-135m", description = "smollm2-135m or tiny") String shape;
   @Option(names = "--batch", defaultValue = "1") int batch;
@@ -31,16 +33,26 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--precision", split = ",", defaultValue = "float32,bfloat16") List<String> precisions;
   @Option(names = "--attention", split = ",", defaultValue = "COMPOSED,FUSED") List<AttentionImpl> attentions;
   @Option(names = "--examples", defaultValue = "100000", description = "examples for the data benchmark") int examples;
+  @Option(names = "--batches", split = ",", defaultValue = "1,8,32", description = "generate: batch sizes") List<Integer> batches;
+  @Option(names = "--new-tokens", defaultValue = "32", description = "generate: tokens generated per row") int newTokens;
+  @Option(names = "--prompt-min", defaultValue = "16", description = "generate: shortest prompt") int promptMin;
+  @Option(names = "--prompt-max", defaultValue = "48", description = "generate: longest prompt") int promptMax;
+  @Option(names = "--threads", defaultValue = "0", description = "generate: intra-op threads for both sides (0: libtorch's default)") int threads;
+  @Option(names = "--python", description = "generate: python with torch and transformers (default: /tmp/hfref or the interop venv)") String python;
+  @Option(names = "--hf-script", defaultValue = "bench/generate_hf.py", description = "generate: transformers' side") String hfScript;
   @Option(names = "--in-process", hidden = true, description = "measure one row here and print it as TSV") boolean inProcess;
   @Mixin DeviceOption deviceOption;
 
   @Override
   public Integer call() throws Exception {
-    if (!List.of("model", "peft", "sft", "data").contains(target)) {
-      throw new IllegalArgumentException("unknown benchmark '" + target + "' (model, peft, sft, data)");
+    if (!List.of("model", "peft", "sft", "data", "generate").contains(target)) {
+      throw new IllegalArgumentException("unknown benchmark '" + target + "' (model, peft, sft, data, generate)");
+    }
+    if (target.equals("generate")) {
+      return generate();
     }
     if (target.equals("data")) {
-      double eps = SftBenchmark.preprocessExamplesPerSecond(java.nio.file.Path.of("recipes/assets/tokenizers/qwen3"), examples);
+      double eps = SftBenchmark.preprocessExamplesPerSecond(Path.of("recipes/assets/tokenizers/qwen3"), examples);
       System.out.printf("preprocessing %,d alpaca examples (parse, Qwen3 chat template, tokenise, assistant masks): %.0f examples/s%n",
           examples, eps);
       return 0;
@@ -114,6 +126,47 @@ public final class BenchCommand implements Callable<Integer> {
           100 * opt / ms, Long.parseLong(f[4]), f[5]);
     }
     return 0;
+  }
+
+  private int generate() throws Exception {
+    if (promptMin < 1 || promptMax < promptMin || newTokens < 1) {
+      throw new IllegalArgumentException("need 1 <= --prompt-min <= --prompt-max and --new-tokens >= 1");
+    }
+    Path py = python != null ? Path.of(python) : defaultPython();
+    Path script = Path.of(hfScript);
+    if (!Files.isRegularFile(script)) {
+      throw new IllegalArgumentException("--hf-script " + script + " not found (run from the repository root)");
+    }
+    if (threads > 0) {
+      ai.djl.pytorch.jni.JniUtils.setNumThreads(threads);
+    }
+    ModelConfig c = shape.equals("tiny") ? ModelBenchmark.tinyShape() : GenerateBenchmark.smolLm2Vocab152k();
+    int[] bs = batches.stream().mapToInt(Integer::intValue).toArray();
+    System.out.printf("greedy generation, %s shape, vocab %,d (%,d parameters), float32, fused attention, "
+        + "prompts of %d-%d tokens, %d new tokens per row, %d threads%n", shape, c.vocabSize(), c.parameterCount(),
+        promptMin, promptMax, newTokens, ai.djl.pytorch.jni.JniUtils.getNumThreads());
+    List<GenerateBenchmark.Row> rows = GenerateBenchmark.run(c, bs, newTokens, promptMin, promptMax, py, script, System.out);
+    System.out.printf("%6s %14s %16s %22s %8s %18s%n", "batch", "prompt tokens", "align4j tok/s", "transformers tok/s",
+        "ratio", "identical greedy");
+    boolean allSame = true;
+    for (GenerateBenchmark.Row r : rows) {
+      System.out.printf("%6d %14d %16.1f %22.1f %7.2fx %13d / %d%n", r.batch(), r.promptTokens(), r.align4jTokensPerSec(),
+          r.hfTokensPerSec(), r.align4jTokensPerSec() / r.hfTokensPerSec(), r.identicalRows(), r.batch());
+      allSame &= r.identicalRows() == r.batch();
+    }
+    return allSame ? 0 : 1;
+  }
+
+  private static Path defaultPython() {
+    Path ref = Path.of("/tmp/hfref/bin/python");
+    Path venv = Path.of(System.getProperty("user.home"), ".cache/align4j/interop-venv/bin/python");
+    if (Files.isExecutable(venv)) {
+      return venv;
+    }
+    if (Files.isExecutable(ref)) {
+      return ref;
+    }
+    throw new IllegalArgumentException("no python with transformers found: pass --python (see interop/install.sh)");
   }
 
   private String childRow(List<String> args) throws Exception {

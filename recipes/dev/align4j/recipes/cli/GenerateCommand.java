@@ -25,6 +25,7 @@ import picocli.CommandLine.Option;
 @Command(name = "generate", description = "Generate text from a prompt, or chat (--chat reads user turns from stdin).")
 public final class GenerateCommand implements Callable<Integer> {
   @Mixin ModelOptions options;
+  @Mixin AdapterOptions adapterOptions;
 
   static final class Mode {
     @Option(names = "--prompt", description = "raw text to continue") String prompt;
@@ -39,6 +40,8 @@ public final class GenerateCommand implements Callable<Integer> {
   @Option(names = "--temperature", defaultValue = "1.0") double temperature;
   @Option(names = "--top-k", defaultValue = "0") int topK;
   @Option(names = "--top-p", defaultValue = "1.0") double topP;
+  @Option(names = "--min-p", defaultValue = "0") double minP;
+  @Option(names = "--repetition-penalty", defaultValue = "1.0") double repetitionPenalty;
   @Option(names = "--seed", defaultValue = "0") long seed;
 
   @Override
@@ -47,7 +50,8 @@ public final class GenerateCommand implements Callable<Integer> {
     try (NDManager m = Torch.newManager(options.device());
         PretrainedModel pm = options.load(m);
         Tokenizer tok = options.tokenizerFor(pm)) {
-      GenerationConfig cfg = new GenerationConfig(maxNewTokens, doSample, temperature, topK, topP, seed,
+      adapterOptions.apply(pm.model());
+      GenerationConfig cfg = new GenerationConfig(maxNewTokens, doSample, temperature, topK, topP, minP, repetitionPenalty, seed,
           tok.eosIds(), List.of(), tok.padId().orElse(tok.eosIds().length > 0 ? tok.eosIds()[0] : 0));
       Generator gen = new Generator(pm.model());
       if (mode.prompt != null) {

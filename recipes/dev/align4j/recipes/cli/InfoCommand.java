@@ -31,7 +31,7 @@ public final class InfoCommand implements Callable<Integer> {
       System.out.printf("layers          %d, hidden %d, intermediate %d%n", c.numLayers(), c.hiddenSize(), c.intermediateSize());
       System.out.printf("attention       %d heads, %d kv heads, head dim %d%s%n", c.numHeads(), c.numKvHeads(), c.headDim(),
           c.family().qkNorm() ? ", q/k norm" : c.qkvBias() ? ", qkv bias" : "");
-      System.out.printf("rope            theta %.0f%s%n", c.ropeTheta(), c.ropeScaling() == null ? "" : ", llama3 scaling x" + c.ropeScaling().factor());
+      System.out.printf("rope            theta %.0f%s%n", c.ropeTheta(), c.ropeScaling() == null ? "" : ", " + c.ropeScaling().ropeType() + " scaling x" + c.ropeScaling().factor());
       System.out.printf("vocab           %d%s%n", c.vocabSize(), c.tieWordEmbeddings() ? " (tied embeddings)" : "");
       System.out.printf("parameters      %,d%n", params);
       System.out.printf("stored dtype    %s; computing in %s%n", c.torchDtype(), model.precision().name().toLowerCase());

@@ -31,8 +31,10 @@ public final class LogprobsCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @Mixin ModelOptions options;
+  @Mixin AdapterOptions adapterOptions;
 
-  @Option(names = "--input", required = true, description = "JSONL file, one {\"text\": ...} per line")
+  @Option(names = "--input", required = true,
+      description = "JSONL file, one {\"text\": ...} (tokenized) or {\"ids\": [...]} (token ids as given) per line")
   Path input;
 
   @Option(names = "--add-special-tokens", defaultValue = "true", negatable = true,
@@ -47,8 +49,9 @@ public final class LogprobsCommand implements Callable<Integer> {
     PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
     try (NDManager m = Torch.newManager(options.device());
         PretrainedModel pm = options.load(m);
-        Tokenizer tok = options.tokenizerFor(pm);
+        LazyTokenizer tok = new LazyTokenizer(pm);
         BufferedReader r = Files.newBufferedReader(input, StandardCharsets.UTF_8)) {
+      adapterOptions.apply(pm.model());
       String line;
       long lineNo = 0;
       while ((line = r.readLine()) != null) {
@@ -56,8 +59,13 @@ public final class LogprobsCommand implements Callable<Integer> {
         if (line.isBlank()) {
           continue;
         }
-        String text = text(line, lineNo);
-        long[] ids = tok.encode(text, addSpecialTokens);
+        JsonNode node = parse(line, lineNo);
+        long[] ids;
+        if (node.has("ids")) {
+          ids = ids(node.get("ids"), lineNo, pm.model().config().vocabSize());
+        } else {
+          ids = tok.get().encode(text(node, lineNo), addSpecialTokens);
+        }
         ObjectNode row = JSON.createObjectNode();
         ArrayNode idsJson = row.putArray("ids");
         for (long id : ids) {
@@ -78,14 +86,61 @@ public final class LogprobsCommand implements Callable<Integer> {
     return 0;
   }
 
-  private String text(String line, long lineNo) {
+  /** The checkpoint's tokenizer, loaded on the first text line: lines of ids need none. */
+  private final class LazyTokenizer implements AutoCloseable {
+    private final PretrainedModel pm;
+    private Tokenizer tok;
+
+    LazyTokenizer(PretrainedModel pm) {
+      this.pm = pm;
+    }
+
+    Tokenizer get() throws java.io.IOException {
+      if (tok == null) {
+        tok = options.tokenizerFor(pm);
+      }
+      return tok;
+    }
+
+    @Override
+    public void close() {
+      if (tok != null) {
+        tok.close();
+      }
+    }
+  }
+
+  private JsonNode parse(String line, long lineNo) {
     JsonNode node;
     try {
       node = JSON.readTree(line);
     } catch (Exception e) {
       throw new IllegalArgumentException(input + ":" + lineNo + ": not valid JSON: " + e.getMessage());
     }
-    JsonNode t = node == null ? null : node.get("text");
+    if (node == null || !node.isObject()) {
+      throw new IllegalArgumentException(input + ":" + lineNo + ": expected a JSON object");
+    }
+    return node;
+  }
+
+  private long[] ids(JsonNode n, long lineNo, int vocab) {
+    if (!n.isArray()) {
+      throw new IllegalArgumentException(input + ":" + lineNo + ": field \"ids\" must be an array of token ids");
+    }
+    long[] out = new long[n.size()];
+    for (int i = 0; i < out.length; i++) {
+      JsonNode e = n.get(i);
+      if (!e.canConvertToLong() || !e.isIntegralNumber() || e.asLong() < 0 || e.asLong() >= vocab) {
+        throw new IllegalArgumentException(input + ":" + lineNo + ": field \"ids\"[" + i + "] must be a token id in [0, "
+            + vocab + "), got " + e);
+      }
+      out[i] = e.asLong();
+    }
+    return out;
+  }
+
+  private String text(JsonNode node, long lineNo) {
+    JsonNode t = node.get("text");
     if (t == null || !t.isTextual()) {
       throw new IllegalArgumentException(input + ":" + lineNo + ": field \"text\" must be a string");
     }

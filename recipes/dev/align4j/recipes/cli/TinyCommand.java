@@ -62,7 +62,7 @@ public final class TinyCommand implements Callable<Integer> {
     }
     ModelConfig c = new ModelConfig(f, v, hidden, intermediate, layers, heads, kvHeads, hidden / heads,
         1e-6, f == ModelFamily.LLAMA ? 500000.0 : 1000000.0,
-        f == ModelFamily.LLAMA ? new RopeScaling(8, 1, 4, 8192) : null, 4096, tie, false, dtype);
+        f == ModelFamily.LLAMA ? new RopeScaling.Llama3(8, 1, 4, 8192) : null, 4096, tie, false, dtype);
     try (NDManager m = Torch.newManager()) {
       TinyCheckpoint.write(out, c, seed, tokenizer, gen.isEmpty() ? Optional.empty() : Optional.of(gen), m);
     }

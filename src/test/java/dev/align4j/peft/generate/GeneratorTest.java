@@ -2,8 +2,11 @@ package dev.align4j.peft.generate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.align4j.peft.kernels.Kernels;
 import dev.align4j.peft.model.AttentionImpl;
 import dev.align4j.peft.model.CausalLM;
 import dev.align4j.peft.model.ModelConfig;
@@ -113,6 +116,134 @@ class GeneratorTest {
         assertThat(a.get(i)).containsExactly(b.get(i));
       }
       assertThat(Arrays.deepEquals(a.toArray(), c.toArray())).isFalse();
+    }
+  }
+
+  /** Concatenation of two id arrays. */
+  private static long[] concat(long[] a, long[] b) {
+    long[] out = Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
+  }
+
+  @Test
+  void logProbsEqualARecomputedForward() {
+    GenerationConfig sampled = GenerationConfig.sampling(8, 0.8, 12, 0.9, 5).withRepetitionPenalty(1.3).withPadId(63);
+    try (NDManager m = Torch.newManager(); CausalLM model = model(m)) {
+      int v = model.config().vocabSize();
+      for (GenerationConfig cfg : List.of(sampled, GenerationConfig.greedy(8).withPadId(63))) {
+        List<Completion> out = new Generator(model).generate(PROMPTS, cfg, null);
+        for (int i = 0; i < PROMPTS.size(); i++) {
+          long[] prompt = PROMPTS.get(i);
+          Completion c = out.get(i);
+          assertThat(c.modelLogProbs()).hasSize(c.tokens().length);
+          assertThat(c.samplingLogProbs()).hasSize(c.tokens().length);
+          long[] seq = concat(prompt, c.tokens());
+          try (NDManager s = m.newSubManager()) {
+            NDArray logits = model.logits(ModelInput.of(s, new long[][] {seq})).reshape(seq.length, v);  // [L, V]
+            float[] logp = logits.logSoftmax(1).toFloatArray();
+            for (int j = 0; j < c.tokens().length; j++) {
+              int at = prompt.length + j - 1;                       // the position that predicts token j
+              int tok = (int) c.tokens()[j];
+              assertThat(c.modelLogProbs()[j]).as("row %d token %d model", i, j)
+                  .isCloseTo(logp[at * v + tok], org.assertj.core.data.Offset.offset(1e-5f));
+              // the sampling distribution: transformers' processors over the same logits, seen = prompt + earlier tokens
+              NDArray seen = s.zeros(new Shape(1, v), DataType.BOOLEAN);
+              Kernels.get().markTokens(seen, s.create(Arrays.copyOf(seq, prompt.length + j), new Shape(1, prompt.length + j)));
+              NDArray scores = LogitsProcessors.apply(logits.get(at + ":" + (at + 1)), seen, cfg);
+              float expected = scores.logSoftmax(1).toFloatArray()[tok];
+              assertThat(c.samplingLogProbs()[j]).as("row %d token %d sampling", i, j)
+                  .isCloseTo(expected, org.assertj.core.data.Offset.offset(1e-5f));
+              if (!cfg.doSample()) {
+                assertThat(c.samplingLogProbs()[j]).isEqualTo(c.modelLogProbs()[j]);
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void repetitionPenaltyGreedyMatchesAHostReference() {
+    double penalty = 1.8;
+    try (NDManager m = Torch.newManager(); CausalLM model = model(m)) {
+      int v = model.config().vocabSize();
+      List<Completion> out = new Generator(model).generate(PROMPTS,
+          GenerationConfig.greedy(10).withRepetitionPenalty(penalty).withPadId(63), null);
+      boolean penaltyMattered = false;
+      for (int i = 0; i < PROMPTS.size(); i++) {
+        long[] seq = PROMPTS.get(i).clone();
+        for (int t = 0; t < 10; t++) {
+          try (NDManager s = m.newSubManager()) {
+            float[] logits = model.logits(ModelInput.of(s, new long[][] {seq})).toFloatArray();
+            float[] row = Arrays.copyOfRange(logits, (seq.length - 1) * v, seq.length * v);
+            int plain = Sampler.greedy(row);
+            // transformers' RepetitionPenaltyLogitsProcessor: seen tokens' logits / p when positive, * p when negative
+            for (long id : seq) {
+              float l = logits[(seq.length - 1) * v + (int) id];
+              row[(int) id] = l < 0 ? (float) (l * penalty) : (float) (l / penalty);
+            }
+            long next = Sampler.greedy(row);
+            penaltyMattered |= next != plain;
+            seq = concat(seq, new long[] {next});
+          }
+        }
+        assertThat(out.get(i).tokens()).as("row %d", i)
+            .containsExactly(Arrays.copyOfRange(seq, PROMPTS.get(i).length, seq.length));
+      }
+      assertThat(penaltyMattered).as("the penalty changed at least one choice").isTrue();
+    }
+  }
+
+  @Test
+  void finishedRowsLeavingTheBatchChangeNoOtherRow() {
+    try (NDManager m = Torch.newManager(); CausalLM model = model(m)) {
+      Generator g = new Generator(model);
+      GenerationConfig free = GenerationConfig.sampling(10, 1.2, 0, 0.95, 9).withPadId(63);
+      List<Completion> all = g.generate(PROMPTS, free, null);
+      long eos = all.get(1).tokens()[1];          // row 1 ends at its second token at the latest
+      List<Completion> cut = g.generate(PROMPTS, new GenerationConfig(10, true, 1.2, 0, 0.95, 0, 1.0, 9,
+          new long[] {eos}, List.of(), 63), null);
+      for (int i = 0; i < PROMPTS.size(); i++) {
+        long[] full = all.get(i).tokens();
+        int end = 0;
+        while (end < full.length && full[end] != eos) {
+          end++;
+        }
+        int n = Math.min(end + 1, full.length);
+        assertThat(cut.get(i).tokens()).as("row %d", i).containsExactly(Arrays.copyOf(full, n));
+        assertThat(cut.get(i).reason()).isEqualTo(n <= end ? FinishReason.LENGTH : FinishReason.EOS);
+        for (int j = 0; j < n; j++) {
+          assertThat(cut.get(i).modelLogProbs()[j]).isCloseTo(all.get(i).modelLogProbs()[j],
+              org.assertj.core.data.Offset.offset(1e-5f));
+        }
+      }
+      assertThat(cut.get(1).tokens().length).isLessThanOrEqualTo(2);
+    }
+  }
+
+  @Test
+  void bfloat16GenerationRunsThroughTheBridge() {
+    // bfloat16 arrays abort the JVM in most DJL calls: cache buffers, row selection and masks must go through the bridge
+    ModelConfig c = TinyConfigs.of(ModelFamily.QWEN3);
+    try (NDManager m = Torch.newManager()) {
+      java.util.Map<String, NDArray> w = RandomWeights.generate(c, m, 21, 0.5, 0.1, DataType.FLOAT32);
+      w.replaceAll((k, v) -> Kernels.get().toBFloat16(v));
+      try (CausalLM model = CausalLM.create(c, Precision.BFLOAT16, AttentionImpl.FUSED, m, w)) {
+        Generator g = new Generator(model);
+        long eos = g.generate(PROMPTS, GenerationConfig.greedy(6).withPadId(63), null).get(1).tokens()[0];
+        GenerationConfig cfg = new GenerationConfig(6, true, 0.9, 20, 0.95, 0.01, 1.2, 3, new long[] {eos}, List.of(), 63);
+        List<Completion> out = g.generate(PROMPTS, cfg, null);
+        assertThat(out.get(1).tokens().length).isLessThanOrEqualTo(6);
+        for (Completion done : out) {
+          assertThat(done.tokens().length).isBetween(1, 6);
+          for (int j = 0; j < done.tokens().length; j++) {
+            assertThat(done.modelLogProbs()[j]).isFinite().isNotPositive();
+            assertThat(done.samplingLogProbs()[j]).isFinite().isNotPositive();
+          }
+        }
+      }
     }
   }
 

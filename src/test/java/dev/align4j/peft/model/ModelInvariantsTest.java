@@ -47,6 +47,40 @@ class ModelInvariantsTest {
     }
   }
 
+  @Test
+  void preallocatedCacheGrowsAndDropsRowsWithoutChangingResults() {
+    ModelConfig c = TinyConfigs.of(ModelFamily.QWEN3);
+    long[] other = {7, 7, 30, 2, 19, 44, 1, 5, 60};
+    try (NDManager m = Torch.newManager(); CausalLM model = model(m, c)) {
+      int v = c.vocabSize();
+      float[] full = model.logits(ModelInput.of(m, new long[][] {IDS, other})).toFloatArray();   // [2, 9, V]
+      try (KvCache cache = new KvCache(m, c.numLayers(), 3)) {   // too small: grows twice
+        int pos = 0;
+        for (int len : new int[] {4, 1, 2}) {
+          long[][] chunk = {java.util.Arrays.copyOfRange(IDS, pos, pos + len), java.util.Arrays.copyOfRange(other, pos, pos + len)};
+          float[] got = model.logits(model.hiddenStates(ModelInput.of(m, chunk), cache)).toFloatArray();
+          for (int r = 0; r < 2; r++) {
+            for (int i = 0; i < len * v; i++) {
+              assertThat(got[r * len * v + i]).as("row %d position %d", r, pos + i / v)
+                  .isCloseTo(full[(r * IDS.length + pos) * v + i], org.assertj.core.data.Offset.offset(2e-5f));
+            }
+          }
+          pos += len;
+        }
+        cache.keepRows(new long[] {1});                              // row 0 leaves
+        assertThat(cache.keys(0).getShape()).isEqualTo(new Shape(1, c.numKvHeads(), 7, c.headDim()));
+        for (; pos < other.length; pos++) {
+          float[] got = model.logits(model.hiddenStates(
+              ModelInput.of(m, new long[][] {{other[pos]}}), cache)).toFloatArray();
+          for (int i = 0; i < v; i++) {
+            assertThat(got[i]).as("kept row position %d", pos)
+                .isCloseTo(full[(IDS.length + pos) * v + i], org.assertj.core.data.Offset.offset(2e-5f));
+          }
+        }
+      }
+    }
+  }
+
   @ParameterizedTest
   @EnumSource(ModelFamily.class)
   void paddingDoesNotChangeRealTokens(ModelFamily family) {

@@ -14,7 +14,7 @@ public final class TinyConfigs {
   /** As {@link #of(ModelFamily)} with a chosen vocabulary size. */
   public static ModelConfig of(ModelFamily family, int vocab) {
     ObjectNode j = new ModelConfig(family, vocab, 16, 32, 2, 4, 2, 4, 1e-6, 10000.0,
-        family == ModelFamily.LLAMA ? new RopeScaling(8.0, 1.0, 4.0, 16) : null, 64,
+        family == ModelFamily.LLAMA ? new RopeScaling.Llama3(8.0, 1.0, 4.0, 16) : null, 64,
         family == ModelFamily.QWEN2, false, "float32").toJson();
     return ModelConfig.fromJson(j, "tiny");
   }
