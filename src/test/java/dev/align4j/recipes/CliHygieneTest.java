@@ -72,8 +72,9 @@ class CliHygieneTest {
   @Test
   void everyComputingCommandTakesDevice() {
     CommandLine root = Align4j.commandLine();
-    // data tooling and tiny (random weights that must not depend on the machine) compute nothing on a device
-    Set<String> deviceFree = Set.of("data", "tiny");
+    // no tensors on a device: data tooling, tokenizer and chat-template tools, and tiny (random weights
+    // that must not depend on the machine); a new command either takes --device or joins this list
+    Set<String> deviceFree = Set.of("data", "tiny", "tokenize", "chat-template");
     for (List<String> p : commandPaths(root, List.of())) {
       CommandLine cl = root;
       for (String name : p) {
