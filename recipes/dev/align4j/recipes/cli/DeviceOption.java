@@ -31,8 +31,15 @@ public final class DeviceOption {
       return Device.cpu();
     }
     if (n.matches("(gpu|cuda)(:?\\d+)?")) {
-      String id = n.replaceAll("\\D", "");
-      return Device.gpu(id.isEmpty() ? 0 : Integer.parseInt(id));
+      String digits = n.replaceAll("\\D", "");
+      int id = digits.isEmpty() ? 0 : Integer.parseInt(digits);
+      int visible = Torch.engine().getGpuCount();
+      if (id >= visible) {
+        // fail here, naming the option, rather than deep inside the first native call
+        throw new IllegalArgumentException("--device " + name + ": DJL sees " + visible + " GPU(s)"
+            + (visible == 0 ? " (the CPU build of libtorch is installed, or no CUDA driver); use --device cpu" : ""));
+      }
+      return Device.gpu(id);
     }
     throw new IllegalArgumentException("--device: unknown device '" + name + "' (cpu, gpu or gpuN)");
   }

@@ -1,7 +1,9 @@
 package dev.align4j.recipes;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.align4j.peft.torch.Torch;
 import dev.align4j.recipes.sft.SftRecipe;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -70,8 +72,9 @@ class CliHygieneTest {
   @Test
   void everyComputingCommandTakesDevice() {
     CommandLine root = Align4j.commandLine();
-    // data tooling and tiny (random weights that must not depend on the machine) compute nothing on a device
-    Set<String> deviceFree = Set.of("data", "tiny");
+    // no tensors on a device: data tooling, tokenizer and chat-template tools, and tiny (random weights
+    // that must not depend on the machine); a new command either takes --device or joins this list
+    Set<String> deviceFree = Set.of("data", "tiny", "tokenize", "chat-template");
     for (List<String> p : commandPaths(root, List.of())) {
       CommandLine cl = root;
       for (String name : p) {
@@ -88,6 +91,14 @@ class CliHygieneTest {
     Run r = run("merge", "--model", "m", "--adapter", "a", "--out", "o", "--device", "tpu");
     assertThat(r.rc()).isEqualTo(1);
     assertThat(r.err()).contains("--device: unknown device 'tpu' (cpu, gpu or gpuN)");
+  }
+
+  @Test
+  void aGpuThatIsNotThereIsAnErrorNamingTheOption() {
+    assumeTrue(Torch.engine().getGpuCount() == 0);
+    Run r = run("tour", "--device", "gpu", "--out", "unused");
+    assertThat(r.rc()).isEqualTo(1);
+    assertThat(r.err()).contains("--device gpu: DJL sees 0 GPU(s)").contains("use --device cpu");
   }
 
   @Test
