@@ -9,6 +9,12 @@ norm before clipping, and every updated adapter tensor. Runs: one batch of 4 (no
 with gradient accumulation, where both normalise the loss by the target tokens of the whole accumulated
 batch (transformers' Trainer passes num_items_in_batch; align4j does so by design); and two steps,
 since Adam's first update is nearly sign(gradient) and the second one depends on gradient magnitudes.
+
+Where the two differ on purpose: a template that writes text after the end-of-turn token (ChatML/Qwen
+write "\n" after <|im_end|>; here a word NL after </s>). TRL's completion mask is everything after the
+prompt, NL included; align4j trains the assistant turn up to its end-of-turn token only (the model never
+generates what follows). The check shows the losses differ by default, and agree once TRL is given
+align4j's mask (a pre-tokenized dataset with input_ids and completion_mask).
 """
 import json
 import math
@@ -20,9 +26,10 @@ from safetensors.torch import load_file
 import hfmodels
 from a4j import WORK, cli, report
 
-SPECIALS = ["<pad>", "</s>", "USER", "ASSISTANT"]
+SPECIALS = ["<pad>", "</s>", "USER", "ASSISTANT", "NL"]
 TEMPLATE = ("{%- for m in messages -%}{%- if m['role'] == 'user' -%}USER {{ m['content'] }} ASSISTANT "
             "{% else -%}{{ m['content'] }} {{ eos_token }} {% endif -%}{%- endfor -%}")
+TEMPLATE_NL = TEMPLATE.replace("{{ eos_token }} {% endif", "{{ eos_token }} NL {% endif")
 EXAMPLES = [  # (prompt words, completion words); different lengths so padding matters
     ([5, 9, 12], [20, 21, 22, 23]),
     ([7, 7, 30, 31, 40], [41, 8]),
@@ -36,7 +43,7 @@ def words(ids):
     return " ".join(f"t{i}" for i in ids)
 
 
-def make_tokenizer(d):
+def make_tokenizer(d, template=TEMPLATE):
     from tokenizers import Tokenizer, models, pre_tokenizers
     vocab = {s: i for i, s in enumerate(SPECIALS)}
     vocab.update({f"t{i}": i for i in range(len(SPECIALS), 64)})
@@ -46,7 +53,7 @@ def make_tokenizer(d):
     tok.save(str(d / "tokenizer.json"))
     (d / "tokenizer_config.json").write_text(json.dumps({
         "tokenizer_class": "PreTrainedTokenizerFast", "eos_token": "</s>", "pad_token": "<pad>",
-        "chat_template": TEMPLATE}))
+        "chat_template": template}))
 
 
 def align4j_steps(base, data, out, lr, batch, accum, steps=1):
@@ -63,7 +70,21 @@ def align4j_steps(base, data, out, lr, batch, accum, steps=1):
     return [r for r in rows if "loss" in r and "eval_loss" not in r]
 
 
-def trl_steps(base, init_adapter, out, batch, accum, steps=1):
+def aligned_rows(tok):
+    """TRL's own ids with align4j's mask: the completion up to and including the first </s>."""
+    eos = tok.convert_tokens_to_ids("</s>")
+    rows = []
+    for p, c in EXAMPLES:
+        prompt = [{"role": "user", "content": words(p)}]
+        full = prompt + [{"role": "assistant", "content": words(c)}]
+        pids = tok.apply_chat_template(prompt, add_generation_prompt=True, tokenize=True)["input_ids"]
+        ids = tok.apply_chat_template(full, tokenize=True)["input_ids"]
+        end = ids.index(eos, len(pids)) + 1
+        rows.append({"input_ids": ids, "completion_mask": [0] * len(pids) + [1] * (end - len(pids)) + [0] * (len(ids) - end)})
+    return rows
+
+
+def trl_steps(base, init_adapter, out, batch, accum, steps=1, template=TEMPLATE, align4j_mask=False):
     from datasets import Dataset
     from peft import PeftModel
     from transformers import PreTrainedTokenizerFast
@@ -71,11 +92,12 @@ def trl_steps(base, init_adapter, out, batch, accum, steps=1):
     # not AutoTokenizer: transformers 5 picks Qwen2Tokenizer from config.json's model_type and rebuilds a
     # byte-level BPE around our word-level vocabulary, dropping every word
     tok = PreTrainedTokenizerFast(tokenizer_file=str(base / "tokenizer.json"), eos_token="</s>", pad_token="<pad>")
-    tok.chat_template = TEMPLATE
+    tok.chat_template = template
     model = hfmodels.load(str(base), torch.float32)
     model = PeftModel.from_pretrained(model, str(init_adapter), is_trainable=True)
-    ds = Dataset.from_list([{"prompt": [{"role": "user", "content": words(p)}],
-                             "completion": [{"role": "assistant", "content": words(c)}]} for p, c in EXAMPLES])
+    ds = Dataset.from_list(aligned_rows(tok) if align4j_mask else [
+        {"prompt": [{"role": "user", "content": words(p)}], "completion": [{"role": "assistant", "content": words(c)}]}
+        for p, c in EXAMPLES])
     args = SFTConfig(output_dir=str(out), per_device_train_batch_size=batch, gradient_accumulation_steps=accum,
                      max_steps=steps, learning_rate=LR, lr_scheduler_type="constant", warmup_steps=0,
                      weight_decay=WD, adam_beta1=0.9, adam_beta2=0.999, adam_epsilon=1e-8, optim="adamw_torch",
@@ -87,10 +109,10 @@ def trl_steps(base, init_adapter, out, batch, accum, steps=1):
     return trainer.model, [h for h in trainer.state.log_history if "loss" in h and "grad_norm" in h]
 
 
-def compare(tag, base, data, init_adapter, batch, accum, steps):
+def compare(tag, base, data, init_adapter, batch, accum, steps, **trl_kwargs):
     out = WORK / f"a4j_{tag}"
     a4j = align4j_steps(base, data, out, LR, batch, accum, steps)
-    model, logs = trl_steps(base, init_adapter, WORK / f"trl_{tag}", batch, accum, steps)
+    model, logs = trl_steps(base, init_adapter, WORK / f"trl_{tag}", batch, accum, steps, **trl_kwargs)
     detail = f"batch {batch} x accumulation {accum}, lr {LR}, weight decay {WD}, clip {CLIP}"
     if len(a4j) != steps or len(logs) != steps:
         report(f"sft_step/{tag}", math.nan, 0, f"expected {steps} logged steps, got align4j {len(a4j)}, TRL {len(logs)}")
@@ -132,6 +154,26 @@ def main():
         except Exception as e:
             report(f"sft_step/{tag}", math.nan, 0, f"error: {e}".replace("\n", " ")[:300])
             print(e, file=sys.stderr)
+    try:
+        trailing_text(base, data, init / "adapter")
+    except Exception as e:
+        report("sft_step/trailing_text", math.nan, 0, f"error: {e}".replace("\n", " ")[:300])
+        print(e, file=sys.stderr)
+
+
+def trailing_text(base, data, init_adapter):
+    """The deliberate difference: text after the end-of-turn token; equal once TRL gets align4j's mask."""
+    import shutil
+    nl = WORK / "base_nl"
+    shutil.copytree(base, nl)
+    make_tokenizer(nl, TEMPLATE_NL)
+    a4j = align4j_steps(nl, data, WORK / "a4j_nl", LR, 4, 1)[0]
+    _, logs = trl_steps(nl, init_adapter, WORK / "trl_nl_default", 4, 1, template=TEMPLATE_NL)
+    gap = abs(a4j["loss"] - logs[0]["loss"])
+    report("sft_step/trailing_text/trl_default_differs", gap, 1e-3,
+           f"expected to differ: TRL also trains the NL after </s> (align4j {a4j['loss']:.6f}, TRL {logs[0]['loss']:.6f})",
+           passed=gap > 1e-3)
+    compare("trailing_text_aligned", nl, data, init_adapter, 4, 1, 1, template=TEMPLATE_NL, align4j_mask=True)
 
 
 if __name__ == "__main__":
