@@ -55,9 +55,26 @@ def npm_tokenizer(name):
     return models
 
 
+# Folders that ship without the checkpoint's config.json, for which AutoTokenizer then picks the wrong
+# class: transformers 5 maps DeepSeek-V3's tokenizer_class LlamaTokenizerFast to its LlamaTokenizer, which
+# rebuilds the pre-tokenizer as Llama's Metaspace (Chinese text encodes to []). With the checkpoint's
+# config.json (model_type deepseek_v3) it uses tokenizer.json as is, as for the real model.
+MODEL_TYPES = {"deepseek_v3": "deepseek_v3"}
+
+
 def tokenizers():
     """name -> tokenizer directory, for every tokenizer available here."""
     out = dict(COMMITTED)
+    from a4j import WORK
+    for name, model_type in MODEL_TYPES.items():
+        d = WORK / "tokenizers" / name
+        if not (d / "config.json").is_file():
+            d.mkdir(parents=True, exist_ok=True)
+            for f in out[name].iterdir():
+                if f.is_file():
+                    (d / f.name).write_bytes(f.read_bytes())
+            (d / "config.json").write_text(json.dumps({"model_type": model_type}))
+        out[name] = d
     for name in FETCHED:
         d = npm_tokenizer(name)
         if d is not None:
