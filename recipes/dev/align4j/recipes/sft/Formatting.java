@@ -1,6 +1,6 @@
 package dev.align4j.recipes.sft;
 
-import dev.align4j.sft.data.DataFormat;
+import dev.align4j.peft.data.format.DataFormat;
 import java.util.Optional;
 
 /** A recipe's {@code formatting}: one data layout, or {@code auto} to detect it from the first record. */
