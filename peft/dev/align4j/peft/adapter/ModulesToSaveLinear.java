@@ -4,6 +4,9 @@ import ai.djl.ndarray.NDArray;
 import dev.align4j.peft.model.DenseLinear;
 import dev.align4j.peft.model.Linear;
 import dev.align4j.peft.model.Parameter;
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.Set;
 
 /**
  * PEFT's {@code modules_to_save}: a full, trainable copy of a layer (an output head, a score head)
@@ -14,7 +17,7 @@ public final class ModulesToSaveLinear implements Linear {
   private final DenseLinear original;
   private final DenseLinear copy;
   private final AdapterState state;
-  private final java.util.LinkedHashSet<String> owners = new java.util.LinkedHashSet<>();
+  private final LinkedHashSet<String> owners = new LinkedHashSet<>();
 
   ModulesToSaveLinear(DenseLinear original, Parameter weightCopy, Parameter biasCopy, AdapterState state) {
     this.original = original;
@@ -28,8 +31,8 @@ public final class ModulesToSaveLinear implements Linear {
   }
 
   /** The adapters whose config lists this module. */
-  public java.util.Set<String> owners() {
-    return java.util.Collections.unmodifiableSet(owners);
+  public Set<String> owners() {
+    return Collections.unmodifiableSet(owners);
   }
 
   /** The trainable copy. */
