@@ -3,6 +3,7 @@ package dev.align4j.peft.adapter;
 import java.util.ArrayDeque;
 import java.util.Collection;
 import java.util.Deque;
+import java.util.LinkedHashSet;
 import java.util.List;
 
 /**
@@ -49,7 +50,7 @@ public final class AdapterState {
   AdapterScope use(Collection<String> names) {
     saved.push(active);
     List<String> before = active;
-    active = List.copyOf(new java.util.LinkedHashSet<>(names));
+    active = List.copyOf(new LinkedHashSet<>(names));
     return new AdapterScope() {
       private boolean closed;
 

@@ -5,6 +5,9 @@ import dev.align4j.peft.kernels.DTypeGuard;
 import dev.align4j.peft.model.DenseLinear;
 import dev.align4j.peft.model.Linear;
 import dev.align4j.peft.model.Parameter;
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.Set;
 
 /**
  * PEFT's {@code modules_to_save}: a full, trainable copy of a layer (an output head, a score head)
@@ -16,7 +19,7 @@ public final class ModulesToSaveLinear implements Linear {
   private final DenseLinear original;
   private final DenseLinear copy;
   private final AdapterState state;
-  private final java.util.LinkedHashSet<String> owners = new java.util.LinkedHashSet<>();
+  private final LinkedHashSet<String> owners = new LinkedHashSet<>();
   private DenseLinear unmerged;   // the original's values while merged
 
   ModulesToSaveLinear(DenseLinear original, Parameter weightCopy, Parameter biasCopy, AdapterState state) {
@@ -31,8 +34,8 @@ public final class ModulesToSaveLinear implements Linear {
   }
 
   /** The adapters whose config lists this module. */
-  public java.util.Set<String> owners() {
-    return java.util.Collections.unmodifiableSet(owners);
+  public Set<String> owners() {
+    return Collections.unmodifiableSet(owners);
   }
 
   /** The trainable copy. */

@@ -24,6 +24,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
@@ -117,7 +118,7 @@ public final class PeftAdapterFiles {
       c.put("lora_alpha", cfg.alpha());
     }
     c.put("lora_dropout", cfg.dropout());
-    java.util.LinkedHashSet<String> save = new java.util.LinkedHashSet<>(cfg.modulesToSave());
+    LinkedHashSet<String> save = new LinkedHashSet<>(cfg.modulesToSave());
     if (seqCls) {
       save.addAll(SEQ_CLS_MODULES);   // as PEFT extends it for task_type SEQ_CLS
     }

@@ -9,9 +9,11 @@ import dev.align4j.peft.model.Linear;
 import dev.align4j.peft.model.Parameter;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 
 /**
@@ -217,7 +219,7 @@ public final class PeftModel {
    * independently ({@link #use}).
    */
   public void setTrainable(String... names) {
-    java.util.Set<String> on = new java.util.HashSet<>();
+    Set<String> on = new HashSet<>();
     for (String n : names) {
       on.add(require(n));
     }

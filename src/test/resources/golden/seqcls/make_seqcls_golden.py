@@ -27,17 +27,18 @@ CASES = [("qwen3", 1, ["q_proj", "v_proj", "down_proj"]), ("llama", 2, ["q_proj"
 
 
 def main():
+    os.chdir(HERE)   # relative base paths, so base_model_name_or_path is "../<family>", not this machine's
     for family, labels, targets in CASES:
         torch.manual_seed(1234)
         model = AutoModelForSequenceClassification.from_pretrained(
-            os.path.join(HERE, "..", family), num_labels=labels, pad_token_id=0, dtype=torch.float32)
+            os.path.join("..", family), num_labels=labels, pad_token_id=0, dtype=torch.float32)
         peft_model = get_peft_model(model, LoraConfig(task_type=TaskType.SEQ_CLS, r=4, lora_alpha=8,
                                                       target_modules=targets))
         with torch.no_grad():
             for name, p in peft_model.named_parameters():
                 if "lora_B" in name or "modules_to_save" in name:
                     p.copy_(torch.randn_like(p) * 0.3)
-        out = os.path.join(HERE, f"{family}-{labels}")
+        out = f"{family}-{labels}"
         peft_model.save_pretrained(out)
         os.remove(os.path.join(out, "README.md"))   # PEFT's model card, not needed
         peft_model.eval()

@@ -4,20 +4,30 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.training.GradientCollector;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.align4j.peft.kernels.Kernels;
 import dev.align4j.peft.model.AttentionImpl;
 import dev.align4j.peft.model.CausalLM;
 import dev.align4j.peft.model.ModelConfig;
 import dev.align4j.peft.model.ModelFamily;
 import dev.align4j.peft.model.ModelInput;
+import dev.align4j.peft.model.ModelLoader;
 import dev.align4j.peft.model.Parameter;
 import dev.align4j.peft.model.Precision;
+import dev.align4j.peft.model.PretrainedModel;
 import dev.align4j.peft.model.RandomWeights;
 import dev.align4j.peft.model.TinyConfigs;
 import dev.align4j.peft.torch.Torch;
+import dev.align4j.peft.train.Gradients;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.assertj.core.data.Offset;
@@ -36,9 +46,9 @@ class MultiAdapterTest {
 
   private static CausalLM model(NDManager m, Precision p) {
     DataType t = p == Precision.FLOAT64 ? DataType.FLOAT64 : DataType.FLOAT32;
-    Map<String, ai.djl.ndarray.NDArray> w = RandomWeights.generate(C, m, 4, 0.2, 0.1, t);
+    Map<String, NDArray> w = RandomWeights.generate(C, m, 4, 0.2, 0.1, t);
     if (p == Precision.BFLOAT16) {
-      w.replaceAll((k, v) -> dev.align4j.peft.kernels.Kernels.get().toBFloat16(v));
+      w.replaceAll((k, v) -> Kernels.get().toBFloat16(v));
     }
     return CausalLM.create(C, p, AttentionImpl.COMPOSED, m, w);
   }
@@ -63,7 +73,7 @@ class MultiAdapterTest {
 
   /** Copies adapter {@code name}'s weights from one model to another. */
   private static void copy(PeftModel from, PeftModel to, String name) {
-    Map<String, Parameter> src = new java.util.HashMap<>();
+    Map<String, Parameter> src = new HashMap<>();
     from.parametersOf(name).forEach(p -> src.put(p.name(), p));
     List<Parameter> dst = to.parametersOf(name);
     assertThat(dst).hasSameSizeAs(src.values());
@@ -79,7 +89,7 @@ class MultiAdapterTest {
   }
 
   private static List<double[]> grads(NDManager m, CausalLM model, List<Parameter> params) {
-    dev.align4j.peft.train.Gradients.zero(params);
+    Gradients.zero(params);
     try (NDManager s = m.newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
       gc.backward(model.nextTokenLoss(ModelInput.of(s, IDS), null));
     }
@@ -186,7 +196,7 @@ class MultiAdapterTest {
       PeftModel peft = new PeftModel(model);
       peft.addLora("one", LoraConfig.of(4, 8, "q_proj", "v_proj").withDora(true), 1);
       setWeights(m, peft, "one", 5);
-      Map<String, float[]> before = new java.util.LinkedHashMap<>();
+      Map<String, float[]> before = new LinkedHashMap<>();
       for (Parameter p : peft.parametersOf("one")) {
         assertThat(p.data().getDataType()).isEqualTo(DataType.FLOAT32);
         before.put(p.name(), p.data().toFloatArray());
@@ -201,7 +211,7 @@ class MultiAdapterTest {
       peft.setTrainable("one", "two");
       assertMasters(peft, before);
       setWeights(m, peft, "two", 6);
-      Map<String, float[]> two = new java.util.LinkedHashMap<>();
+      Map<String, float[]> two = new LinkedHashMap<>();
       peft.parametersOf("two").forEach(p -> two.put(p.name(), p.data().toFloatArray()));
       peft.setActive("one");
       assertMasters(peft, two);
@@ -217,6 +227,44 @@ class MultiAdapterTest {
       assertThatThrownBy(() -> peft.use("vaule")).hasMessageContaining("no adapter named 'vaule'")
           .hasMessageContaining("policy");
       assertThatThrownBy(() -> peft.setTrainable("x")).hasMessageContaining("no adapter named 'x'");
+    }
+  }
+
+  /** Two adapters active together, against the real peft 0.21 (golden/multi/make_multi_golden.py). */
+  @Test
+  void severalActiveAdaptersAddUpAsPeftDoes() throws Exception {
+    Path golden = Path.of("src/test/resources/golden");
+    JsonNode g = new ObjectMapper()
+        .readTree(golden.resolve("multi/golden_logits.json").toFile());
+    long[][] ids = new long[g.get("ids").size()][];
+    for (int i = 0; i < ids.length; i++) {
+      ids[i] = new long[g.get("ids").get(i).size()];
+      for (int j = 0; j < ids[i].length; j++) {
+        ids[i][j] = g.get("ids").get(i).get(j).asLong();
+      }
+    }
+    try (NDManager m = Torch.newManager();
+        PretrainedModel pm = ModelLoader.load(
+            golden.resolve("qwen3"), Precision.FLOAT32, AttentionImpl.COMPOSED, m)) {
+      PeftModel peft = new PeftModel(pm.model());
+      LoraAdapter.load(peft, golden.resolve("multi/a"), "a");
+      LoraAdapter.load(peft, golden.resolve("multi/b"), "b");
+      assertThat(peft.configs().get("b").useDora()).isTrue();
+      for (String key : List.of("a", "b", "a+b")) {
+        double[] got;
+        try (AdapterScope s = peft.use(key.split("\\+")); NDManager sm = m.newSubManager()) {
+          got = pm.model().logits(ModelInput.of(sm, ids)).toType(DataType.FLOAT64, false).toDoubleArray();
+        }
+        int k = 0;
+        for (JsonNode row : g.get(key)) {
+          for (JsonNode tok : row) {
+            for (JsonNode v : tok) {
+              assertThat(got[k++]).as(key).isCloseTo(v.asDouble(), Offset.offset(2e-5));
+            }
+          }
+        }
+        assertThat(k).isEqualTo(got.length);
+      }
     }
   }
 

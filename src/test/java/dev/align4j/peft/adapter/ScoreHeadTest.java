@@ -13,12 +13,17 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.align4j.peft.io.SafetensorsFile;
 import dev.align4j.peft.model.AttentionImpl;
 import dev.align4j.peft.model.CausalLM;
+import dev.align4j.peft.model.ModelConfig;
+import dev.align4j.peft.model.ModelFamily;
 import dev.align4j.peft.model.ModelInput;
 import dev.align4j.peft.model.ModelLoader;
 import dev.align4j.peft.model.Parameter;
 import dev.align4j.peft.model.Precision;
 import dev.align4j.peft.model.PretrainedModel;
+import dev.align4j.peft.model.RandomWeights;
+import dev.align4j.peft.model.TinyConfigs;
 import dev.align4j.peft.torch.Torch;
+import dev.align4j.peft.train.Gradients;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -126,10 +131,10 @@ class ScoreHeadTest {
   @Test
   void ppoValueHeadTrainsWithItsAdapterOnly() {
     // policy and value adapters on one base; the value head reads the value adapter's trunk
-    dev.align4j.peft.model.ModelConfig c = dev.align4j.peft.model.TinyConfigs.of(dev.align4j.peft.model.ModelFamily.LLAMA);
+    ModelConfig c = TinyConfigs.of(ModelFamily.LLAMA);
     try (NDManager m = Torch.newManager();
         CausalLM model = CausalLM.create(c, Precision.FLOAT64, AttentionImpl.COMPOSED, m,
-            dev.align4j.peft.model.RandomWeights.generate(c, m, 2, 0.2, 0.1, DataType.FLOAT64))) {
+            RandomWeights.generate(c, m, 2, 0.2, 0.1, DataType.FLOAT64))) {
       PeftModel peft = new PeftModel(model);
       peft.addLora("policy", LoraConfig.of(2, 4, "q_proj", "v_proj"), 1);
       peft.addLora("value", LoraConfig.of(2, 4, "q_proj", "v_proj"), 2);
@@ -141,7 +146,7 @@ class ScoreHeadTest {
       long[][] rows = {{5, 6, 7, 0}, {8, 9, 10, 11}};
       double[] values;
       double[] perToken;
-      dev.align4j.peft.train.Gradients.zero(params);
+      Gradients.zero(params);
       try (NDManager s = m.newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
         NDArray v;
         try (AdapterScope use = peft.use("value")) {
