@@ -243,17 +243,6 @@ public final class Kernels {
     return hi.add(x.getManager().full(new Shape(), (float) (value - (float) value), DataType.FLOAT64));
   }
 
-  /**
-   * Writes a chunk of keys and values {@code [B, K, T, D]} into preallocated cache buffers {@code [B,
-   * K, capacity, D]} in place at slots {@code start .. start+T-1} (a libtorch {@code copy_} into a
-   * narrowed view: no concatenation, nothing else moves). Not recorded by autograd.
-   *
-   * @param start int64 {@code [1]} holding the first slot
-   */
-  public void kvWrite(NDArray kbuf, NDArray vbuf, NDArray k, NDArray v, NDArray start) {
-    call("kv_write", kbuf, vbuf, k, v, start).close();
-  }
-
   /** Zeros of {@code like}'s dtype (bfloat16 included) and the given shape. */
   public NDArray zeros(NDArray like, Shape shape) {
     try (NDManager s = like.getManager().newSubManager()) {

@@ -35,4 +35,29 @@ interface AttentionKernel {
         .add(mask);
     return scores.softmax(-1).matMul(v);                                         // [B, N, T, D]
   }
+
+  /**
+   * One query per row (a decoding step) without repeating key/value heads: the G query heads of a
+   * key/value head are stacked as G "rows" against it, {@code [B, K, G, D] x [B, K, D, S]}, which is
+   * {@link #composed} without copying the cache G times. Query head h reads key/value head h / G, as
+   * transformers' {@code repeat_kv}.
+   *
+   * @param q {@code [B, N, 1, D]}
+   * @param mask additive {@code [B, 1, 1, S]}
+   */
+  static NDArray singleQuery(NDArray q, NDArray k, NDArray v, NDArray mask, Precision precision) {
+    if (precision == Precision.BFLOAT16) {
+      return Casts.downcast(singleQuery(Casts.upcast(q, precision), Casts.upcast(k, precision),
+          Casts.upcast(v, precision), Casts.upcast(mask, precision), Precision.FLOAT32), precision);
+    }
+    long b = q.getShape().get(0);
+    long n = q.getShape().get(1);
+    long d = q.getShape().get(3);
+    long kv = k.getShape().get(1);
+    NDArray qg = q.reshape(b, kv, n / kv, d);                                  // [B, K, G, D]
+    NDArray scores = qg.matMul(k.transpose(0, 1, 3, 2))                        // [B, K, G, S]
+        .mul(Kernels.scalar(q, 1.0 / Math.sqrt(d)))
+        .add(mask);                                                            // mask [B, 1, 1, S]
+    return scores.softmax(-1).matMul(v).reshape(b, n, 1, d);                   // [B, N, 1, D]
+  }
 }

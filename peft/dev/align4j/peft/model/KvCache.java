@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import dev.align4j.peft.kernels.Kernels;
 
 /**
@@ -29,7 +31,6 @@ public final class KvCache implements AutoCloseable {
   private final boolean preallocated;
   private int capacity;
   private int length;
-  private NDArray start;       // int64 [1] = length, made once per chunk for the in-place writes
   private NDArray keyMask;     // float32 [B, 1, 1, capacity]: 0 for real slots, MASKED for padding
 
   /** An empty growing cache for a model with {@code numLayers} layers; its arrays live under {@code parent}. */
@@ -77,13 +78,23 @@ public final class KvCache implements AutoCloseable {
     if (keys[layer] == null || keys[layer].getShape().get(2) < capacity) {
       grow(layer, k, capacity);
     }
-    if (start == null) {
-      start = manager.create(new long[] {length});
-    }
-    Kernels.get().kvWrite(keys[layer], values[layer], k, v, start);
+    write(keys[layer], k, length);
+    write(values[layer], v, length);
     NDIndex used = new NDIndex(":, :, :{}, :", need);
     NDManager step = k.getManager();   // the views belong to the step, the buffers to the cache
     return new NDArray[] {keys[layer].get(step, used), values[layer].get(step, used)};   // [B, K, S, D]
+  }
+
+  /**
+   * {@code buf[:, :, at:at+T, :] = x} in place: libtorch's {@code index_put_} with slices, which
+   * copies from x (a native tensor). This is not DJL's {@code NDArray.set(Buffer)}, which points the
+   * tensor at a Java buffer without copying. It passes no dtype, so bfloat16 is safe, and costs one
+   * native call (the kernel bridge costs a hundred times more per call).
+   */
+  private static void write(NDArray buf, NDArray x, int at) {
+    Shape s = x.getShape();
+    JniUtils.indexSet((PtNDArray) buf, (PtNDArray) x, new long[] {0, 0, at, 0},
+        new long[] {s.get(0), s.get(1), at + s.get(2), s.get(3)}, new long[] {1, 1, 1, 1});
   }
 
   private void growCapacity(int slots) {
@@ -106,7 +117,8 @@ public final class KvCache implements AutoCloseable {
     if (keys[layer] != null) {
       try (NDManager scratch = manager.newSubManager()) {
         NDIndex used = new NDIndex(":, :, :{}, :", length);
-        Kernels.get().kvWrite(nk, nv, keys[layer].get(used), values[layer].get(used), scratch.create(new long[] {0}));
+        write(nk, keys[layer].get(scratch, used), 0);
+        write(nv, values[layer].get(scratch, used), 0);
       }
       keys[layer].close();
       values[layer].close();
@@ -203,10 +215,6 @@ public final class KvCache implements AutoCloseable {
   /** Called by the model after all layers saw a chunk of {@code t} tokens. */
   void advance(int t) {
     length += t;
-    if (start != null) {
-      start.close();
-      start = null;
-    }
   }
 
   @Override

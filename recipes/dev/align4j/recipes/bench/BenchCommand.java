@@ -137,6 +137,7 @@ public final class BenchCommand implements Callable<Integer> {
     if (!Files.isRegularFile(script)) {
       throw new IllegalArgumentException("--hf-script " + script + " not found (run from the repository root)");
     }
+    dev.align4j.peft.torch.Torch.engine();   // loads libtorch before its thread count is touched
     if (threads > 0) {
       ai.djl.pytorch.jni.JniUtils.setNumThreads(threads);
     }

@@ -224,6 +224,25 @@ class GeneratorTest {
   }
 
   @Test
+  void fusedAttentionDecodesAsComposed() {
+    ModelConfig c = TinyConfigs.of(ModelFamily.QWEN3);
+    try (NDManager m = Torch.newManager()) {
+      List<List<Completion>> outs = new ArrayList<>();
+      for (AttentionImpl impl : AttentionImpl.values()) {
+        try (CausalLM model = CausalLM.create(c, Precision.FLOAT32, impl, m,
+            RandomWeights.generate(c, m, 21, 0.5, 0.1, DataType.FLOAT32))) {
+          outs.add(new Generator(model).generate(PROMPTS, GenerationConfig.greedy(8).withPadId(63), null));
+        }
+      }
+      for (int i = 0; i < PROMPTS.size(); i++) {
+        assertThat(outs.get(1).get(i).tokens()).containsExactly(outs.get(0).get(i).tokens());
+        assertThat(outs.get(1).get(i).modelLogProbs()).containsExactly(outs.get(0).get(i).modelLogProbs(),
+            org.assertj.core.data.Offset.offset(1e-5f));
+      }
+    }
+  }
+
+  @Test
   void bfloat16GenerationRunsThroughTheBridge() {
     // bfloat16 arrays abort the JVM in most DJL calls: cache buffers, row selection and masks must go through the bridge
     ModelConfig c = TinyConfigs.of(ModelFamily.QWEN3);
