@@ -34,6 +34,7 @@ public final class CausalLM implements AutoCloseable {
   private final RmsNorm finalNorm;
   private Linear lmHead;
   private final RotaryEmbedding rotary;
+  private final boolean[] slides;
   private final AttentionImpl attention;
   private double neftuneAlpha;
   private boolean training;
@@ -50,6 +51,12 @@ public final class CausalLM implements AutoCloseable {
     this.embed = parameters.get("model.embed_tokens.weight");
     this.attention = attention;
     this.rotary = new RotaryEmbedding(config);
+    this.slides = new boolean[config.numLayers()];
+    if (config.slidingWindow() != null) {
+      for (int l : config.slidingWindow().layers()) {
+        slides[l] = true;
+      }
+    }
     AttentionKernel kernel = attention == AttentionImpl.FUSED
         ? FusedAttention::attend
         : AttentionKernel::composed;
@@ -142,9 +149,9 @@ public final class CausalLM implements AutoCloseable {
       return VirtualPositions.prefixTuning(this, in, cache, kv);
     }
     NDArray x = embed(in);                                                        // [B, T, H]
-    LayerContext ctx = context(in, past);                                         // RoPE tables, mask
+    LayerContext ctx = context(in, past);                                         // RoPE tables, masks
     for (int i = 0; i < layers.size(); i++) {
-      x = layers.get(i).forward(x, ctx.cos(), ctx.sin(), ctx.mask(), cache, i);  // [B, T, H]
+      x = layer(i, x, ctx, cache);                                                // [B, T, H]
     }
     if (cache != null) {
       cache.advance(in.length());
@@ -174,8 +181,15 @@ public final class CausalLM implements AutoCloseable {
    * @param cos RoPE table {@code [B, T, D]}
    * @param sin RoPE table {@code [B, T, D]}
    * @param mask additive {@code [B, 1, T, S]}, or null for the fused kernel's own causal path
+   * @param slidingMask the mask of sliding-window layers {@code [B, 1, T, S]}, or null when the window
+   *     changes nothing for this chunk
    */
-  public record LayerContext(NDArray cos, NDArray sin, NDArray mask) {}
+  public record LayerContext(NDArray cos, NDArray sin, NDArray mask, NDArray slidingMask) {
+    /** A context without sliding-window layers. */
+    public LayerContext(NDArray cos, NDArray sin, NDArray mask) {
+      this(cos, sin, mask, null);
+    }
+  }
 
   /** Token embeddings {@code [B, T, H]} (with NEFTune noise in training when enabled). */
   public NDArray embed(ModelInput in) {
@@ -198,12 +212,6 @@ public final class CausalLM implements AutoCloseable {
     NDArray pos = in.positionIds() != null
         ? in.positionIds()
         : m.arange(past, past + t, 1, DataType.INT64).reshape(1, t).repeat(0, b);   // [B, T]
-    SlidingWindow window = config.slidingWindow();
-    if (window != null && window.activeFor((long) past + t)) {
-      throw new IllegalArgumentException("sliding_window " + window.size() + " (layers " + window.layers()
-          + ") would take effect over " + (past + t) + " positions; align4j does not implement sliding-window"
-          + " attention, so it refuses sequences longer than the window");
-    }
     NDList tables = rotary.tables(m, pos);
     NDArray cos = Casts.constant(tables.get(0), precision);                       // [B, T, D]
     NDArray sin = Casts.constant(tables.get(1), precision);                       // [B, T, D]
@@ -212,17 +220,26 @@ public final class CausalLM implements AutoCloseable {
         && in.segmentIds() == null;
     NDArray mask = plainCausal ? null : Casts.constant(
         AttentionMask.causal(m, in.attentionMask(), in.segmentIds(), b, t, past), precision); // [B, 1, T, S]
-    return new LayerContext(cos, sin, mask);
+    // sliding-window layers get their own mask once the window is shorter than the keys
+    SlidingWindow window = config.slidingWindow();
+    NDArray slidingMask = window == null || !window.activeFor((long) past + t) ? null : Casts.constant(
+        AttentionMask.causal(m, in.attentionMask(), in.segmentIds(), b, t, past, window.size()), precision);
+    return new LayerContext(cos, sin, mask, slidingMask);
+  }
+
+  /** The mask layer {@code i} attends with. */
+  private NDArray maskFor(int i, LayerContext ctx) {
+    return ctx.slidingMask() != null && slides[i] ? ctx.slidingMask() : ctx.mask();
   }
 
   /** Decoder layer {@code i} alone (no cache): {@code [B, T, H] -> [B, T, H]}. */
   public NDArray layer(int i, NDArray x, LayerContext ctx) {
-    return layers.get(i).forward(x, ctx.cos(), ctx.sin(), ctx.mask(), null, i);
+    return layers.get(i).forward(x, ctx.cos(), ctx.sin(), maskFor(i, ctx), null, i);
   }
 
   /** Decoder layer {@code i} with a cache (or null). */
   NDArray layer(int i, NDArray x, LayerContext ctx, KvCache cache) {
-    return layers.get(i).forward(x, ctx.cos(), ctx.sin(), ctx.mask(), cache, i);
+    return layers.get(i).forward(x, ctx.cos(), ctx.sin(), maskFor(i, ctx), cache, i);
   }
 
   /** The final RMSNorm. */
