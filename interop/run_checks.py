@@ -3,7 +3,7 @@
 Each check script (interop/checks/check_*.py) prints its results on stdout, one JSON object a line:
 {"check": "...", "max_diff": 0.0, "tol": 1e-5, "pass": true, "detail": "..."}; anything else goes to
 stderr. A script that exits non-zero, reports nothing, or runs longer than ALIGN4J_INTEROP_TIMEOUT
-seconds (default 900) counts as a failure; a result line without the four fields is one too.
+seconds (default 900) counts as a failure; a JSON line without the four fields is one too.
 """
 import json
 import os
@@ -43,10 +43,14 @@ def main(argv):
             if line.startswith("{"):
                 try:
                     r = json.loads(line)
+                except json.JSONDecodeError:  # e.g. a library printing a dict: not a result
+                    print(f"{s.name}: not a result line: {line[:200]}", file=sys.stderr)
+                    continue
+                try:
                     r["max_diff"], r["tol"] = float(r["max_diff"]), float(r["tol"])
                     r["check"], r["pass"] = str(r["check"]), bool(r["pass"])
                     got.append(r)
-                except (json.JSONDecodeError, KeyError, TypeError, ValueError):
+                except (KeyError, TypeError, ValueError):
                     got.append({"check": s.stem, "max_diff": float("nan"), "tol": 0.0, "pass": False,
                                 "detail": f"malformed result line: {line[:200]}"})
         if code != 0 or not got:

@@ -2,7 +2,7 @@
 
 In: llama, mistral, qwen2 and qwen3 checkpoints that transformers made and saved (random weights), in
 the transformers 5 config layout as saved and rewritten to the transformers 4 layout, with every RoPE
-type align4j supports; 96 tokens, past max_position_embeddings (dynamic) and
+type align4j supports and sliding windows shorter than the sequence; 96 tokens, past max_position_embeddings (dynamic) and
 original_max_position_embeddings (llama3, yarn). float32: within 2e-5; bfloat16 (one case per family,
 to keep the run short): within three times transformers' own bf16-vs-fp32 difference on the same
 tokens (the noise floor of bf16 itself).
@@ -34,6 +34,9 @@ CASES = {
     "llama_yarn": ("llama", YARN, "v4-type", {}),
     "mistral_default": ("mistral", {"rope_type": "default", "rope_theta": 1000000.0}, "v5", {"sliding_window": None}),
     "mistral_window": ("mistral", {"rope_type": "default", "rope_theta": 10000.0}, "v4", {"sliding_window": 128}),
+    "mistral_sliding32": ("mistral", {"rope_type": "default", "rope_theta": 10000.0}, "v5", {"sliding_window": 32}),
+    "qwen2_sliding24": ("qwen2", {"rope_type": "default", "rope_theta": 1000000.0}, "v4",
+                        {"use_sliding_window": True, "sliding_window": 24, "max_window_layers": 1}),
     "qwen2_tied": ("qwen2", {"rope_type": "default", "rope_theta": 1000000.0}, "v5", {"tie": True}),
     "qwen2_yarn": ("qwen2", YARN, "v4", {}),
     "qwen3_theta1e6": ("qwen3", {"rope_type": "default", "rope_theta": 1000000.0}, "v5", {"head_dim": 16}),

@@ -16,6 +16,7 @@ prompt, NL included; align4j trains the assistant turn up to its end-of-turn tok
 generates what follows). The check shows the losses differ by default, and agree once TRL is given
 align4j's mask (a pre-tokenized dataset with input_ids and completion_mask).
 """
+import contextlib
 import json
 import math
 import sys
@@ -104,8 +105,9 @@ def trl_steps(base, init_adapter, out, batch, accum, steps=1, template=TEMPLATE,
                      max_grad_norm=CLIP, logging_steps=1, save_strategy="no", report_to=[], use_cpu=True,
                      bf16=False, fp16=False, gradient_checkpointing=False, completion_only_loss=True,
                      dataloader_num_workers=0, seed=7, disable_tqdm=True)
-    trainer = SFTTrainer(model=model, args=args, train_dataset=ds, processing_class=tok)
-    trainer.train()
+    with contextlib.redirect_stdout(sys.stderr):  # the Trainer prints its logs; stdout is for results
+        trainer = SFTTrainer(model=model, args=args, train_dataset=ds, processing_class=tok)
+        trainer.train()
     return trainer.model, [h for h in trainer.state.log_history if "loss" in h and "grad_norm" in h]
 
 

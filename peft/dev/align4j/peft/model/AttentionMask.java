@@ -35,6 +35,16 @@ public final class AttentionMask {
    * no cache) a packed row's examples see only themselves: the mask is block-diagonal.
    */
   public static NDArray causal(NDManager manager, long[] keyMask, int[] segments, int batch, int queryLen, int past) {
+    return causal(manager, keyMask, segments, batch, queryLen, past, 0);
+  }
+
+  /**
+   * As {@link #causal(NDManager, long[], int[], int, int, int)}, and with {@code window > 0} a query
+   * sees only the last {@code window} slots up to itself ({@code s > past + t - window}, transformers'
+   * {@code sliding_window_overlay} on cache positions).
+   */
+  public static NDArray causal(
+      NDManager manager, long[] keyMask, int[] segments, int batch, int queryLen, int past, int window) {
     if (segments != null && past != 0) {
       throw new IllegalArgumentException("packed rows cannot be combined with a KV cache");
     }
@@ -48,7 +58,8 @@ public final class AttentionMask {
       for (int t = 0; t < queryLen; t++) {
         int row = (b * queryLen + t) * keyLen;
         for (int s = 0; s < keyLen; s++) {
-          boolean visible = s <= past + t && (keyMask == null || keyMask[b * keyLen + s] != 0)
+          boolean visible = s <= past + t && (window <= 0 || s > past + t - window)
+              && (keyMask == null || keyMask[b * keyLen + s] != 0)
               && (segments == null || segments[b * queryLen + s] == segments[b * queryLen + t]);
           m[row + s] = visible ? 0f : MASKED;
         }

@@ -34,6 +34,7 @@ public final class CausalLM implements AutoCloseable {
   private final RmsNorm finalNorm;
   private Linear lmHead;
   private final RotaryEmbedding rotary;
+  private final boolean[] slides;
   private final AttentionImpl attention;
   private double neftuneAlpha;
   private boolean training;
@@ -51,6 +52,12 @@ public final class CausalLM implements AutoCloseable {
     this.embed = parameters.get("model.embed_tokens.weight");
     this.attention = attention;
     this.rotary = new RotaryEmbedding(config);
+    this.slides = new boolean[config.numLayers()];
+    if (config.slidingWindow() != null) {
+      for (int l : config.slidingWindow().layers()) {
+        slides[l] = true;
+      }
+    }
     AttentionKernel kernel = attention == AttentionImpl.FUSED
         ? FusedAttention::attend
         : AttentionKernel::composed;
@@ -146,9 +153,9 @@ public final class CausalLM implements AutoCloseable {
     // a one-token step over a cache that carries its padding reads the mask on the device
     NDArray padding = cache == null || in.attentionMask() != null || in.length() != 1
         ? null : cache.keyMask(in.inputIds().getManager(), past + 1);            // [B, 1, 1, S] or null
-    LayerContext ctx = context(in, past, padding);                                // RoPE tables, mask
+    LayerContext ctx = context(in, past, padding);                                // RoPE tables, masks
     for (int i = 0; i < layers.size(); i++) {
-      x = layers.get(i).forward(x, ctx.cos(), ctx.sin(), ctx.mask(), cache, i);  // [B, T, H]
+      x = layer(i, x, ctx, cache);                                                // [B, T, H]
     }
     if (cache != null) {
       cache.advance(in.length());
@@ -232,8 +239,15 @@ public final class CausalLM implements AutoCloseable {
    * @param cos RoPE table {@code [B, T, D]}
    * @param sin RoPE table {@code [B, T, D]}
    * @param mask additive {@code [B, 1, T, S]}, or null for the fused kernel's own causal path
+   * @param slidingMask the mask of sliding-window layers {@code [B, 1, T, S]}, or null when the window
+   *     changes nothing for this chunk
    */
-  public record LayerContext(NDArray cos, NDArray sin, NDArray mask) {}
+  public record LayerContext(NDArray cos, NDArray sin, NDArray mask, NDArray slidingMask) {
+    /** A context without sliding-window layers. */
+    public LayerContext(NDArray cos, NDArray sin, NDArray mask) {
+      this(cos, sin, mask, null);
+    }
+  }
 
   /**
    * Sets (or clears, with null) a source of the input embedding table {@code [V, H]} in the compute
@@ -271,12 +285,6 @@ public final class CausalLM implements AutoCloseable {
     NDArray pos = in.positionIds() != null
         ? in.positionIds()
         : m.arange(past, past + t, 1, DataType.INT64).reshape(1, t).repeat(0, b);   // [B, T]
-    SlidingWindow window = config.slidingWindow();
-    if (window != null && window.activeFor((long) past + t)) {
-      throw new IllegalArgumentException("sliding_window " + window.size() + " (layers " + window.layers()
-          + ") would take effect over " + (past + t) + " positions; align4j does not implement sliding-window"
-          + " attention, so it refuses sequences longer than the window");
-    }
     NDList tables = rotary.tables(m, pos);
     NDArray cos = Casts.constant(tables.get(0), precision);                       // [B, T, D]
     NDArray sin = Casts.constant(tables.get(1), precision);                       // [B, T, D]
@@ -286,17 +294,32 @@ public final class CausalLM implements AutoCloseable {
     NDArray mask = givenMask != null ? Casts.constant(givenMask, precision)
         : plainCausal ? null : Casts.constant(
         AttentionMask.causal(m, in.attentionMask(), in.segmentIds(), b, t, past), precision); // [B, 1, T, S]
-    return new LayerContext(cos, sin, mask);
+    // sliding-window layers get their own mask once the window is shorter than the keys
+    SlidingWindow window = config.slidingWindow();
+    NDArray slidingMask = null;
+    if (window != null && window.activeFor((long) past + t)) {
+      // a given (cache-read) padding mask carries no window: add the window's causal band to it
+      NDArray band = givenMask != null
+          ? givenMask.add(AttentionMask.causal(m, null, null, b, t, past, window.size()))
+          : AttentionMask.causal(m, in.attentionMask(), in.segmentIds(), b, t, past, window.size());
+      slidingMask = Casts.constant(band, precision);                             // [B, 1, T, S]
+    }
+    return new LayerContext(cos, sin, mask, slidingMask);
+  }
+
+  /** The mask layer {@code i} attends with. */
+  private NDArray maskFor(int i, LayerContext ctx) {
+    return ctx.slidingMask() != null && slides[i] ? ctx.slidingMask() : ctx.mask();
   }
 
   /** Decoder layer {@code i} alone (no cache): {@code [B, T, H] -> [B, T, H]}. */
   public NDArray layer(int i, NDArray x, LayerContext ctx) {
-    return layers.get(i).forward(x, ctx.cos(), ctx.sin(), ctx.mask(), null, i);
+    return layers.get(i).forward(x, ctx.cos(), ctx.sin(), maskFor(i, ctx), null, i);
   }
 
   /** Decoder layer {@code i} with a cache (or null). */
   NDArray layer(int i, NDArray x, LayerContext ctx, KvCache cache) {
-    return layers.get(i).forward(x, ctx.cos(), ctx.sin(), ctx.mask(), cache, i);
+    return layers.get(i).forward(x, ctx.cos(), ctx.sin(), maskFor(i, ctx), cache, i);
   }
 
   /** The final RMSNorm: the last decoder layer's output to final hidden states {@code [B, T, H]}. */

@@ -12,7 +12,7 @@ import java.util.stream.Collectors;
 public enum ModelFamily {
   /** Llama 1/2/3: biases on q/k/v/o if {@code attention_bias}, on the MLP if {@code mlp_bias}. */
   LLAMA("llama", false, false),
-  /** Mistral: the Llama layout without biases; a sliding window longer than the sequence (else refused). */
+  /** Mistral: the Llama layout without biases; every layer slides when {@code sliding_window} is set. */
   MISTRAL("mistral", false, false),
   /** Qwen2 / Qwen2.5: biases on q, k and v projections. */
   QWEN2("qwen2", true, false),

@@ -5,9 +5,8 @@ import java.util.List;
 /**
  * Sliding-window attention as {@code config.json} sets it: layers in {@code layers} let a query see
  * only the last {@code size} keys ({@code kv_idx > q_idx - size}, transformers'
- * {@code sliding_window_overlay}). align4j does not implement the window; a forward where it would
- * take effect (more than {@code size} keys) is refused by {@link CausalLM}, so results never differ
- * silently from transformers.
+ * {@code sliding_window_overlay}, on cache positions). {@link CausalLM} gives those layers their own
+ * mask once a forward has more than {@code size} keys.
  *
  * @param size the window ({@code sliding_window})
  * @param layers the indices of the sliding layers (Mistral: all; Qwen2/Qwen3: from {@code

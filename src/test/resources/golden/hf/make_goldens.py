@@ -43,7 +43,19 @@ CASES = {
     "qwen2_v4_theta1e6": ("qwen2", {"rope_type": "default", "rope_theta": 1000000.0}, "v4", dict(layers=2, tie=True)),
     "mistral_v5_window64": ("mistral", {"rope_type": "default", "rope_theta": 100000.0}, "v5",
                             dict(layers=2, sliding_window=64)),
+    # sliding windows shorter than the 48 tokens: every layer (Mistral), layers >= max_window_layers
+    # (Qwen2), the layers layer_types names (Qwen3)
+    "mistral_v5_window16": ("mistral", {"rope_type": "default", "rope_theta": 10000.0}, "v5",
+                            dict(layers=2, sliding_window=16)),
+    "qwen2_v5_sliding16": ("qwen2", {"rope_type": "default", "rope_theta": 1000000.0}, "v5",
+                           dict(layers=2, use_sliding_window=True, sliding_window=16, max_window_layers=1)),
+    "qwen3_v4_layer_types": ("qwen3", {"rope_type": "default", "rope_theta": 1000000.0}, "v4",
+                             dict(SMALL, layers=2, use_sliding_window=True, sliding_window=12,
+                                  layer_types=["sliding_attention", "full_attention"])),
 }
+
+# configs whose sliding layers come from max_window_layers, not layer_types
+DERIVE_LAYER_TYPES = {"qwen2_v5_sliding16"}
 
 
 def main():
@@ -52,6 +64,10 @@ def main():
         shutil.rmtree(d, ignore_errors=True)
         rope = {k: v for k, v in rope.items() if v is not None}
         hfmodels.make(str(d), family, rope=rope, seed=len(name), **extra)
+        if name in DERIVE_LAYER_TYPES:  # transformers saves the derived list; make it derive again
+            cfg = json.loads((d / "config.json").read_text())
+            del cfg["layer_types"]
+            (d / "config.json").write_text(json.dumps(cfg, indent=2))
         if layout.startswith("v4"):
             hfmodels.to_v4_layout(str(d), type_key="type" if layout == "v4-type" else "rope_type")
         for f in ("generation_config.json",):
