@@ -17,7 +17,8 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code align4j tokenize} (hidden utility): for each JSONL line {@code {"text": ...}} prints
- * {@code {"ids": [...]}}, the ids {@link Tokenizer#encode} gives; the interop checks compare them with
+ * {@code {"ids": [...]}}, the ids {@link Tokenizer#encode} gives; a line's optional
+ * {@code "add_special_tokens"} overrides {@code --no-special}. The interop checks compare them with
  * transformers' {@code AutoTokenizer}.
  */
 @Command(name = "tokenize", hidden = true,
@@ -61,7 +62,11 @@ public final class TokenizeCommand implements Callable<Integer> {
         }
         ObjectNode row = JSON.createObjectNode();
         ArrayNode ids = row.putArray("ids");
-        for (long id : tok.encode(t.asText(), !noSpecial)) {
+        JsonNode special = node.get("add_special_tokens");
+        if (special != null && !special.isBoolean()) {
+          throw new IllegalArgumentException(input + ":" + lineNo + ": field \"add_special_tokens\" must be a boolean");
+        }
+        for (long id : tok.encode(t.asText(), special == null ? !noSpecial : special.asBoolean())) {
           ids.add(id);
         }
         out.println(JSON.writeValueAsString(row));
