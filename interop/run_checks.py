@@ -2,10 +2,12 @@
 
 Each check script (interop/checks/check_*.py) prints its results on stdout, one JSON object a line:
 {"check": "...", "max_diff": 0.0, "tol": 1e-5, "pass": true, "detail": "..."}; anything else goes to
-stderr. A script that exits non-zero or reports nothing counts as a failure.
+stderr. A script that exits non-zero, reports nothing, or runs longer than ALIGN4J_INTEROP_TIMEOUT
+seconds (default 900) counts as a failure; a result line without the four fields is one too.
 """
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -13,6 +15,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
+TIMEOUT = float(os.environ.get("ALIGN4J_INTEROP_TIMEOUT", "900"))
 
 
 def main(argv):
@@ -24,18 +27,31 @@ def main(argv):
         t0 = time.time()
         with tempfile.TemporaryDirectory(prefix="a4j-interop-") as work:
             env = dict(os.environ, ALIGN4J_INTEROP_WORK=work)
-            p = subprocess.run([sys.executable, str(s)], stdout=subprocess.PIPE, env=env, text=True)
+            # its own process group, so that a timeout also ends the align4j JVMs it started
+            p = subprocess.Popen([sys.executable, str(s)], stdout=subprocess.PIPE, env=env, text=True,
+                                 start_new_session=True)
+            try:
+                out, _ = p.communicate(timeout=TIMEOUT)
+                code = p.returncode
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, signal.SIGKILL)
+                out, _ = p.communicate()
+                code = f"timeout after {TIMEOUT:.0f} s"
         got = []
-        for line in p.stdout.splitlines():
+        for line in out.splitlines():
             line = line.strip()
             if line.startswith("{"):
                 try:
-                    got.append(json.loads(line))
-                except json.JSONDecodeError:
-                    print(f"{s.name}: unparsable result line: {line}", file=sys.stderr)
-        if p.returncode != 0 or not got:
+                    r = json.loads(line)
+                    r["max_diff"], r["tol"] = float(r["max_diff"]), float(r["tol"])
+                    r["check"], r["pass"] = str(r["check"]), bool(r["pass"])
+                    got.append(r)
+                except (json.JSONDecodeError, KeyError, TypeError, ValueError):
+                    got.append({"check": s.stem, "max_diff": float("nan"), "tol": 0.0, "pass": False,
+                                "detail": f"malformed result line: {line[:200]}"})
+        if code != 0 or not got:
             got.append({"check": s.stem, "max_diff": float("nan"), "tol": 0.0, "pass": False,
-                        "detail": f"script exited {p.returncode} with {len(got)} results"})
+                        "detail": f"script exited {code} with {len(got)} results"})
         for r in got:
             r.setdefault("detail", "")
             rows.append(r)

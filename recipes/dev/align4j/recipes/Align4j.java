@@ -1,10 +1,15 @@
 package dev.align4j.recipes;
 
+import dev.align4j.peft.io.CheckpointFormatException;
 import dev.align4j.peft.torch.Torch;
 import dev.align4j.recipes.cli.GenerateCommand;
 import dev.align4j.recipes.cli.InfoCommand;
 import dev.align4j.recipes.cli.LogprobsCommand;
 import dev.align4j.recipes.cli.TinyCommand;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.reflect.InvocationTargetException;
+import java.util.concurrent.ExecutionException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -26,6 +31,8 @@ import picocli.CommandLine.Command;
       dev.align4j.recipes.sft.PtCommand.class,
       dev.align4j.recipes.data.DataCommand.class,
       dev.align4j.recipes.bench.BenchCommand.class,
+      dev.align4j.recipes.cli.TokenizeCommand.class,
+      dev.align4j.recipes.cli.ChatTemplateCommand.class,
     })
 public final class Align4j implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -38,15 +45,53 @@ public final class Align4j implements Runnable {
   /** Runs a command line and returns its exit code (no System.exit, for tests). */
   public static int execute(String... args) {
     Torch.configureOffline();
-    CommandLine cl = new CommandLine(new Align4j());
+    CommandLine cl = commandLine();
     cl.setExecutionExceptionHandler((ex, line, parsed) -> {
-      line.getErr().println("align4j: error: " + ex.getMessage());
+      line.getErr().println("align4j: error: " + describe(ex));
       if (System.getenv("ALIGN4J_DEBUG") != null) {
         ex.printStackTrace(line.getErr());
       }
       return 1;
     });
     return cl.execute(args);
+  }
+
+  /** The command tree, with {@code --help} and {@code --version} on every command and subcommand. */
+  public static CommandLine commandLine() {
+    CommandLine cl = new CommandLine(new Align4j());
+    addHelp(cl);
+    return cl;
+  }
+
+  private static void addHelp(CommandLine cl) {
+    if (cl.getCommandSpec().optionsMap().get("--help") == null) {
+      cl.getCommandSpec().mixinStandardHelpOptions(true);
+    }
+    cl.getSubcommands().values().forEach(Align4j::addHelp);
+  }
+
+  /**
+   * An error for the user: the message of the errors align4j raises on bad input (they name the file,
+   * line, key or tensor), else the exception's type and message, never a bare "null".
+   */
+  static String describe(Throwable ex) {
+    Throwable t = ex;
+    while ((t instanceof UncheckedIOException || t instanceof ExecutionException
+        || t instanceof InvocationTargetException) && t.getCause() != null) {
+      t = t.getCause();
+    }
+    String msg = t.getMessage();
+    boolean plain = msg != null && !msg.isBlank() && (t.getClass() == IllegalArgumentException.class
+        || t.getClass() == IOException.class || t instanceof CheckpointFormatException);
+    if (plain) {
+      return msg;
+    }
+    String type = t.getClass().getName().startsWith("java.") ? t.getClass().getSimpleName() : t.getClass().getName();
+    if (msg == null || msg.isBlank()) {
+      StackTraceElement[] st = t.getStackTrace();
+      return type + (st.length > 0 ? " at " + st[0] : "") + " (ALIGN4J_DEBUG=1 prints the stack trace)";
+    }
+    return type + ": " + msg;
   }
 
   /** Entry point. */

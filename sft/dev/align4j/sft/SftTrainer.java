@@ -12,6 +12,7 @@ import dev.align4j.peft.train.TrainingLoop;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.LongConsumer;
@@ -23,6 +24,7 @@ import java.util.function.LongToDoubleFunction;
  * evalEvery} steps.
  */
 public final class SftTrainer {
+  private final Trainer trainer;
   private final TrainingLoop<TrainingExample> loop;
   private final int evalEvery;
 
@@ -33,7 +35,7 @@ public final class SftTrainer {
    */
   public SftTrainer(CausalLM model, List<Parameter> params, TrainerConfig cfg, LongToDoubleFunction lr, Path outDir,
       int evalEvery, Function<CausalLM, List<String>> sampler, Consumer<Boolean> trainingMode) {
-    Trainer trainer = new Trainer(model, params, cfg, lr, outDir.resolve("checkpoints"));
+    this.trainer = new Trainer(model, params, cfg, lr, outDir.resolve("checkpoints"));
     this.loop = new TrainingLoop<>(trainer, new TokenCrossEntropy(cfg.padId()), outDir, "sft")
         .withSampler(sampler).withTrainingMode(trainingMode);
     this.evalEvery = evalEvery;
@@ -42,6 +44,15 @@ public final class SftTrainer {
   /** Stops when the eval loss has not improved for {@code patience} evaluations. */
   public SftTrainer withEarlyStopping(EarlyStopping e) {
     loop.withEarlyStopping(e);
+    return this;
+  }
+
+  /**
+   * Polled after every step: when it answers true the run writes a checkpoint and returns (see
+   * {@link Trainer#stopWhen}).
+   */
+  public SftTrainer stopWhen(BooleanSupplier stopRequested) {
+    trainer.stopWhen(stopRequested);
     return this;
   }
 

@@ -1,6 +1,10 @@
 #!/usr/bin/env python3
 """Independent numpy reference of the Hugging Face decoder forward (Llama/Mistral/Qwen2/Qwen3).
 
+The goldens GoldenLogitsTest reads now come from transformers itself (transformers_forward.py); this
+independent implementation is kept as a second reference: interop/checks/check_model_goldens.py shows it
+agrees with transformers within 5e-6 (its RoPE is float64, transformers' tables float32).
+
 Written from transformers' modeling_llama / modeling_qwen2 / modeling_qwen3 semantics, in float64,
 sharing no code with align4j. For each checkpoint directory given, it reads config.json and
 model.safetensors (parsed here with the stdlib + numpy), runs the fixed id sequences below and

@@ -1,7 +1,11 @@
 package dev.align4j.peft.adapter;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.align4j.peft.io.CheckpointFormatException;
 import dev.align4j.peft.model.Parameter;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -44,4 +48,31 @@ public sealed interface Adapter
    *     weights in place and so keep no base model to return to
    */
   AdapterScope disabled();
+
+  /**
+   * Loads a PEFT adapter from {@code dir}, whatever its {@code peft_type}: LoRA (with DoRA, rsLoRA, a
+   * SEQ_CLS score head) becomes adapter {@code name} of {@code host}; IA3, prompt, P- and prefix
+   * tuning attach to {@code host}'s model under their own switches (one of each per model).
+   */
+  static Adapter load(PeftModel host, Path dir, String name) throws IOException {
+    Path cfg = dir.resolve(PeftAdapterFiles.CONFIG);
+    if (!Files.exists(cfg)) {
+      throw new CheckpointFormatException(cfg, "missing");
+    }
+    JsonNode c;
+    try {
+      c = new ObjectMapper().readTree(cfg.toFile());
+    } catch (IOException e) {
+      throw new CheckpointFormatException(cfg, "not valid JSON: " + e.getMessage());
+    }
+    String type = c.path("peft_type").asText("");
+    return switch (type) {
+      case "LORA" -> LoraAdapter.load(host, dir, name);
+      case "IA3" -> Ia3Adapter.load(host.model(), dir);
+      case "PROMPT_TUNING", "P_TUNING" -> PromptTuning.load(host.model(), dir);
+      case "PREFIX_TUNING" -> PrefixTuning.load(host.model(), dir);
+      default -> throw new CheckpointFormatException(cfg, "peft_type '" + type
+          + "' is not one of LORA, IA3, PROMPT_TUNING, P_TUNING, PREFIX_TUNING");
+    };
+  }
 }

@@ -32,7 +32,11 @@ public final class HfCheckpointWriter {
 
   private HfCheckpointWriter() {}
 
-  /** Writes the directory (created when missing). */
+  /**
+   * Writes the directory (created when missing) in place. To replace an existing checkpoint so that
+   * a crash never leaves a mix of old and new files, write into {@link
+   * AtomicFiles#replaceDirectory}'s temporary directory instead.
+   */
   public static void write(
       Path dir, ObjectNode config, Optional<ObjectNode> generationConfig,
       LinkedHashMap<String, TensorData> tensors, long maxShardBytes) throws IOException {

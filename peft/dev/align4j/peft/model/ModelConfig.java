@@ -1,6 +1,7 @@
 package dev.align4j.peft.model;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.BooleanNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
@@ -208,7 +209,7 @@ public record ModelConfig(
 
   private static void unsupportedKeys(JsonNode json) {
     for (String k : UNSUPPORTED) {
-      if (json.hasNonNull(k) && !json.get(k).equals(com.fasterxml.jackson.databind.node.BooleanNode.FALSE)) {
+      if (json.hasNonNull(k) && !json.get(k).equals(BooleanNode.FALSE)) {
         throw new IllegalArgumentException("config: " + k + " (" + json.get(k) + ") is not supported");
       }
     }

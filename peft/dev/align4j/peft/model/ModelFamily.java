@@ -10,13 +10,13 @@ import java.util.stream.Collectors;
  * differ only in the flags below.
  */
 public enum ModelFamily {
-  /** Llama 1/2/3 (incl. Llama 3 {@code rope_scaling} of type {@code llama3}); bias if {@code attention_bias}. */
+  /** Llama 1/2/3: biases on q/k/v/o if {@code attention_bias}, on the MLP if {@code mlp_bias}. */
   LLAMA("llama", false, false),
-  /** Mistral: the Llama layout; its sliding window is not needed for the sequence lengths we train. */
+  /** Mistral: the Llama layout without biases; a sliding window longer than the sequence (else refused). */
   MISTRAL("mistral", false, false),
   /** Qwen2 / Qwen2.5: biases on q, k and v projections. */
   QWEN2("qwen2", true, false),
-  /** Qwen3: no q/k/v bias, an RMSNorm over each head of q and k before RoPE. */
+  /** Qwen3: an RMSNorm over each head of q and k before RoPE; q/k/v/o biases if {@code attention_bias}. */
   QWEN3("qwen3", false, true);
 
   private final String modelType;

@@ -26,6 +26,9 @@ public final class ModelSaver {
   private ModelSaver() {}
 
   /**
+   * Writes into {@code dir} in place; callers replacing an existing directory write into {@link
+   * dev.align4j.peft.io.AtomicFiles#replaceDirectory}'s temporary directory.
+   *
    * @param configJson the config to write (the loaded one, to keep fields align4j does not read), or
    *     {@code null} for {@link ModelConfig#toJson()}
    */

@@ -76,7 +76,16 @@ public final class AssistantMasker {
      * @param extraVariables passed to the template (e.g. {@code enable_thinking})
      */
     public TokenizedChat tokenize(List<ChatMessage> messages, Map<String, ?> extraVariables) {
-        String full = template.render(messages, false, extraVariables);
+        return tokenizeMessages(ChatTemplate.asMaps(messages), extraVariables);
+    }
+
+    /**
+     * As {@link #tokenize(List, Map)} for messages given as maps (fields beyond role/content, such as
+     * {@code tool_calls}, reach the template); a message is the assistant's when its {@code role} is
+     * {@code "assistant"}.
+     */
+    public TokenizedChat tokenizeMessages(List<? extends Map<String, ?>> messages, Map<String, ?> extraVariables) {
+        String full = template.renderMessages(messages, false, extraVariables);
         List<int[]> spans = assistantSpans(messages, full, extraVariables);
         Encoding enc = tokenizer.encoding(full, false);
         long[] ids = enc.getIds();
@@ -103,14 +112,14 @@ public final class AssistantMasker {
     }
 
     /** The assistant character spans [start, end) in UTF-16 offsets of {@code full}. */
-    List<int[]> assistantSpans(List<ChatMessage> messages, String full, Map<String, ?> extra) {
+    List<int[]> assistantSpans(List<? extends Map<String, ?>> messages, String full, Map<String, ?> extra) {
         List<int[]> spans = new ArrayList<>();
         int searchFrom = 0;
         for (int i = 0; i < messages.size(); i++) {
-            if (!messages.get(i).role().equals("assistant")) {
+            if (!"assistant".equals(messages.get(i).get("role"))) {
                 continue;
             }
-            String header = template.render(messages.subList(0, i), true, extra);
+            String header = template.renderMessages(messages.subList(0, i), true, extra);
             int start = full.startsWith(header) ? header.length() : commonPrefix(header, full);
             start = Math.max(start, searchFrom);
             int end = -1;
@@ -123,7 +132,7 @@ public final class AssistantMasker {
                 }
             }
             if (end < 0) {
-                String through = template.render(messages.subList(0, i + 1), false, extra);
+                String through = template.renderMessages(messages.subList(0, i + 1), false, extra);
                 end = full.startsWith(through) ? through.length() : full.length();
             }
             if (end > start) {

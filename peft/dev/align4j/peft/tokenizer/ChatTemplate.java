@@ -90,6 +90,11 @@ public final class ChatTemplate {
      * @throws ChatTemplateException when the template calls {@code raise_exception} or fails to render
      */
     public String render(List<ChatMessage> messages, boolean addGenerationPrompt, Map<String, ?> extraVariables) {
+        return renderMessages(asMaps(messages), addGenerationPrompt, extraVariables);
+    }
+
+    /** {@code messages} as the {@code {"role": ..., "content": ...}} maps a template sees. */
+    static List<Map<String, Object>> asMaps(List<ChatMessage> messages) {
         List<Map<String, Object>> maps = new ArrayList<>(messages.size());
         for (ChatMessage m : messages) {
             Map<String, Object> map = new LinkedHashMap<>();
@@ -97,7 +102,7 @@ public final class ChatTemplate {
             map.put("content", m.content());
             maps.add(map);
         }
-        return renderMessages(maps, addGenerationPrompt, extraVariables);
+        return maps;
     }
 
     /**
@@ -153,17 +158,24 @@ public final class ChatTemplate {
         resolver.add(JinjavaInterpreterResolver.DEFAULT_RESOLVER_READ_ONLY);
         JinjavaConfig config = JinjavaConfig.newBuilder()
                 .withTrimBlocks(true)
-                .withLstripBlocks(true)
+                .withLstripBlocks(false) // jinjava's strips mid-line too; TemplateRewriter does Jinja2's
+                .withEnableRecursiveMacroCalls(true) // Gemma 4 formats tool schemas recursively
+                .withMaxMacroRecursionDepth(100)
                 .withElResolver(resolver)
                 .withNestedInterpretationEnabled(false) // content containing "{{" must stay literal
                 .withLegacyOverrides(LegacyOverrides.newBuilder()
                         .withParseWhitespaceControlStrictly(true)
                         .withUseTrimmingForNotesAndExpressions(true)
                         .withKeepNullableLoopValues(true)
+                        .withIterateOverMapKeys(true) // Python iterates a dict's keys
+                        .withUsePyishObjectMapper(true) // print True/None/dicts as Python does
                         .build())
                 .build();
-        Jinjava jinjava = new Jinjava(config);
+        Jinjava jinjava = PyExpressions.engine(config);
         jinjava.registerFilter(new TemplateShims.ToJsonFilter());
+        jinjava.registerFilter(new TemplateShims.ItemsFilter());
+        jinjava.registerFilter(new TemplateShims.LoopIfFilter());
+        jinjava.registerExpTest(new TemplateShims.IterableTest());
         jinjava.registerTag(new TemplateShims.GenerationTag());
         try {
             // The shim class is package-private; open its methods so jinjava's reflection may call them.

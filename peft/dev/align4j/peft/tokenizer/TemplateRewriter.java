@@ -12,7 +12,12 @@ package dev.align4j.peft.tokenizer;
  *   <li>{@code not a == b} becomes {@code not (a == b)}: jinjava binds {@code not} tighter than
  *       comparisons, Jinja2 looser ({@link NotPrecedence});</li>
  *   <li>Python hex escapes in string literals (backslash followed by {@code xXX}, {@code uXXXX} or
- *       {@code UXXXXXXXX}) become the characters themselves.</li>
+ *       {@code UXXXXXXXX}) become the characters themselves;</li>
+ *   <li>line endings are normalised to {@code \n} and one trailing newline is dropped, as Jinja2's
+ *       lexer does ({@code keep_trailing_newline=False});</li>
+ *   <li>{@code lstrip_blocks} is applied here, Jinja2's way: spaces and tabs before {@code {%} or
+ *       {@code {#} are removed only when they start the line (jinjava's own option strips them mid-line
+ *       too, e.g. the space in {@code Assistant:{% if x %} {% endif %}}).</li>
  * </ul>
  */
 final class TemplateRewriter {
@@ -21,7 +26,11 @@ final class TemplateRewriter {
     }
 
     static String rewrite(String source) {
-        return rewriteDelimited(source);
+        String normalised = source.replace("\r\n", "\n").replace('\r', '\n');
+        if (normalised.endsWith("\n")) {
+            normalised = normalised.substring(0, normalised.length() - 1);
+        }
+        return rewriteDelimited(ForLoopRewriter.rewrite(normalised));
     }
 
     private static String rewriteDelimited(String source) {
@@ -33,8 +42,12 @@ final class TemplateRewriter {
                 out.append(source, i, source.length());
                 break;
             }
-            out.append(source, i, open);
             boolean comment = source.startsWith("{#", open);
+            int textEnd = open;
+            if ((comment || source.startsWith("{%", open)) && !source.startsWith("+", open + 2)) {
+                textEnd = lstrip(source, i, open);
+            }
+            out.append(source, i, textEnd);
             String close = source.startsWith("{{", open) ? "}}" : comment ? "#}" : "%}";
             int end = findClose(source, open + 2, close);
             if (end < 0) {
@@ -49,7 +62,25 @@ final class TemplateRewriter {
         return out.toString();
     }
 
-    private static int nextOpen(String s, int from) {
+    /**
+     * End of the text {@code s[from, open)} once Jinja2's lstrip_blocks has removed the spaces and tabs
+     * that run from the start of the tag's line (or of the template) to the tag.
+     */
+    private static int lstrip(String s, int from, int open) {
+        int lineStart = s.lastIndexOf('\n', open - 1) + 1;
+        if (lineStart < from && from != 0) {
+            return open; // the tag shares its line with an earlier tag or expression
+        }
+        lineStart = Math.max(lineStart, from);
+        for (int k = lineStart; k < open; k++) {
+            if (s.charAt(k) != ' ' && s.charAt(k) != '\t') {
+                return open;
+            }
+        }
+        return lineStart;
+    }
+
+    static int nextOpen(String s, int from) {
         int best = -1;
         for (String d : new String[] {"{{", "{%", "{#"}) {
             int at = s.indexOf(d, from);
@@ -61,7 +92,10 @@ final class TemplateRewriter {
     }
 
     /** Finds the closing delimiter, skipping string literals. */
-    private static int findClose(String s, int from, String close) {
+    static int findClose(String s, int from, String close) {
+        if (close.equals("#}")) {
+            return s.indexOf(close, from); // comments are free text: "doesn't" opens no string
+        }
         char quote = 0;
         for (int i = from; i < s.length(); i++) {
             char c = s.charAt(i);

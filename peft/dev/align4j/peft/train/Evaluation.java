@@ -3,6 +3,7 @@ package dev.align4j.peft.train;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import dev.align4j.peft.model.CausalLM;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,7 +22,7 @@ public final class Evaluation {
   public record Result(double loss, long count, Map<String, Double> metrics) {
     /** Copies the map. */
     public Result {
-      metrics = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(metrics));
+      metrics = Collections.unmodifiableMap(new LinkedHashMap<>(metrics));
     }
   }
 

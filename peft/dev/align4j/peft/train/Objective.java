@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.align4j.peft.model.CausalLM;
 import dev.align4j.peft.model.ModelInput;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -33,7 +35,7 @@ public interface Objective<E, B> {
   record Loss(NDArray sum, Map<String, NDArray> metrics) {
     /** Copies the map (insertion order kept). */
     public Loss {
-      metrics = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(metrics));
+      metrics = Collections.unmodifiableMap(new LinkedHashMap<>(metrics));
     }
 
     /** A loss without metrics. */

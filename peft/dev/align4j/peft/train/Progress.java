@@ -1,43 +1,43 @@
 package dev.align4j.peft.train;
 
+import java.util.LinkedHashMap;
 import java.util.Map;
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 
-/** The training progress bar on stderr: step of max, ETA, loss, the objective's metrics and tokens/s. */
+/**
+ * The training loop's progress display on stderr: step of max, ETA, loss, the objective's metrics and
+ * tokens/s, shown by a {@link ProgressReporter} (a bar on a terminal, plain lines in files and pipes).
+ */
 public final class Progress implements AutoCloseable {
-  private final ProgressBar bar;
+  private final ProgressReporter reporter;
+  private final long max;
 
-  /** A bar for {@code task} up to {@code max} steps, starting at {@code start} (a resumed run). */
+  /** A display for {@code task} up to {@code max} steps, starting at {@code start} (a resumed run). */
   public Progress(String task, long max, long start) {
-    this.bar = new ProgressBarBuilder().setTaskName(task).setInitialMax(max)
-        .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).continuousUpdate()
-        .setConsumer(new ConsoleProgressBarConsumer(System.err)).build();
-    bar.stepTo(start);
+    this.reporter = ProgressReporter.create(task);
+    this.max = max;
+    reporter.start(start, max);
   }
 
   /** Shows a finished step. */
   public void update(StepMetrics m) {
-    bar.stepTo(m.step());
-    bar.setExtraMessage(message(m));
+    reporter.update(m.step(), max, metrics(m));
   }
 
-  /** {@code loss 1.2345  acc 0.5000  812 tok/s} (tokens/s only when the objective counts tokens). */
-  static String message(StepMetrics m) {
-    StringBuilder sb = new StringBuilder(String.format("loss %.4f", m.loss()));
-    for (Map.Entry<String, Double> e : m.metrics().entrySet()) {
-      sb.append(String.format("  %s %.4f", e.getKey(), e.getValue()));
-    }
+  /** loss, the objective's metrics, lr, tokens/s (when the objective counts tokens) and the gradient norm. */
+  static Map<String, Double> metrics(StepMetrics m) {
+    Map<String, Double> out = new LinkedHashMap<>();
+    out.put("loss", m.loss());
+    out.putAll(m.metrics());
+    out.put("lr", m.lr());
     if (m.tokensPerSecond() > 0) {
-      sb.append(String.format("  %.0f tok/s", m.tokensPerSecond()));
+      out.put("tokens_per_second", m.tokensPerSecond());
     }
-    return sb.toString();
+    out.put("grad_norm", m.gradNorm());
+    return out;
   }
 
   @Override
   public void close() {
-    bar.close();
+    reporter.close();
   }
 }

@@ -1,5 +1,7 @@
 package dev.align4j.peft.train;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -18,6 +20,6 @@ public record StepMetrics(long step, double loss, double lr, double gradNorm, lo
     Map<String, Double> metrics) {
   /** Copies the map (insertion order kept). */
   public StepMetrics {
-    metrics = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(metrics));
+    metrics = Collections.unmodifiableMap(new LinkedHashMap<>(metrics));
   }
 }

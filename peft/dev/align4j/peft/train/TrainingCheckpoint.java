@@ -16,10 +16,8 @@ import dev.align4j.peft.model.Parameter;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -32,8 +30,9 @@ import java.util.stream.Stream;
  * Resumable checkpoints of a run: {@code checkpoint-<step>/} holding the trainable weights ({@code
  * trainable.safetensors}), the optimizer state ({@code optimizer.safetensors}) and {@code
  * trainer_state.json} (step, seed, data position, resolved config). Written into a temporary
- * directory, forced to disk and renamed, so a run killed at any moment leaves the last complete
- * checkpoint intact; older ones beyond {@code keepLast} are removed only after that.
+ * directory, forced to disk and swapped in ({@link AtomicFiles#replaceDirectory}), so a run killed at
+ * any moment leaves the last complete checkpoint intact (also a checkpoint-N being rewritten); older
+ * ones beyond {@code keepLast} are removed only after that.
  */
 public final class TrainingCheckpoint {
   static final String PREFIX = "checkpoint-";
@@ -45,8 +44,9 @@ public final class TrainingCheckpoint {
   public static Path save(Path runDir, long step, List<Parameter> params, AdamW opt, ObjectNode state, int keepLast)
       throws IOException {
     Files.createDirectories(runDir);
-    Path tmp = Files.createTempDirectory(runDir, ".tmp-" + PREFIX + step + "-");
-    try {
+    Path target = runDir.resolve(PREFIX + step);
+    // written beside the target and swapped in: a crash leaves the previous checkpoint-N or the new one
+    AtomicFiles.replaceDirectory(target, tmp -> {
       LinkedHashMap<String, TensorData> weights = new LinkedHashMap<>();
       LinkedHashMap<String, TensorData> optim = new LinkedHashMap<>();
       for (Parameter p : params) {
@@ -59,23 +59,9 @@ public final class TrainingCheckpoint {
       SafetensorsWriter.write(tmp.resolve("trainable.safetensors"), weights, Map.of("format", "pt"));
       SafetensorsWriter.write(tmp.resolve("optimizer.safetensors"), optim, Map.of());
       AtomicFiles.writeString(tmp.resolve("trainer_state.json"), HfCheckpointWriter.prettySorted(state.put("step", step)));
-      try (FileChannel dir = FileChannel.open(tmp, StandardOpenOption.READ)) {
-        dir.force(true);
-      } catch (IOException ignored) {
-        // not every file system can sync a directory; the files themselves are synced
-      }
-      Path target = runDir.resolve(PREFIX + step);
-      if (Files.exists(target)) {
-        deleteTree(target);
-      }
-      AtomicFiles.move(tmp, target);
-      prune(runDir, keepLast);
-      return target;
-    } finally {
-      if (Files.exists(tmp)) {
-        deleteTree(tmp);
-      }
-    }
+    });
+    prune(runDir, keepLast);
+    return target;
   }
 
   /** The newest complete checkpoint under {@code runDir}, if any. */
@@ -88,6 +74,7 @@ public final class TrainingCheckpoint {
     if (!Files.isDirectory(runDir)) {
       return List.of();
     }
+    AtomicFiles.recoverDirectories(runDir);   // a swap interrupted by a crash: put the previous checkpoint back
     try (Stream<Path> s = Files.list(runDir)) {
       return s.filter(p -> p.getFileName().toString().matches(PREFIX + "\\d+"))
           .filter(p -> Files.exists(p.resolve("trainer_state.json")))
@@ -149,10 +136,6 @@ public final class TrainingCheckpoint {
   }
 
   private static void deleteTree(Path p) throws IOException {
-    try (Stream<Path> s = Files.walk(p)) {
-      for (Path q : s.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(q);
-      }
-    }
+    AtomicFiles.deleteTree(p);
   }
 }

@@ -13,6 +13,7 @@ import dev.align4j.peft.model.CausalLM;
 import dev.align4j.peft.model.Parameter;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -99,9 +100,9 @@ public final class TrainingSession<E, B> implements AutoCloseable {
       orderSize = data.size();
     }
     List<Integer> idx = order.take(step * cfg.examplesPerStep(), cfg.examplesPerStep());
-    List<List<E>> micro = new java.util.ArrayList<>();
+    List<List<E>> micro = new ArrayList<>();
     for (int i = 0; i < cfg.gradAccumSteps(); i++) {
-      List<E> mb = new java.util.ArrayList<>();
+      List<E> mb = new ArrayList<>();
       for (int j = 0; j < cfg.microBatchSize(); j++) {
         mb.add(data.get(idx.get(i * cfg.microBatchSize() + j)));
       }

@@ -11,7 +11,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import dev.align4j.recipes.cli.DeviceOption;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -35,9 +37,11 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--new-tokens", defaultValue = "32", description = "generate: tokens generated per row") int newTokens;
   @Option(names = "--prompt-min", defaultValue = "16", description = "generate: shortest prompt") int promptMin;
   @Option(names = "--prompt-max", defaultValue = "48", description = "generate: longest prompt") int promptMax;
+  @Option(names = "--threads", defaultValue = "0", description = "generate: intra-op threads for both sides (0: libtorch's default)") int threads;
   @Option(names = "--python", description = "generate: python with torch and transformers (default: /tmp/hfref or the interop venv)") String python;
   @Option(names = "--hf-script", defaultValue = "bench/generate_hf.py", description = "generate: transformers' side") String hfScript;
   @Option(names = "--in-process", hidden = true, description = "measure one row here and print it as TSV") boolean inProcess;
+  @Mixin DeviceOption deviceOption;
 
   @Override
   public Integer call() throws Exception {
@@ -61,13 +65,14 @@ public final class BenchCommand implements Callable<Integer> {
       System.out.printf("LoRA r16 SFT on %s, examples of 32-256 tokens, ~%d real tokens per step%n", shape, batch * 144);
       System.out.printf("%-10s %16s %20s%n", "rows", "real tokens/s", "tokens per row");
       for (boolean packed : new boolean[] {false, true}) {
-        double[] r = SftBenchmark.trainTokensPerSecond(c, packed, batch, seq, steps + 1);
+        double[] r = SftBenchmark.trainTokensPerSecond(c, packed, batch, seq, steps + 1, deviceOption.device());
         System.out.printf("%-10s %16.0f %20.0f%n", packed ? "packed" : "unpacked", r[0], r[1]);
       }
       return 0;
     }
     if (inProcess) {
-      ModelBenchmark.Row r = ModelBenchmark.run(c, Precision.parse(precisions.get(0)), attentions.get(0), batch, seq, warmup, steps);
+      ModelBenchmark.Row r = ModelBenchmark.run(c, Precision.parse(precisions.get(0)), attentions.get(0), batch, seq, warmup,
+          steps, deviceOption.device());
       System.out.printf("ROW\t%s\t%s\t%.1f\t%.0f\t%.1f\t%.1f\t%.0f%n", r.precision(), r.attention(), r.stepMs(),
           r.tokensPerSec(), r.gflops(), r.matmulGflops(), r.peakRssMiB());
       return 0;
@@ -100,7 +105,7 @@ public final class BenchCommand implements Callable<Integer> {
 
   private int peft(ModelConfig c) throws Exception {
     if (inProcess) {
-      PeftBenchmark.Row r = PeftBenchmark.run(c, methods.get(0), batch, seq, warmup, steps);
+      PeftBenchmark.Row r = PeftBenchmark.run(c, methods.get(0), batch, seq, warmup, steps, deviceOption.device());
       System.out.printf("ROW\t%s\t%.1f\t%.1f\t%d\t%.0f%n", r.method(), r.stepMs(), r.optimizerMs(), r.trainable(), r.peakRssMiB());
       return 0;
     }
@@ -132,11 +137,14 @@ public final class BenchCommand implements Callable<Integer> {
     if (!Files.isRegularFile(script)) {
       throw new IllegalArgumentException("--hf-script " + script + " not found (run from the repository root)");
     }
+    if (threads > 0) {
+      ai.djl.pytorch.jni.JniUtils.setNumThreads(threads);
+    }
     ModelConfig c = shape.equals("tiny") ? ModelBenchmark.tinyShape() : GenerateBenchmark.smolLm2Vocab152k();
     int[] bs = batches.stream().mapToInt(Integer::intValue).toArray();
     System.out.printf("greedy generation, %s shape, vocab %,d (%,d parameters), float32, fused attention, "
-        + "prompts of %d-%d tokens, %d new tokens per row%n", shape, c.vocabSize(), c.parameterCount(), promptMin,
-        promptMax, newTokens);
+        + "prompts of %d-%d tokens, %d new tokens per row, %d threads%n", shape, c.vocabSize(), c.parameterCount(),
+        promptMin, promptMax, newTokens, ai.djl.pytorch.jni.JniUtils.getNumThreads());
     List<GenerateBenchmark.Row> rows = GenerateBenchmark.run(c, bs, newTokens, promptMin, promptMax, py, script, System.out);
     System.out.printf("%6s %14s %16s %22s %8s %18s%n", "batch", "prompt tokens", "align4j tok/s", "transformers tok/s",
         "ratio", "identical greedy");
@@ -167,6 +175,9 @@ public final class BenchCommand implements Callable<Integer> {
         "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-Dorg.slf4j.simpleLogger.log.ai.djl.util.cuda.CudaUtils=error",
         "-cp", System.getProperty("java.class.path"), "dev.align4j.recipes.Align4j"));
     cmd.addAll(args);
+    if (deviceOption.name() != null) {
+      cmd.addAll(List.of("--device", deviceOption.name()));   // each row's JVM measures on the device asked for
+    }
     Process proc = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
     String row = null;
     try (BufferedReader r = new BufferedReader(new InputStreamReader(proc.getInputStream(), StandardCharsets.UTF_8))) {

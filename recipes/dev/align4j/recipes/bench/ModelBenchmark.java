@@ -52,10 +52,16 @@ public final class ModelBenchmark {
     return 6.0 * c.parameterCount() * tokens + attn;
   }
 
-  /** Measures one configuration in this process. */
+  /** Measures one configuration in this process, on the CPU. */
   public static Row run(ModelConfig c, Precision precision, AttentionImpl attention, int batch, int seq,
       int warmup, int steps) {
-    try (NDManager m = Torch.newManager()) {
+    return run(c, precision, attention, batch, seq, warmup, steps, ai.djl.Device.cpu());
+  }
+
+  /** Measures one configuration in this process on {@code device}. */
+  public static Row run(ModelConfig c, Precision precision, AttentionImpl attention, int batch, int seq,
+      int warmup, int steps, ai.djl.Device device) {
+    try (NDManager m = Torch.newManager(device)) {
       Map<String, NDArray> w = RandomWeights.generate(c, m, 0, 0.02, 0, DataType.FLOAT32);
       if (precision == Precision.BFLOAT16) {
         w.replaceAll((k, v) -> dev.align4j.peft.kernels.Kernels.get().toBFloat16(v));

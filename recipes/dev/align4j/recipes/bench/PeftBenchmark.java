@@ -40,7 +40,12 @@ public final class PeftBenchmark {
 
   /** Measures one method in this process (float32 compute; QLoRA dequantises its NF4 base to float32). */
   public static Row run(ModelConfig c, Method method, int batch, int seq, int warmup, int steps) {
-    try (NDManager m = Torch.newManager()) {
+    return run(c, method, batch, seq, warmup, steps, ai.djl.Device.cpu());
+  }
+
+  /** {@link #run(ModelConfig, Method, int, int, int, int)} on {@code device}. */
+  public static Row run(ModelConfig c, Method method, int batch, int seq, int warmup, int steps, ai.djl.Device device) {
+    try (NDManager m = Torch.newManager(device)) {
       Map<String, NDArray> w = RandomWeights.generate(c, m, 0, 0.02, 0, DataType.FLOAT32);
       try (CausalLM model = CausalLM.create(c, Precision.FLOAT32, AttentionImpl.FUSED, m, w)) {
         List<Parameter> params;

@@ -20,8 +20,8 @@ import dev.align4j.peft.train.TrainerConfig;
 import dev.align4j.peft.train.TrainingExample;
 import dev.align4j.sft.SftEncoder;
 import dev.align4j.sft.SftOptions;
-import dev.align4j.sft.data.DataFormat;
-import dev.align4j.sft.data.ExampleParser;
+import dev.align4j.peft.data.format.DataFormat;
+import dev.align4j.peft.data.format.ExampleParser;
 import dev.align4j.sft.demo.IncidentDataset;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -34,6 +34,12 @@ public final class SftBenchmark {
 
   /** Real (non-padding) tokens per second of LoRA SFT, unpacked or packed to {@code packLen}. */
   public static double[] trainTokensPerSecond(ModelConfig c, boolean packed, int batch, int packLen, int steps) throws Exception {
+    return trainTokensPerSecond(c, packed, batch, packLen, steps, ai.djl.Device.cpu());
+  }
+
+  /** {@link #trainTokensPerSecond(ModelConfig, boolean, int, int, int)} on {@code device}. */
+  public static double[] trainTokensPerSecond(ModelConfig c, boolean packed, int batch, int packLen, int steps,
+      ai.djl.Device device) throws Exception {
     SplittableRandom r = new SplittableRandom(3);
     List<TrainingExample> data = new ArrayList<>();
     for (int i = 0; i < 256; i++) {
@@ -48,7 +54,7 @@ public final class SftBenchmark {
     }
     List<TrainingExample> rows = packed ? Packing.pack(data, packLen) : data;
     int perStep = packed ? Math.max(1, batch * 144 / packLen) : batch;   // same real tokens per step
-    try (NDManager m = Torch.newManager();
+    try (NDManager m = Torch.newManager(device);
         CausalLM model = CausalLM.create(c, Precision.FLOAT32, AttentionImpl.FUSED, m,
             RandomWeights.generate(c, m, 0, 0.02, 0, DataType.FLOAT32))) {
       PeftModel peft = new PeftModel(model);

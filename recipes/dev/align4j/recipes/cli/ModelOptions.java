@@ -18,7 +18,7 @@ public final class ModelOptions {
   @Option(names = "--model", required = true, description = "Hugging Face checkpoint directory")
   Path model;
 
-  @Option(names = "--device", description = "cpu or gpu (default: gpu when DJL sees one)")
+  @Option(names = "--device", description = "cpu, gpu or gpuN (default: the first GPU when DJL sees one, else the CPU)")
   String device;
 
   @Option(names = "--precision", defaultValue = "float32", description = "float32 or bfloat16 (default: ${DEFAULT-VALUE})")
@@ -29,7 +29,7 @@ public final class ModelOptions {
 
   /** The chosen device, logged once. */
   Device device() {
-    Device d = device == null ? Torch.defaultDevice() : Device.fromName(device);
+    Device d = DeviceOption.parse(device);
     System.err.println("align4j: " + Torch.describe(d));
     return d;
   }

@@ -41,6 +41,7 @@ public final class TourCommand implements Callable<Integer> {
   Path out;
 
   @Option(names = "--seed", defaultValue = "0") long seed;
+  @picocli.CommandLine.Mixin DeviceOption device;
 
   @Override
   public Integer call() throws Exception {
@@ -50,7 +51,7 @@ public final class TourCommand implements Callable<Integer> {
     }
     Path modelDir = out.resolve("tiny-qwen3");
     Path resaved = out.resolve("tiny-qwen3-resaved");
-    try (Tokenizer tok = Tokenizer.load(tokDir); NDManager m = Torch.newManager()) {
+    try (Tokenizer tok = Tokenizer.load(tokDir); NDManager m = Torch.newManager(device.device())) {
       System.out.println("1. tiny Qwen3-shaped checkpoint with the real Qwen3 tokenizer -> " + modelDir);
       ModelConfig c = new ModelConfig(ModelFamily.QWEN3, tok.vocabSize(), 64, 160, 2, 4, 2, 16, 1e-6, 1e6, null,
           4096, true, false, "bfloat16");

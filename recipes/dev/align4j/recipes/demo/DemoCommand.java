@@ -21,9 +21,9 @@ import dev.align4j.peft.torch.Torch;
 import dev.align4j.recipes.Align4j;
 import dev.align4j.recipes.sft.SftRecipe;
 import dev.align4j.recipes.sft.SftRun;
-import dev.align4j.sft.data.Conversation;
-import dev.align4j.sft.data.DataFormat;
-import dev.align4j.sft.data.ExampleParser;
+import dev.align4j.peft.data.format.Conversation;
+import dev.align4j.peft.data.format.DataFormat;
+import dev.align4j.peft.data.format.ExampleParser;
 import dev.align4j.sft.demo.CharTokenizer;
 import dev.align4j.sft.demo.IncidentDataset;
 import java.io.IOException;
@@ -49,10 +49,12 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--pt-steps", defaultValue = "250") long ptSteps;
   @Option(names = "--sft-steps", defaultValue = "300") long sftSteps;
   @Option(names = "--seed", defaultValue = "42") long seed;
+  @picocli.CommandLine.Mixin dev.align4j.recipes.cli.DeviceOption deviceOption;
 
   @Override
   public Integer call() throws Exception {
     long t0 = System.nanoTime();
+    ai.djl.Device device = deviceOption.device();
     // the demo owns its working directory: start clean, so no checkpoint of an earlier run is resumed
     Path marker = out.resolve(".align4j-demo");
     if (Files.exists(out) && !Files.exists(marker)) {
@@ -116,7 +118,7 @@ public final class DemoCommand implements Callable<Integer> {
     SftRecipe ptRecipe = SftRecipe.load(Path.of("recipes/demo_pt.yaml"), List.of(
         "model_name_or_path=" + base, "dataset=" + pt, "output_dir=" + out.resolve("pt"), "max_steps=" + ptSteps,
         "seed=" + seed));
-    report(SftRun.run(ptRecipe));
+    report(SftRun.run(ptRecipe, device));
     Path ptModel = out.resolve("pt").resolve("model");
 
     // 4. LoRA SFT on the task
@@ -125,7 +127,7 @@ public final class DemoCommand implements Callable<Integer> {
         "model_name_or_path=" + ptModel, "dataset=" + data.resolve("train.jsonl"),
         "eval_dataset=" + data.resolve("val.jsonl"), "output_dir=" + out.resolve("sft"), "max_steps=" + sftSteps,
         "seed=" + seed));
-    report(SftRun.run(sftRecipe));
+    report(SftRun.run(sftRecipe, device));
 
     // 5. held-out scores before and after SFT
     List<IncidentEval.Item> items = new ArrayList<>();
@@ -134,7 +136,7 @@ public final class DemoCommand implements Callable<Integer> {
     }
     IncidentEval.Scores before;
     IncidentEval.Scores after;
-    try (NDManager m = Torch.newManager();
+    try (NDManager m = Torch.newManager(device);
         PretrainedModel pm = ModelLoader.load(ptModel, Precision.FLOAT32, AttentionImpl.COMPOSED, m);
         Tokenizer tok = Tokenizer.load(ptModel)) {
       ChatTemplate template = tok.chatTemplate().orElseThrow();

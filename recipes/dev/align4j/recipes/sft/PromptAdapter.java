@@ -19,8 +19,8 @@ sealed interface PromptAdapter {
   /** Builds the method the recipe names. */
   static PromptAdapter create(CausalLM model, SftRecipe r) {
     return switch (r.finetuningType()) {
-      case "prefix_tuning" -> new Prefix(new PrefixTuning(model, r.numVirtualTokens(), r.seed()));
-      case "p_tuning" -> new Prompt(new PromptTuning(model, PromptTuning.Kind.P_TUNING, r.numVirtualTokens(),
+      case PREFIX_TUNING -> new Prefix(new PrefixTuning(model, r.numVirtualTokens(), r.seed()));
+      case P_TUNING -> new Prompt(new PromptTuning(model, PromptTuning.Kind.P_TUNING, r.numVirtualTokens(),
           r.encoderHiddenSize(), r.seed(), null));
       default -> new Prompt(new PromptTuning(model, PromptTuning.Kind.PROMPT_TUNING, r.numVirtualTokens(), 0,
           r.seed(), null));

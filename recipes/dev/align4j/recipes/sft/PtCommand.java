@@ -4,7 +4,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import dev.align4j.recipes.cli.DeviceOption;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -16,6 +18,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "pt", description = "Continued pre-training on plain text from a YAML recipe (as sft, formatting=text).")
 public final class PtCommand implements Callable<Integer> {
   @Option(names = "--config", description = "YAML recipe") Path config;
+  @Mixin DeviceOption device;
   @Parameters(description = "key=value overrides") List<String> overrides = new ArrayList<>();
 
   @Override
@@ -31,7 +34,7 @@ public final class PtCommand implements Callable<Integer> {
     }
     all.addAll(overrides);
     SftRecipe r = SftRecipe.load(config, all);
-    SftRun.Summary s = SftRun.run(r);
+    SftRun.Summary s = SftRun.run(r, device.device());
     var steps = s.result().steps();
     System.out.printf("continued pre-training: %d steps%s; outputs in %s%n", steps.size(),
         steps.isEmpty() ? "" : String.format(", loss %.4f -> %.4f", steps.get(0).loss(), steps.get(steps.size() - 1).loss()),

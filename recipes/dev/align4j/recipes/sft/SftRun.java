@@ -1,36 +1,37 @@
 package dev.align4j.recipes.sft;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.align4j.peft.adapter.LoraConfig;
 import dev.align4j.peft.adapter.LoraInit;
 import dev.align4j.peft.adapter.PeftAdapterFiles;
 import dev.align4j.peft.adapter.PeftModel;
+import dev.align4j.peft.config.ResolvedConfig;
 import dev.align4j.peft.data.JsonRecords;
 import dev.align4j.peft.data.SourceRecord;
 import dev.align4j.peft.io.AtomicFiles;
-import dev.align4j.peft.io.HfCheckpointWriter;
-import dev.align4j.peft.model.AttentionImpl;
 import dev.align4j.peft.model.CausalLM;
 import dev.align4j.peft.model.ModelLoader;
 import dev.align4j.peft.model.ModelSaver;
 import dev.align4j.peft.model.Parameter;
-import dev.align4j.peft.model.Precision;
 import dev.align4j.peft.model.PretrainedModel;
 import dev.align4j.peft.model.TinyCheckpoint;
 import dev.align4j.peft.tokenizer.ChatTemplate;
 import dev.align4j.peft.tokenizer.Tokenizer;
 import dev.align4j.peft.torch.Torch;
-import dev.align4j.peft.train.EarlyStopping;
 import dev.align4j.peft.train.TrainerConfig;
+import dev.align4j.peft.train.TrainingCheckpoint;
+import dev.align4j.peft.train.TrainingKeys;
 import dev.align4j.peft.train.TrainingExample;
 import dev.align4j.peft.train.TrainingLoop;
 import dev.align4j.sft.SftEncoder;
 import dev.align4j.sft.SftOptions;
 import dev.align4j.sft.SftTrainer;
-import dev.align4j.sft.data.DataFormat;
-import dev.align4j.sft.data.Example;
-import dev.align4j.sft.data.ExampleParser;
+import dev.align4j.peft.data.format.DataFormat;
+import dev.align4j.peft.data.format.Example;
+import dev.align4j.peft.data.format.ExampleParser;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -52,19 +53,28 @@ public final class SftRun {
 
   private SftRun() {}
 
-  /** Runs a recipe. */
+  /** Runs a recipe on the CPU. */
   public static Summary run(SftRecipe r) throws IOException {
+    return run(r, Device.cpu());
+  }
+
+  /**
+   * Runs a recipe on {@code device}. An output directory holding a checkpoint is resumed only when
+   * the recipe matches the run that wrote it ({@link ResolvedConfig#requireSameRun}); checked, with
+   * every key, before any model or data is read.
+   */
+  public static Summary run(SftRecipe r, Device device) throws IOException {
     Path modelDir = Path.of(r.modelNameOrPath());
     Path out = Path.of(r.outputDir());
     Files.createDirectories(out);
-    try (NDManager m = Torch.newManager();
-        PretrainedModel pm = ModelLoader.load(modelDir, Precision.parse(r.precision()),
-            AttentionImpl.valueOf(r.attention().toUpperCase(java.util.Locale.ROOT)), m);
+    AtomicFiles.recoverDirectories(out);   // a save interrupted by a crash: put the previous best/, adapter/... back
+    writeResolved(r, out);
+    try (NDManager m = Torch.newManager(device);
+        PretrainedModel pm = ModelLoader.load(modelDir, r.precision(), r.attention(), m);
         Tokenizer tok = Tokenizer.load(modelDir)) {
       CausalLM model = pm.model();
       model.config().requireVocabCovers(tok.vocabSize(), modelDir);
-      ChatTemplate template = r.template().isBlank() ? tok.chatTemplate().orElse(null)
-          : dev.align4j.sft.BuiltinTemplate.parse(r.template()).template(tok.specialTokens());
+      ChatTemplate template = r.template().map(t -> t.template(tok.specialTokens())).orElseGet(() -> tok.chatTemplate().orElse(null));
       SftEncoder enc = new SftEncoder(tok, template, new SftOptions(r.cutoffLen(), r.trainOnPrompt(), r.maskHistory()));
       List<TrainingExample> train = encode(Path.of(r.dataset()), r.formatting(), r.datasetInfo(), enc, template);
       String report = enc.report();
@@ -90,18 +100,18 @@ public final class SftRun {
             r.doubleQuantization() ? " with double quantisation" : "", bytes / 1048576.0);
       }
       PromptAdapter prompt = null;
-      if (r.finetuningType().endsWith("_tuning")) {
+      if (r.finetuningType().isPromptLearning()) {
         prompt = PromptAdapter.create(model, r);
         trainables = prompt.trainableParameters();
-      } else if (r.finetuningType().equals("ia3")) {
+      } else if (r.finetuningType() == FinetuningType.IA3) {
         ia3 = new dev.align4j.peft.adapter.Ia3Adapter(model, dev.align4j.peft.adapter.Ia3Adapter.DEFAULT_TARGETS,
             dev.align4j.peft.adapter.Ia3Adapter.DEFAULT_FEEDFORWARD);
         trainables = ia3.trainableParameters();
-      } else if (r.finetuningType().equals("freeze")) {
+      } else if (r.finetuningType() == FinetuningType.FREEZE) {
         trainables = dev.align4j.peft.adapter.FreezeTuning.apply(model, r.freezeTrainableLayers(),
             r.freezeExtraModules().isBlank() ? List.of()
                 : Arrays.stream(r.freezeExtraModules().split(",")).map(String::trim).toList());
-      } else if (r.finetuningType().equals("lora")) {
+      } else if (r.finetuningType() == FinetuningType.LORA) {
         peft = new PeftModel(model);
         List<String> targets = r.loraTarget().equals("all") ? List.of("all-linear")
             : Arrays.stream(r.loraTarget().split(",")).map(String::trim).toList();
@@ -112,18 +122,8 @@ public final class SftRun {
         model.setAllTrainable(true);
         trainables = model.trainableParameters();
       }
-      TrainerConfig cfg = new TrainerConfig(r.maxSteps(), r.batchSize(), r.gradientAccumulationSteps(), r.maxGradNorm(),
-          0.9, 0.999, 1e-8, r.weightDecay(), r.saveSteps(), 2, r.seed(), pad, r.gradientCheckpointing());
-      String sched = r.lrSchedulerType().toUpperCase(java.util.Locale.ROOT);
-      dev.align4j.peft.train.ScheduleType type;
-      try {
-        type = dev.align4j.peft.train.ScheduleType.valueOf(sched);
-      } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("lr_scheduler_type '" + r.lrSchedulerType()
-            + "' is not one of constant, constant_with_warmup, linear, cosine");
-      }
-      dev.align4j.peft.train.LrScheduleConfig schedule =
-          dev.align4j.peft.train.LrScheduleConfig.of(type, r.learningRate(), r.warmupSteps(), r.maxSteps());
+      TrainerConfig cfg = TrainingKeys.trainerConfig(SftRecipe.SCHEMA, r, pad);
+      dev.align4j.peft.train.LrScheduleConfig schedule = TrainingKeys.schedule(SftRecipe.SCHEMA, r);
       java.util.function.LongToDoubleFunction lr = schedule::lrAt;
       PeftModel p = peft;
       List<long[]> samplePrompts = samplePrompts(r, tok, template, 2);
@@ -141,29 +141,25 @@ public final class SftRun {
         if (p != null) {
           p.state().setTraining(on);
         }
-      }).withEarlyStopping(new EarlyStopping(r.earlyStoppingPatience(), r.earlyStoppingThreshold()))
+      }).withEarlyStopping(TrainingKeys.earlyStopping(SftRecipe.SCHEMA, r))
           .onBest(step -> {
-            if (pr != null) {
-              try {
-                pr.save(out.resolve("best"), r.modelNameOrPath());
-              } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-              }
-            } else {
-              saveBest(out.resolve("best"), step, p, ia3f, pm, modelDir, r);
-            }
+            saveBest(out.resolve("best"), step, p, ia3f, pr, pm, modelDir, r);
           })
           .train(train, eval);
+      // every directory below is written beside its final name and swapped in: never half old, half new
       if (prompt != null) {
-        prompt.save(out.resolve("adapter"), r.modelNameOrPath());
+        PromptAdapter pa = prompt;
+        AtomicFiles.replaceDirectory(out.resolve("adapter"), dir -> pa.save(dir, r.modelNameOrPath()));
       } else if (ia3 != null) {
-        ia3.save(out.resolve("adapter"), r.modelNameOrPath());
+        dev.align4j.peft.adapter.Ia3Adapter a = ia3;
+        AtomicFiles.replaceDirectory(out.resolve("adapter"), dir -> a.save(dir, r.modelNameOrPath()));
         if (r.merge()) {
           ia3.merge();
           saveModel(pm, modelDir, out.resolve("merged"));
         }
       } else if (peft != null) {
-        PeftAdapterFiles.save(peft, "default", out.resolve("adapter"), r.modelNameOrPath());
+        PeftModel pf = peft;
+        AtomicFiles.replaceDirectory(out.resolve("adapter"), dir -> PeftAdapterFiles.save(pf, "default", dir, r.modelNameOrPath()));
         if (r.merge() && r.quantizationBit() == 4) {
           System.err.println("align4j sft: merge skipped: the base is 4-bit; merge the adapter into the "
               + "full-precision base with `align4j merge` (the result is float32/bfloat16 as the base)");
@@ -174,7 +170,6 @@ public final class SftRun {
       } else {
         saveModel(pm, modelDir, out.resolve("model"));
       }
-      writeResolved(r, out);
       return new Summary(res, out, report);
     }
   }
@@ -190,10 +185,10 @@ public final class SftRun {
       while (records.hasNext() && out.size() < n) {
         SourceRecord rec = records.next();
         if (parser == null) {
-          parser = ExampleParser.of(r.formatting().equals("auto")
-              ? DataFormat.autodetect(rec.value()).orElse(DataFormat.ALPACA) : DataFormat.parse(r.formatting()));
+          parser = ExampleParser.of(r.formatting().format()
+              .orElseGet(() -> DataFormat.autodetect(rec.value()).orElse(DataFormat.ALPACA)));
         }
-        if (parser.parse(rec) instanceof dev.align4j.sft.data.Conversation c) {
+        if (parser.parse(rec) instanceof dev.align4j.peft.data.format.Conversation c) {
           var msgs = SftEncoder.messages(c);
           out.add(tok.encode(template.render(msgs.subList(0, msgs.size() - 1), true), false));
         }
@@ -202,24 +197,36 @@ public final class SftRun {
     return out;
   }
 
-  /** Keeps the weights of the best evaluation so far in {@code dir} (adapter, or full model). */
+  /**
+   * Keeps the weights of the best evaluation so far in {@code dir} (adapter, or full model) with
+   * {@code best_step.txt}, swapped in whole: a crash leaves the previous best or the new one.
+   */
   private static void saveBest(Path dir, long step, PeftModel peft, dev.align4j.peft.adapter.Ia3Adapter ia3,
-      PretrainedModel pm, Path modelDir, SftRecipe r) {
+      PromptAdapter prompt, PretrainedModel pm, Path modelDir, SftRecipe r) {
     try {
-      if (peft != null) {
-        PeftAdapterFiles.save(peft, "default", dir, r.modelNameOrPath());
-      } else if (ia3 != null) {
-        ia3.save(dir, r.modelNameOrPath());
-      } else {
-        saveModel(pm, modelDir, dir);
-      }
-      AtomicFiles.writeString(dir.resolve("best_step.txt"), step + "\n");
+      AtomicFiles.replaceDirectory(dir, tmp -> {
+        if (prompt != null) {
+          prompt.save(tmp, r.modelNameOrPath());
+        } else if (peft != null) {
+          PeftAdapterFiles.save(peft, "default", tmp, r.modelNameOrPath());
+        } else if (ia3 != null) {
+          ia3.save(tmp, r.modelNameOrPath());
+        } else {
+          writeModel(pm, modelDir, tmp);
+        }
+        AtomicFiles.writeString(tmp.resolve("best_step.txt"), step + "\n");
+      });
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
   }
 
+  /** A full Hugging Face checkpoint with the base's tokenizer files, swapped in for {@code to}. */
   private static void saveModel(PretrainedModel pm, Path from, Path to) throws IOException {
+    AtomicFiles.replaceDirectory(to, tmp -> writeModel(pm, from, tmp));
+  }
+
+  private static void writeModel(PretrainedModel pm, Path from, Path to) throws IOException {
     ModelSaver.save(pm.model(), pm.configJson(), pm.generationConfig(), to, ModelSaver.DEFAULT_MAX_SHARD_BYTES);
     for (String f : TinyCheckpoint.TOKENIZER_FILES) {
       if (Files.exists(from.resolve(f))) {
@@ -229,7 +236,7 @@ public final class SftRun {
   }
 
   /** Parses and encodes a dataset file; errors name {@code file:line}. */
-  public static List<TrainingExample> encode(Path file, String formatting, ObjectNode datasetInfo, SftEncoder enc,
+  public static List<TrainingExample> encode(Path file, Formatting formatting, ObjectNode datasetInfo, SftEncoder enc,
       ChatTemplate template) throws IOException {
     if (!Files.exists(file)) {
       throw new NoSuchFileException(file.toString(), null, "dataset not found");
@@ -240,17 +247,16 @@ public final class SftRun {
       while (records.hasNext()) {
         SourceRecord rec = records.next();
         if (parser == null && datasetInfo != null && !datasetInfo.isEmpty()) {
-          parser = new ExampleParser(dev.align4j.sft.data.ColumnMapping.fromDatasetInfo(datasetInfo));
+          parser = new ExampleParser(dev.align4j.peft.data.format.ColumnMapping.fromDatasetInfo(datasetInfo));
         }
         if (parser == null) {
-          DataFormat f = formatting.equals("auto")
-              ? DataFormat.autodetect(rec.value()).orElseThrow(() -> new IllegalArgumentException(
-                  file + ":" + rec.line() + ": cannot tell the data format; set formatting"))
-              : DataFormat.parse(formatting);
+          DataFormat f = formatting.format().orElseGet(() -> DataFormat.autodetect(rec.value())
+              .orElseThrow(() -> new IllegalArgumentException(
+                  file + ":" + rec.line() + ": cannot tell the data format; set formatting")));
           parser = ExampleParser.of(f);
         }
         Example e = parser.parse(rec);
-        if (template == null && !(e instanceof dev.align4j.sft.data.PlainText)) {
+        if (template == null && !(e instanceof dev.align4j.peft.data.format.PlainText)) {
           throw new IllegalArgumentException(file + ":" + rec.line()
               + ": conversations need a chat template, and the tokenizer has no chat_template");
         }
@@ -260,17 +266,39 @@ public final class SftRun {
     return out;
   }
 
+  /**
+   * Writes {@code resolved_config.json} before training. When the directory holds a checkpoint that
+   * this run will resume, the recipe must match the one that wrote it (max_steps and the save/eval
+   * cadence may change); {@code allow_config_change=true} accepts other changes and records them in
+   * the provenance.
+   */
   private static void writeResolved(SftRecipe r, Path out) throws IOException {
-    ObjectNode n = r.toJson();
-    ObjectNode prov = n.putObject("provenance");
+    ObjectNode prov = new ObjectMapper().createObjectNode();
     prov.put("align4j_version", "0.1.0");
     gitCommit().ifPresent(c -> prov.put("git_commit", c));
-    prov.put("dataset_sha256", sha256(Path.of(r.dataset())));
+    Path data = Path.of(r.dataset());
+    if (!Files.exists(data)) {
+      throw new NoSuchFileException(data.toString(), null, "dataset not found");
+    }
+    prov.put("dataset_sha256", sha256(data));
     if (!r.evalDataset().isBlank()) {
-      prov.put("eval_dataset_sha256", sha256(Path.of(r.evalDataset())));
+      Path eval = Path.of(r.evalDataset());
+      if (!Files.exists(eval)) {
+        throw new NoSuchFileException(eval.toString(), null, "eval_dataset not found");
+      }
+      prov.put("eval_dataset_sha256", sha256(eval));
     }
     prov.put("seed", r.seed());
-    AtomicFiles.writeString(out.resolve("resolved_config.json"), HfCheckpointWriter.prettySorted(n));
+    Optional<Path> resume = TrainingCheckpoint.latest(out.resolve("checkpoints"));
+    Optional<ObjectNode> previous = ResolvedConfig.read(out);
+    ObjectNode provenance = prov;
+    if (resume.isPresent() && previous.isPresent()) {
+      long step = Long.parseLong(resume.get().getFileName().toString().substring("checkpoint-".length()));
+      provenance = ResolvedConfig.requireSameRun(SftRecipe.SCHEMA, previous.get(), r, prov, step,
+          TrainingKeys.MAY_CHANGE_ON_RESUME, TrainingKeys.FIXED_BY_CHECKPOINT, r.allowConfigChange(),
+          out.resolve(ResolvedConfig.FILE));
+    }
+    ResolvedConfig.write(out, r.toJson(), provenance);
   }
 
   static String sha256(Path p) throws IOException {

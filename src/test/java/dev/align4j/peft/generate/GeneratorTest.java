@@ -223,6 +223,30 @@ class GeneratorTest {
     }
   }
 
+  @Test
+  void bfloat16GenerationRunsThroughTheBridge() {
+    // bfloat16 arrays abort the JVM in most DJL calls: cache buffers, row selection and masks must go through the bridge
+    ModelConfig c = TinyConfigs.of(ModelFamily.QWEN3);
+    try (NDManager m = Torch.newManager()) {
+      java.util.Map<String, NDArray> w = RandomWeights.generate(c, m, 21, 0.5, 0.1, DataType.FLOAT32);
+      w.replaceAll((k, v) -> Kernels.get().toBFloat16(v));
+      try (CausalLM model = CausalLM.create(c, Precision.BFLOAT16, AttentionImpl.FUSED, m, w)) {
+        Generator g = new Generator(model);
+        long eos = g.generate(PROMPTS, GenerationConfig.greedy(6).withPadId(63), null).get(1).tokens()[0];
+        GenerationConfig cfg = new GenerationConfig(6, true, 0.9, 20, 0.95, 0.01, 1.2, 3, new long[] {eos}, List.of(), 63);
+        List<Completion> out = g.generate(PROMPTS, cfg, null);
+        assertThat(out.get(1).tokens().length).isLessThanOrEqualTo(6);
+        for (Completion done : out) {
+          assertThat(done.tokens().length).isBetween(1, 6);
+          for (int j = 0; j < done.tokens().length; j++) {
+            assertThat(done.modelLogProbs()[j]).isFinite().isNotPositive();
+            assertThat(done.samplingLogProbs()[j]).isFinite().isNotPositive();
+          }
+        }
+      }
+    }
+  }
+
   private static List<long[]> tokens(List<Completion> cs) {
     List<long[]> out = new ArrayList<>();
     cs.forEach(c -> out.add(c.tokens()));

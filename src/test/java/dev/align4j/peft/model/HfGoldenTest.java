@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -45,9 +46,26 @@ class HfGoldenTest {
     compare(name, Precision.FLOAT32, 2e-5);
   }
 
-  private static void compare(String name, Precision precision, double tol) throws IOException {
+  /** ModelSaver keeps transformers' config (both layouts) and the weights: the reload gives the same log-probs. */
+  @ParameterizedTest
+  @MethodSource("cases")
+  void savedCheckpointKeepsItsLayoutAndLogProbs(String name, @TempDir Path tmp) throws IOException {
     Path dir = ROOT.resolve(name);
-    JsonNode golden = new ObjectMapper().readTree(dir.resolve("golden.json").toFile());
+    try (NDManager m = Torch.newManager();
+        PretrainedModel pm = ModelLoader.load(dir, Precision.FLOAT32, AttentionImpl.COMPOSED, m)) {
+      ModelSaver.save(pm.model(), pm.configJson(), pm.generationConfig(), tmp, ModelSaver.DEFAULT_MAX_SHARD_BYTES);
+    }
+    assertThat(new ObjectMapper().readTree(tmp.resolve("config.json").toFile()))
+        .isEqualTo(new ObjectMapper().readTree(dir.resolve("config.json").toFile()));
+    compare(name, tmp, Precision.FLOAT32, 2e-5);
+  }
+
+  private static void compare(String name, Precision precision, double tol) throws IOException {
+    compare(name, ROOT.resolve(name), precision, tol);
+  }
+
+  private static void compare(String name, Path dir, Precision precision, double tol) throws IOException {
+    JsonNode golden = new ObjectMapper().readTree(ROOT.resolve(name).resolve("golden.json").toFile());
     long[] ids = new long[golden.get("ids").size()];
     for (int i = 0; i < ids.length; i++) {
       ids[i] = golden.get("ids").get(i).asLong();

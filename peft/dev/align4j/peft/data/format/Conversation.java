@@ -1,4 +1,4 @@
-package dev.align4j.sft.data;
+package dev.align4j.peft.data.format;
 
 import java.util.List;
 import java.util.Objects;

@@ -1,4 +1,4 @@
-package dev.align4j.sft.data;
+package dev.align4j.peft.data.format;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Locale;

@@ -1,4 +1,4 @@
-package dev.align4j.sft.data;
+package dev.align4j.peft.data.format;
 
 /** A normalised training example: a chat {@link Conversation} or {@link PlainText} for continued pre-training. */
 public sealed interface Example permits Conversation, PlainText {

@@ -1,4 +1,4 @@
-package dev.align4j.sft.data;
+package dev.align4j.peft.data.format;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -142,5 +142,28 @@ class ExampleParserTest {
         assertThat(DataFormat.autodetect((ObjectNode) M.readTree("{\"foo\":1}"))).isEmpty();
         assertThat(DataFormat.parse("ShareGPT")).isEqualTo(DataFormat.SHAREGPT);
         assertThatThrownBy(() -> DataFormat.parse("csv")).hasMessageContaining("unknown data format 'csv'");
+    }
+
+    @Test
+    void aPreferencePromptEndsWithAUserTurn() throws Exception {
+        // LLaMA-Factory's sharegpt ranking layout: the prompt in conversations, the replies apart
+        SourceRecord r = rec(4, "{\"conversations\":[{\"from\":\"system\",\"value\":\"be brief\"},"
+                + "{\"from\":\"human\",\"value\":\"q1\"},{\"from\":\"gpt\",\"value\":\"a1\"},"
+                + "{\"from\":\"human\",\"value\":\"q2\"}],"
+                + "\"chosen\":{\"from\":\"gpt\",\"value\":\"good\"},\"rejected\":{\"from\":\"gpt\",\"value\":\"bad\"}}");
+        ExampleParser p = ExampleParser.of(DataFormat.SHAREGPT);
+        assertThat(p.checkMessages(r, "conversations", Role.USER).example())
+                .isEqualTo(new Conversation("be brief", List.of(u("q1"), a("a1"), u("q2"))));
+        // the same array is not a training conversation, and names the rule it breaks
+        assertThat(p.checkMessages(r, "conversations", Role.ASSISTANT).problems()).extracting(DataProblem::toString)
+                .containsExactly("d.jsonl:4: conversations: conversation must end with an assistant turn");
+        assertThat(p.check(r).problems()).extracting(DataProblem::toString)
+                .containsExactly("d.jsonl:4: conversations: conversation must end with an assistant turn");
+        SourceRecord answered = rec(5, "{\"conversations\":[{\"from\":\"human\",\"value\":\"q\"},"
+                + "{\"from\":\"gpt\",\"value\":\"a\"}]}");
+        assertThat(p.checkMessages(answered, "conversations", Role.USER).problems()).extracting(DataProblem::toString)
+                .containsExactly("d.jsonl:5: conversations: conversation must end with a user turn");
+        assertThat(p.checkMessages(answered, "prompt", Role.USER).problems()).extracting(DataProblem::toString)
+                .containsExactly("d.jsonl:5: prompt: missing field");
     }
 }

@@ -1,4 +1,4 @@
-package dev.align4j.sft.data;
+package dev.align4j.peft.data.format;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -143,9 +143,28 @@ public final class ExampleParser {
     // ---- sharegpt / openai ----
 
     private Example chat(Ctx ctx) {
+        return messages(ctx, mapping.columns().messages(), Role.ASSISTANT);
+    }
+
+    /**
+     * Parses the message array in field {@code field} of a record under this mapping's tags and the
+     * conversation rules, except that the last turn must be on {@code lastSide}'s side: {@link
+     * Role#ASSISTANT} for a training conversation, {@link Role#USER} (a user or observation turn) for
+     * a prompt, as in a preference record whose chosen and rejected replies are kept apart. A system
+     * message first, or else the mapping's system column, becomes the system prompt.
+     */
+    public Parsed checkMessages(SourceRecord record, String field, Role lastSide) {
+        if (lastSide != Role.ASSISTANT && lastSide != Role.USER) {
+            throw new IllegalArgumentException("the last turn is on the user or the assistant side, not " + lastSide);
+        }
+        Ctx ctx = new Ctx(record);
+        Example ex = messages(ctx, field, lastSide);
+        return new Parsed(ctx.problems.isEmpty() ? ex : null, ctx.problems);
+    }
+
+    private Example messages(Ctx ctx, String col, Role lastSide) {
         ColumnMapping.Columns c = mapping.columns();
         ColumnMapping.Tags tags = mapping.tags();
-        String col = c.messages();
         JsonNode msgs = ctx.value().get(col);
         if (msgs == null || msgs.isNull()) {
             ctx.fail(col, "missing field");
@@ -209,13 +228,18 @@ public final class ExampleParser {
         }
         if (!structural && turns.isEmpty()) {
             ctx.fail(col, "no user/assistant turns");
-        } else if (!structural && turns.get(turns.size() - 1).role() != Role.ASSISTANT) {
-            ctx.fail(col, "conversation must end with an assistant turn");
+        } else if (!structural && side(turns.get(turns.size() - 1).role()) != lastSide) {
+            ctx.fail(col, "conversation must end with " + (lastSide == Role.ASSISTANT ? "an assistant" : "a user") + " turn");
         }
         if (!ctx.problems.isEmpty()) {
             return null;
         }
         return new Conversation(system == null || system.isBlank() ? null : system, turns);
+    }
+
+    /** USER for the user side (user, observation/tool), ASSISTANT otherwise. */
+    private static Role side(Role r) {
+        return r == Role.USER || r == Role.TOOL ? Role.USER : Role.ASSISTANT;
     }
 
     // ---- field helpers ----
