@@ -70,6 +70,32 @@ def main(names):
         except Exception as e:  # noqa: BLE001
             print(e, file=sys.stderr)
             report(f"peft_out/{name}", float("nan"), TOL, str(e).splitlines()[-1][:200], passed=False)
+            continue
+        if name in GENERATE:
+            generate(name, base, out / "adapter")
+
+
+GENERATE = ("lora", "prefix_tuning")
+PROMPT = "w5 w12 w19 w26"
+
+
+def generate(name, base, adapter):
+    """`align4j generate --adapter` (greedy) continues a prompt as PEFT's generate does."""
+    import peft
+    from transformers import AutoTokenizer
+    try:
+        got = cli("generate", "--model", base, "--adapter", adapter, "--prompt", PROMPT, "--max-new-tokens", 8).strip()
+        tok = AutoTokenizer.from_pretrained(base)
+        model = peft.PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(base, dtype=torch.float32), adapter)
+        x = tok(PROMPT, return_tensors="pt")
+        y = model.eval().generate(**x, max_new_tokens=8, do_sample=False, pad_token_id=tok.pad_token_id)
+        want = (PROMPT + tok.decode(y[0, x["input_ids"].shape[1]:], skip_special_tokens=True)).strip()
+        same = got.split() == want.split()
+        report(f"peft_out/generate/{name}", 0.0 if same else 1.0, 0.0,
+               f"greedy continuation: align4j '{got}' vs PEFT '{want}'", passed=same)
+    except Exception as e:  # noqa: BLE001
+        print(e, file=sys.stderr)
+        report(f"peft_out/generate/{name}", float("nan"), 0.0, str(e).splitlines()[-1][:200], passed=False)
 
 
 if __name__ == "__main__":

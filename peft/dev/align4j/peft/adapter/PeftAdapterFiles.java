@@ -55,24 +55,42 @@ public final class PeftAdapterFiles {
       throw new IllegalArgumentException("no adapter named '" + name + "'");
     }
     LinkedHashMap<String, TensorData> tensors = new LinkedHashMap<>();
-    TreeSet<String> targets = new TreeSet<>();
+    TreeSet<String> leaves = new TreeSet<>();
+    TreeSet<String> paths = new TreeSet<>();
+    LinkedHashMap<String, Double> ranks = new LinkedHashMap<>();
+    LinkedHashMap<String, Double> alphas = new LinkedHashMap<>();
     for (Map.Entry<String, LoraLinear> e : peft.loraLayers().entrySet()) {
       LoraWeights w = e.getValue().adapters().get(name);
       if (w == null) {
         continue;
       }
       String p = PeftModel.PREFIX + e.getKey();
-      targets.add(e.getKey().substring(e.getKey().lastIndexOf('.') + 1));
+      leaves.add(e.getKey().substring(e.getKey().lastIndexOf('.') + 1));
+      paths.add(e.getKey());
+      // a module whose rank or alpha differs from the config's (loaded with rank_pattern/alpha_pattern)
+      // gets its own pattern key: the escaped full path matches only itself under PEFT's get_pattern_key
+      long r = w.a().shape().get(0);
+      double alpha = cfg.useRslora() ? w.scaling() * Math.sqrt(r) : w.scaling() * r;
+      String key = e.getKey().replace(".", "\\.");
+      if (r != cfg.r()) {
+        ranks.put(key, (double) r);
+      }
+      if (Math.abs(alpha - cfg.alpha()) > 1e-9 * Math.max(1, Math.abs(alpha))) {
+        alphas.put(key, alpha);
+      }
       tensors.put(p + ".lora_A.weight", f32(w.a()));
       tensors.put(p + ".lora_B.weight", f32(w.b()));
       if (w.magnitude() != null) {
         tensors.put(p + ".lora_magnitude_vector", f32(w.magnitude()));
       }
     }
-    if (peft.savedEmbedding() != null) {
+    if (peft.savedEmbedding() != null && peft.savedEmbedding().owners().contains(name)) {
       tensors.put(PeftModel.PREFIX + "model.embed_tokens.weight", f32(peft.savedEmbedding().weight()));
     }
     for (Map.Entry<String, ModulesToSaveLinear> e : peft.modulesToSave().entrySet()) {
+      if (!e.getValue().owners().contains(name)) {
+        continue;   // another adapter's copy
+      }
       // saved without PEFT's wrapper prefix, e.g. base_model.model.lm_head.weight
       tensors.put(PeftModel.PREFIX + e.getKey() + ".weight", f32(e.getValue().copy().weight()));
       if (e.getValue().copy().bias() != null) {
@@ -87,15 +105,39 @@ public final class PeftAdapterFiles {
     Files.createDirectories(dir);
     SafetensorsWriter.write(dir.resolve(WEIGHTS), tensors, Map.of("format", "pt"));
     AtomicFiles.writeString(dir.resolve(CONFIG),
-        HfCheckpointWriter.prettySorted(config(cfg, targets, baseModelNameOrPath, head != null)));
+        HfCheckpointWriter.prettySorted(config(cfg, byLeaf(peft, leaves, paths) ? leaves : paths, ranks, alphas,
+            baseModelNameOrPath, head != null)));
+  }
+
+  /**
+   * Whether the leaf names select exactly {@code paths} under PEFT's suffix rule; if not (some layers
+   * only, or a loaded regex selection), the config lists full module paths.
+   */
+  private static boolean byLeaf(PeftModel peft, TreeSet<String> leaves, TreeSet<String> paths) {
+    for (String p : peft.model().linearModulePaths()) {
+      if (leaves.contains(p.substring(p.lastIndexOf('.') + 1)) != paths.contains(p)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static void putNumber(ObjectNode o, String key, double v) {
+    if (v == Math.rint(v)) {
+      o.put(key, (long) v);   // PEFT writes an int when the user gave one
+    } else {
+      o.put(key, v);
+    }
   }
 
   /** PEFT's {@code modules_to_save} additions for task_type SEQ_CLS, in its order. */
   static final List<String> SEQ_CLS_MODULES = List.of("classifier", ScoreHead.MODULE);
 
-  private static ObjectNode config(LoraConfig cfg, TreeSet<String> targets, String base, boolean seqCls) {
+  private static ObjectNode config(LoraConfig cfg, TreeSet<String> targets, Map<String, Double> ranks,
+      Map<String, Double> alphas, String base, boolean seqCls) {
     ObjectNode c = JSON.createObjectNode();
-    c.putObject("alpha_pattern");
+    ObjectNode ap = c.putObject("alpha_pattern");
+    alphas.forEach((k, v) -> putNumber(ap, k, v));
     c.putNull("auto_mapping");
     if (base == null) {
       c.putNull("base_model_name_or_path");
@@ -112,11 +154,7 @@ public final class PeftAdapterFiles {
     }
     c.putNull("layers_pattern");
     c.putNull("layers_to_transform");
-    if (cfg.alpha() == Math.rint(cfg.alpha())) {
-      c.put("lora_alpha", (long) cfg.alpha());   // PEFT writes an int when the user gave one
-    } else {
-      c.put("lora_alpha", cfg.alpha());
-    }
+    putNumber(c, "lora_alpha", cfg.alpha());
     c.put("lora_dropout", cfg.dropout());
     LinkedHashSet<String> save = new LinkedHashSet<>(cfg.modulesToSave());
     if (seqCls) {
@@ -130,7 +168,8 @@ public final class PeftAdapterFiles {
     }
     c.put("peft_type", "LORA");
     c.put("r", cfg.r());
-    c.putObject("rank_pattern");
+    ObjectNode rp = c.putObject("rank_pattern");
+    ranks.forEach((k, v) -> putNumber(rp, k, v));
     c.putNull("revision");
     ArrayNode t = c.putArray("target_modules");
     targets.forEach(t::add);
