@@ -1,6 +1,7 @@
 package dev.align4j.recipes;
 
 import dev.align4j.peft.torch.Torch;
+import dev.align4j.peft.train.StopSignal;
 import dev.align4j.recipes.cli.GenerateCommand;
 import dev.align4j.recipes.cli.InfoCommand;
 import dev.align4j.recipes.cli.LogprobsCommand;
@@ -40,17 +41,27 @@ public final class Align4j implements Runnable {
     Torch.configureOffline();
     CommandLine cl = new CommandLine(new Align4j());
     cl.setExecutionExceptionHandler((ex, line, parsed) -> {
+      if (ex instanceof StopSignal.Stopped) {
+        line.getErr().println("align4j: " + ex.getMessage());
+        return StopSignal.exitCode();
+      }
       line.getErr().println("align4j: error: " + ex.getMessage());
       if (System.getenv("ALIGN4J_DEBUG") != null) {
         ex.printStackTrace(line.getErr());
       }
       return 1;
     });
-    return cl.execute(args);
+    int rc = cl.execute(args);
+    // a command that finished although a stop was requested still reports the signal
+    return rc == 0 && StopSignal.requested() ? StopSignal.exitCode() : rc;
   }
 
-  /** Entry point. */
+  /**
+   * Entry point. SIGINT/SIGTERM stop training at a safe point (see {@link StopSignal}); the exit
+   * below runs only once {@link #execute} has returned, when no thread is inside libtorch.
+   */
   public static void main(String[] args) {
+    StopSignal.install();
     System.exit(execute(args));
   }
 }

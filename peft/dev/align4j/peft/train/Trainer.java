@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.LongToDoubleFunction;
 
@@ -29,6 +30,8 @@ public final class Trainer {
   private final TrainerConfig cfg;
   private final LongToDoubleFunction lr;
   private final Path runDir;
+  private BooleanSupplier stopRequested = StopSignal::requested;
+  private boolean stopped;
 
   /**
    * @param model the model (its forward includes active adapters)
@@ -45,15 +48,31 @@ public final class Trainer {
   }
 
   /**
+   * Replaces the stop request polled before each step (default: {@link StopSignal#requested()}, a
+   * SIGINT/SIGTERM received by the CLI).
+   */
+  public Trainer stopWhen(BooleanSupplier stopRequested) {
+    this.stopRequested = stopRequested;
+    return this;
+  }
+
+  /** Whether the last {@link #train} ended early on a stop request (rather than at {@code maxSteps}). */
+  public boolean stopped() {
+    return stopped;
+  }
+
+  /**
    * Trains until {@code maxSteps}, resuming from the newest checkpoint in the run directory if any.
    *
    * @param onStep called after every step (logging, evaluation, early stopping by throwing)
-   * @return the metrics of the steps run now
+   * @return the metrics of the steps run now; fewer than asked when a stop was requested (see
+   *     {@link #stopped()}): the step in flight finishes and, with a run directory, is checkpointed
    */
   public List<StepMetrics> train(List<TrainingExample> data, Consumer<StepMetrics> onStep) throws IOException {
     DataOrder order = new DataOrder(data.size(), cfg.seed());
     List<StepMetrics> out = new ArrayList<>();
-    try (AdamW opt = new AdamW(params, model.manager(), cfg.beta1(), cfg.beta2(), cfg.eps(), cfg.weightDecay())) {
+    try (StopSignal.Region graceful = StopSignal.graceful();
+        AdamW opt = new AdamW(params, model.manager(), cfg.beta1(), cfg.beta2(), cfg.eps(), cfg.weightDecay())) {
       long step = 0;
       Optional<Path> resume = runDir == null ? Optional.empty() : TrainingCheckpoint.latest(runDir);
       if (resume.isPresent()) {
@@ -61,7 +80,17 @@ public final class Trainer {
         requireSameRun(saved, resume.get());
         step = saved.path("step").asLong();
       }
+      long onDisk = step;
+      stopped = false;
       while (step < cfg.maxSteps()) {
+        // a stop request (SIGINT/SIGTERM) is honoured between steps only: no thread is inside libtorch here
+        if (stopRequested.getAsBoolean()) {
+          if (runDir != null && step != onDisk && StopSignal.checkpointOnStop()) {
+            TrainingCheckpoint.save(runDir, step, params, opt, state(step), cfg.keepLast());
+          }
+          stopped = true;
+          break;
+        }
         StepMetrics m = step(data, order, opt, step);
         step++;
         out.add(m);
@@ -71,6 +100,7 @@ public final class Trainer {
         boolean last = step == cfg.maxSteps();
         if (runDir != null && (last || (cfg.checkpointEvery() > 0 && step % cfg.checkpointEvery() == 0))) {
           TrainingCheckpoint.save(runDir, step, params, opt, state(step), cfg.keepLast());
+          onDisk = step;
         }
       }
     }

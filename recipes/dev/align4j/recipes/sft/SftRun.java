@@ -21,6 +21,7 @@ import dev.align4j.peft.model.TinyCheckpoint;
 import dev.align4j.peft.tokenizer.ChatTemplate;
 import dev.align4j.peft.tokenizer.Tokenizer;
 import dev.align4j.peft.torch.Torch;
+import dev.align4j.peft.train.StopSignal;
 import dev.align4j.peft.train.TrainerConfig;
 import dev.align4j.peft.train.TrainingExample;
 import dev.align4j.sft.SftEncoder;
@@ -45,8 +46,13 @@ import java.util.Optional;
 
 /** The SFT main: recipe in, adapter (or full model), metrics, plots and resolved config out. */
 public final class SftRun {
-  /** What a run produced. */
-  public record Summary(SftTrainer.Result result, Path outputDir, String encodeReport) {}
+  /**
+   * What a run produced.
+   *
+   * @param stopped whether a SIGINT/SIGTERM stopped the run before {@code max_steps}: its last step is
+   *     checkpointed, no adapter or model was written, and rerunning the same command resumes it
+   */
+  public record Summary(SftTrainer.Result result, Path outputDir, String encodeReport, boolean stopped) {}
 
   private SftRun() {}
 
@@ -55,7 +61,9 @@ public final class SftRun {
     Path modelDir = Path.of(r.modelNameOrPath());
     Path out = Path.of(r.outputDir());
     Files.createDirectories(out);
-    try (NDManager m = Torch.newManager();
+    // a signal from here on stops the run at a safe point (see StopSignal) instead of killing it
+    try (StopSignal.Region graceful = StopSignal.graceful();
+        NDManager m = Torch.newManager();
         PretrainedModel pm = ModelLoader.load(modelDir, Precision.parse(r.precision()),
             AttentionImpl.valueOf(r.attention().toUpperCase(java.util.Locale.ROOT)), m);
         Tokenizer tok = Tokenizer.load(modelDir)) {
@@ -152,6 +160,14 @@ public final class SftRun {
             }
           })
           .train(train, eval);
+      var done = res.steps();
+      if (StopSignal.requested() && !res.stoppedEarly()
+          && (done.isEmpty() || done.get(done.size() - 1).step() < r.maxSteps())) {
+        System.err.printf("align4j: stopped by %s after step %s; %s; rerun the same command to resume%n",
+            StopSignal.signalName(), done.isEmpty() ? "(none)" : done.get(done.size() - 1).step(),
+            StopSignal.checkpointOnStop() ? "checkpoint in " + out.resolve("checkpoints") : "no checkpoint written");
+        return new Summary(res, out, report, true);
+      }
       if (prompt != null) {
         prompt.save(out.resolve("adapter"), r.modelNameOrPath());
       } else if (ia3 != null) {
@@ -173,7 +189,7 @@ public final class SftRun {
         saveModel(pm, modelDir, out.resolve("model"));
       }
       writeResolved(r, out);
-      return new Summary(res, out, report);
+      return new Summary(res, out, report, false);
     }
   }
 
@@ -237,6 +253,7 @@ public final class SftRun {
     try (JsonRecords records = JsonRecords.open(file)) {
       while (records.hasNext()) {
         SourceRecord rec = records.next();
+        StopSignal.check("data loading (" + file + ")");
         if (parser == null && datasetInfo != null && !datasetInfo.isEmpty()) {
           parser = new ExampleParser(dev.align4j.sft.data.ColumnMapping.fromDatasetInfo(datasetInfo));
         }
