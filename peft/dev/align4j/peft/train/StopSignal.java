@@ -1,5 +1,6 @@
 package dev.align4j.peft.train;
 
+import java.io.IOException;
 import java.util.concurrent.atomic.AtomicInteger;
 import sun.misc.Signal;
 import sun.misc.SignalHandler;
@@ -20,7 +21,8 @@ import sun.misc.SignalHandler;
  *       writes a checkpoint and returns, and the main exits with {@link #exitCode()} (130 for SIGINT,
  *       143 for SIGTERM) once no thread is in libtorch;</li>
  *   <li>outside such a region, and for a second signal, the process quits at once: the handler
- *       restores the signal's default action and raises it again, so the kernel ends the process
+ *       restores the signal's default action and has the signal sent again ({@code /bin/sh -c kill}:
+ *       Java itself can raise only signals it handles), so the kernel ends the process
  *       (status 128 + signal, as a shell reports it). No Java or C++ code runs after that point, so
  *       nothing can crash; what is lost is only the work since the last checkpoint, exactly as after
  *       SIGKILL, which the atomic checkpoints are made for (files are written to a temporary name
@@ -36,6 +38,7 @@ public final class StopSignal {
   private static final AtomicInteger GRACEFUL = new AtomicInteger();
   private static volatile Signal received;
   private static boolean installed;
+  private static Thread main;
 
   private StopSignal() {}
 
@@ -60,6 +63,7 @@ public final class StopSignal {
       return;
     }
     installed = true;
+    main = Thread.currentThread();
     for (String name : new String[] {"INT", "TERM"}) {
       try {
         Signal.handle(new Signal(name), StopSignal::onSignal);
@@ -109,21 +113,61 @@ public final class StopSignal {
   private static void onSignal(Signal s) {
     synchronized (StopSignal.class) {
       if (received == null && GRACEFUL.get() > 0) {
+        String where = where();     // before the request is visible: the main thread acts on it at once
         received = s;
-        System.err.printf("%nalign4j: SIG%s: stopping after the current step%s; send it again to quit at once%n",
-            s.getName(), checkpointOnStop() ? " and saving a checkpoint" : "");
+        System.err.printf("%nalign4j: SIG%s%s: stopping after the current step%s; send it again to quit at once%n",
+            s.getName(), where, checkpointOnStop() ? " and saving a checkpoint" : "");
         return;
       }
     }
     quitNow(s);
   }
 
+  /**
+   * Where the main thread was when the signal came: its innermost align4j frame; with
+   * {@code ALIGN4J_DEBUG} set, its whole stack (the signal tests classify the training phase from it).
+   */
+  private static String where() {
+    Thread t = main;
+    if (t == null) {
+      return "";
+    }
+    StackTraceElement[] stack = t.getStackTrace();   // safe: a thread in native code has a walkable Java stack
+    StringBuilder sb = new StringBuilder();
+    for (StackTraceElement e : stack) {
+      if (e.getClassName().startsWith("dev.align4j.")) {
+        String cls = e.getClassName();
+        sb.append(" (in ").append(cls.substring(cls.lastIndexOf('.') + 1)).append('.').append(e.getMethodName()).append(')');
+        break;
+      }
+    }
+    if (System.getenv("ALIGN4J_DEBUG") != null) {
+      sb.append(System.lineSeparator()).append("align4j: main thread at:");
+      for (StackTraceElement e : stack) {
+        sb.append(System.lineSeparator()).append("    ").append(e);
+      }
+    }
+    return sb.toString();
+  }
+
   /** Ends the process by the signal's default action: the kernel stops every thread, no exit code runs. */
   private static void quitNow(Signal s) {
     System.err.printf("%nalign4j: SIG%s: quitting now (training resumes from its last checkpoint)%n", s.getName());
     System.err.flush();
+    long pid = ProcessHandle.current().pid();
     Signal.handle(s, SignalHandler.SIG_DFL);
-    Signal.raise(s);
-    // not reached: the default action of SIGINT and SIGTERM ends the process
+    try {
+      // Signal.raise only raises signals that have a Java handler, and Runtime.halt runs the same
+      // exit-time destructors as System.exit: the signal has to come back from another process
+      new ProcessBuilder("/bin/sh", "-c", "kill -" + s.getName() + " " + pid)
+          .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
+      Thread.sleep(30_000);     // the signal ends the process meanwhile
+    } catch (IOException e) {
+      // no shell: fall through
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    Signal.handle(s, StopSignal::onSignal);
+    System.err.printf("align4j: could not quit by SIG%s; kill -KILL %d ends the process%n", s.getName(), pid);
   }
 }
