@@ -2,6 +2,7 @@ package dev.align4j.recipes;
 
 import dev.align4j.peft.io.CheckpointFormatException;
 import dev.align4j.peft.torch.Torch;
+import dev.align4j.peft.train.StopSignal;
 import dev.align4j.recipes.cli.GenerateCommand;
 import dev.align4j.recipes.cli.InfoCommand;
 import dev.align4j.recipes.cli.LogprobsCommand;
@@ -47,13 +48,19 @@ public final class Align4j implements Runnable {
     Torch.configureOffline();
     CommandLine cl = commandLine();
     cl.setExecutionExceptionHandler((ex, line, parsed) -> {
+      if (ex instanceof StopSignal.Stopped) {
+        line.getErr().println("align4j: " + ex.getMessage());
+        return StopSignal.exitCode();
+      }
       line.getErr().println("align4j: error: " + describe(ex));
       if (System.getenv("ALIGN4J_DEBUG") != null) {
         ex.printStackTrace(line.getErr());
       }
       return 1;
     });
-    return cl.execute(args);
+    int rc = cl.execute(args);
+    // a command that finished although a stop was requested still reports the signal
+    return rc == 0 && StopSignal.requested() ? StopSignal.exitCode() : rc;
   }
 
   /** The command tree, with {@code --help} and {@code --version} on every command and subcommand. */
@@ -94,8 +101,12 @@ public final class Align4j implements Runnable {
     return type + ": " + msg;
   }
 
-  /** Entry point. */
+  /**
+   * Entry point. SIGINT/SIGTERM stop training at a safe point (see {@link StopSignal}); the exit
+   * below runs only once {@link #execute} has returned, when no thread is inside libtorch.
+   */
   public static void main(String[] args) {
+    StopSignal.install();
     System.exit(execute(args));
   }
 }

@@ -30,28 +30,12 @@ public final class Torch {
       synchronized (Torch.class) {
         if (engine == null) {
           configureOffline();
-          Engine started = Engine.getEngine("PyTorch");
-          warmUpAutograd(started);
-          engine = started;
+          engine = Engine.getEngine("PyTorch");
         }
         e = engine;
       }
     }
     return e;
-  }
-
-  /**
-   * Runs one tiny backward before anything else: the first backward of a fresh process was seen to
-   * return a wrong gradient now and then (libtorch's autograd engine starts lazily), so it is spent
-   * here, on nothing.
-   */
-  private static void warmUpAutograd(Engine e) {
-    try (NDManager m = e.newBaseManager();
-        ai.djl.training.GradientCollector gc = e.newGradientCollector()) {
-      ai.djl.ndarray.NDArray x = m.create(new float[] {1f, 2f, 3f, 4f}, new ai.djl.ndarray.types.Shape(2, 2));
-      x.setRequiresGradient(true);
-      gc.backward(x.matMul(x).softmax(-1).sum());
-    }
   }
 
   /** A new root manager on the given device. */

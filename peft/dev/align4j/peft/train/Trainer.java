@@ -27,7 +27,8 @@ public final class Trainer {
   private final TrainerConfig cfg;
   private final LongToDoubleFunction lr;
   private final Path runDir;
-  private BooleanSupplier stopRequested = () -> false;
+  private BooleanSupplier stopRequested = StopSignal::requested;
+  private boolean stopped;
 
   /**
    * @param model the model (its forward includes active adapters)
@@ -44,12 +45,19 @@ public final class Trainer {
   }
 
   /**
-   * Polled after every completed step (a signal handler's flag): when it answers true the run
-   * writes a checkpoint (with a run directory) and returns as if it had ended.
+   * Replaces the stop request (default: {@link StopSignal#requested()}, a SIGINT/SIGTERM received by
+   * the CLI), polled between steps: when it answers true the step in flight finishes, a checkpoint of
+   * it is written (with a run directory, unless {@link StopSignal#checkpointOnStop()} says no) and the
+   * run returns with {@link #stopped()} set.
    */
   public Trainer stopWhen(BooleanSupplier stopRequested) {
     this.stopRequested = stopRequested;
     return this;
+  }
+
+  /** Whether the last {@link #train} ended early on a stop request (rather than at {@code maxSteps}). */
+  public boolean stopped() {
+    return stopped;
   }
 
   /** The configuration. */
@@ -98,20 +106,28 @@ public final class Trainer {
    */
   public <E> List<StepMetrics> train(Objective<E, ?> objective, List<E> data, TrainingHooks hooks) throws IOException {
     List<StepMetrics> out = new ArrayList<>();
-    try (TrainingSession<E, ?> session = open(objective)) {
+    stopped = false;
+    // inside the graceful region a SIGINT/SIGTERM only records a request: no exit while libtorch runs
+    try (StopSignal.Region graceful = StopSignal.graceful();
+        TrainingSession<E, ?> session = open(objective)) {
       hooks.onStart(session.resumedState().orElse(null), session.steps());
       while (session.steps() < cfg.maxSteps() && !hooks.finished()) {
+        if (stopRequested.getAsBoolean()) {   // requested before this step: nothing new to save
+          stopped = true;
+          break;
+        }
         StepMetrics m = session.step(session.nextMicroBatches(data));
         out.add(m);
         boolean end = hooks.afterStep(m);
-        // the one place a stop request (SIGINT/SIGTERM) ends a run: after a complete step
+        // the one place a stop request (SIGINT/SIGTERM) ends a run after work: a complete step
         boolean stop = stopRequested.getAsBoolean();
         long step = session.steps();
         boolean due = step == cfg.maxSteps() || (cfg.checkpointEvery() > 0 && step % cfg.checkpointEvery() == 0);
-        if (session.checkpoints() && (due || end || stop)) {
+        if (session.checkpoints() && (due || end || (stop && StopSignal.checkpointOnStop()))) {
           session.checkpoint(hooks.state());
         }
         if (end || stop) {
+          stopped = stop && !end;
           break;
         }
       }

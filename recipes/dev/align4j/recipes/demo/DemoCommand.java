@@ -18,6 +18,7 @@ import dev.align4j.peft.model.TinyCheckpoint;
 import dev.align4j.peft.tokenizer.ChatTemplate;
 import dev.align4j.peft.tokenizer.Tokenizer;
 import dev.align4j.peft.torch.Torch;
+import dev.align4j.peft.train.StopSignal;
 import dev.align4j.recipes.Align4j;
 import dev.align4j.recipes.sft.SftRecipe;
 import dev.align4j.recipes.sft.SftRun;
@@ -118,7 +119,11 @@ public final class DemoCommand implements Callable<Integer> {
     SftRecipe ptRecipe = SftRecipe.load(Path.of("recipes/demo_pt.yaml"), List.of(
         "model_name_or_path=" + base, "dataset=" + pt, "output_dir=" + out.resolve("pt"), "max_steps=" + ptSteps,
         "seed=" + seed));
-    report(SftRun.run(ptRecipe, device));
+    SftRun.Summary ptRun = SftRun.run(ptRecipe, device);
+    report(ptRun);
+    if (ptRun.stopped()) {
+      return StopSignal.exitCode();
+    }
     Path ptModel = out.resolve("pt").resolve("model");
 
     // 4. LoRA SFT on the task
@@ -127,7 +132,11 @@ public final class DemoCommand implements Callable<Integer> {
         "model_name_or_path=" + ptModel, "dataset=" + data.resolve("train.jsonl"),
         "eval_dataset=" + data.resolve("val.jsonl"), "output_dir=" + out.resolve("sft"), "max_steps=" + sftSteps,
         "seed=" + seed));
-    report(SftRun.run(sftRecipe, device));
+    SftRun.Summary sftRun = SftRun.run(sftRecipe, device);
+    report(sftRun);
+    if (sftRun.stopped()) {
+      return StopSignal.exitCode();
+    }
 
     // 5. held-out scores before and after SFT
     List<IncidentEval.Item> items = new ArrayList<>();

@@ -1,5 +1,6 @@
 package dev.align4j.recipes.sft;
 
+import dev.align4j.peft.train.StopSignal;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,6 +36,9 @@ public final class PtCommand implements Callable<Integer> {
     all.addAll(overrides);
     SftRecipe r = SftRecipe.load(config, all);
     SftRun.Summary s = SftRun.run(r, device.device());
+    if (s.stopped()) {
+      return StopSignal.exitCode();
+    }
     var steps = s.result().steps();
     System.out.printf("continued pre-training: %d steps%s; outputs in %s%n", steps.size(),
         steps.isEmpty() ? "" : String.format(", loss %.4f -> %.4f", steps.get(0).loss(), steps.get(steps.size() - 1).loss()),

@@ -1,5 +1,6 @@
 package dev.align4j.recipes.sft;
 
+import dev.align4j.peft.train.StopSignal;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,6 +28,9 @@ public final class SftCommand implements Callable<Integer> {
     }
     SftRecipe r = SftRecipe.load(config, overrides);
     SftRun.Summary s = SftRun.run(r, device.device());
+    if (s.stopped()) {
+      return StopSignal.exitCode();
+    }
     var steps = s.result().steps();
     if (!steps.isEmpty()) {
       System.out.printf("trained %d steps: loss %.4f -> %.4f; outputs in %s (metrics.jsonl, loss.png, %s, resolved_config.json)%n",

@@ -21,6 +21,7 @@ import dev.align4j.peft.model.TinyCheckpoint;
 import dev.align4j.peft.tokenizer.ChatTemplate;
 import dev.align4j.peft.tokenizer.Tokenizer;
 import dev.align4j.peft.torch.Torch;
+import dev.align4j.peft.train.StopSignal;
 import dev.align4j.peft.train.TrainerConfig;
 import dev.align4j.peft.train.TrainingCheckpoint;
 import dev.align4j.peft.train.TrainingKeys;
@@ -48,8 +49,13 @@ import java.util.Optional;
 
 /** The SFT main: recipe in, adapter (or full model), metrics, plots and resolved config out. */
 public final class SftRun {
-  /** What a run produced. */
-  public record Summary(TrainingLoop.Result result, Path outputDir, String encodeReport) {}
+  /**
+   * What a run produced.
+   *
+   * @param stopped whether a SIGINT/SIGTERM stopped the run before {@code max_steps}: its last step is
+   *     checkpointed, no adapter or model was written, and rerunning the same command resumes it
+   */
+  public record Summary(TrainingLoop.Result result, Path outputDir, String encodeReport, boolean stopped) {}
 
   private SftRun() {}
 
@@ -69,7 +75,9 @@ public final class SftRun {
     Files.createDirectories(out);
     AtomicFiles.recoverDirectories(out);   // a save interrupted by a crash: put the previous best/, adapter/... back
     writeResolved(r, out);
-    try (NDManager m = Torch.newManager(device);
+    // a signal from here on stops the run at a safe point (see StopSignal) instead of killing it
+    try (StopSignal.Region graceful = StopSignal.graceful();
+        NDManager m = Torch.newManager(device);
         PretrainedModel pm = ModelLoader.load(modelDir, r.precision(), r.attention(), m);
         Tokenizer tok = Tokenizer.load(modelDir)) {
       CausalLM model = pm.model();
@@ -146,6 +154,14 @@ public final class SftRun {
             saveBest(out.resolve("best"), step, p, ia3f, pr, pm, modelDir, r);
           })
           .train(train, eval);
+      var done = res.steps();
+      if (StopSignal.requested() && !res.stoppedEarly()
+          && (done.isEmpty() || done.get(done.size() - 1).step() < r.maxSteps())) {
+        System.err.printf("align4j: stopped by %s after step %s; %s; rerun the same command to resume%n",
+            StopSignal.signalName(), done.isEmpty() ? "(none)" : done.get(done.size() - 1).step(),
+            StopSignal.checkpointOnStop() ? "checkpoint in " + out.resolve("checkpoints") : "no checkpoint written");
+        return new Summary(res, out, report, true);
+      }
       // every directory below is written beside its final name and swapped in: never half old, half new
       if (prompt != null) {
         PromptAdapter pa = prompt;
@@ -170,7 +186,7 @@ public final class SftRun {
       } else {
         saveModel(pm, modelDir, out.resolve("model"));
       }
-      return new Summary(res, out, report);
+      return new Summary(res, out, report, false);
     }
   }
 
@@ -246,6 +262,7 @@ public final class SftRun {
     try (JsonRecords records = JsonRecords.open(file)) {
       while (records.hasNext()) {
         SourceRecord rec = records.next();
+        StopSignal.check("data loading (" + file + ")");
         if (parser == null && datasetInfo != null && !datasetInfo.isEmpty()) {
           parser = new ExampleParser(dev.align4j.peft.data.format.ColumnMapping.fromDatasetInfo(datasetInfo));
         }
