@@ -111,23 +111,27 @@ public final class Trainer {
     try (StopSignal.Region graceful = StopSignal.graceful();
         TrainingSession<E, ?> session = open(objective)) {
       hooks.onStart(session.resumedState().orElse(null), session.steps());
+      long onDisk = session.steps();
       while (session.steps() < cfg.maxSteps() && !hooks.finished()) {
-        if (stopRequested.getAsBoolean()) {   // requested before this step: nothing new to save
+        // the one place a stop request (SIGINT/SIGTERM) ends a run: between steps, when no thread is in
+        // libtorch; the steps since the last checkpoint are saved first
+        if (stopRequested.getAsBoolean()) {
+          if (session.checkpoints() && session.steps() != onDisk && StopSignal.checkpointOnStop()) {
+            session.checkpoint(hooks.state());
+          }
           stopped = true;
           break;
         }
         StepMetrics m = session.step(session.nextMicroBatches(data));
         out.add(m);
         boolean end = hooks.afterStep(m);
-        // the one place a stop request (SIGINT/SIGTERM) ends a run after work: a complete step
-        boolean stop = stopRequested.getAsBoolean();
         long step = session.steps();
         boolean due = step == cfg.maxSteps() || (cfg.checkpointEvery() > 0 && step % cfg.checkpointEvery() == 0);
-        if (session.checkpoints() && (due || end || (stop && StopSignal.checkpointOnStop()))) {
+        if (session.checkpoints() && (due || end)) {
           session.checkpoint(hooks.state());
+          onDisk = step;
         }
-        if (end || stop) {
-          stopped = stop && !end;
+        if (end) {
           break;
         }
       }
