@@ -1,8 +1,10 @@
 package dev.align4j.sft;
 
 import dev.align4j.peft.tokenizer.ChatTemplate;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
  * Named chat templates for base models whose tokenizer has none, written as Jinja like the
@@ -42,6 +44,11 @@ public enum BuiltinTemplate {
   /** The template with the tokenizer's special tokens bound. */
   public ChatTemplate template(Map<String, String> specialTokens) {
     return ChatTemplate.of(source, specialTokens);
+  }
+
+  /** The names a recipe's {@code template} key accepts, as {@code alpaca|chatml|...}, for error messages. */
+  public static String choices() {
+    return Arrays.stream(values()).map(t -> t.name().toLowerCase(Locale.ROOT)).collect(Collectors.joining("|"));
   }
 
   /** The template named {@code name} (alpaca, chatml, qwen, llama3), or an error listing them. */

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -23,16 +24,22 @@ import java.util.Optional;
  */
 public final class SftEncoder {
   private final Tokenizer tokenizer;
+  /** Null without a chat template: plain text still encodes, conversations are refused. */
   private final AssistantMasker masker;
   private final SftOptions options;
   private long encoded;
   private long truncated;
   private long dropped;
 
-  /** An encoder for a tokenizer and template. */
+  /**
+   * An encoder for a tokenizer and template.
+   *
+   * @param template the chat template, or null when there is none: plain text (continued
+   *     pre-training) needs none, and a conversation is then refused with an error naming what is missing
+   */
   public SftEncoder(Tokenizer tokenizer, ChatTemplate template, SftOptions options) {
-    this.tokenizer = tokenizer;
-    this.masker = new AssistantMasker(tokenizer, template);
+    this.tokenizer = Objects.requireNonNull(tokenizer, "SftEncoder needs a tokenizer");
+    this.masker = template == null ? null : new AssistantMasker(tokenizer, template);
     this.options = options;
   }
 
@@ -62,6 +69,10 @@ public final class SftEncoder {
       targets = new boolean[ids.length];
       Arrays.fill(targets, true);
     } else if (e instanceof Conversation c) {
+      if (masker == null) {
+        throw new IllegalArgumentException("conversations need a chat template, and there is none: the tokenizer "
+            + "has no chat_template; set `template: " + BuiltinTemplate.choices() + "` in the recipe");
+      }
       TokenizedChat tc = masker.tokenize(messages(c));
       ids = tc.ids();
       targets = tc.assistantMask().clone();

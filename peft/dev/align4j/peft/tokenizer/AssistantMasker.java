@@ -46,8 +46,9 @@ public final class AssistantMasker {
      * @param template the chat template (usually {@code tokenizer.chatTemplate()})
      */
     public AssistantMasker(Tokenizer tokenizer, ChatTemplate template) {
-        this.tokenizer = Objects.requireNonNull(tokenizer, "tokenizer");
-        this.template = Objects.requireNonNull(template, "template");
+        this.tokenizer = Objects.requireNonNull(tokenizer, "AssistantMasker needs a tokenizer");
+        this.template = Objects.requireNonNull(template,
+                "AssistantMasker needs a chat template: the tokenizer has no chat_template and none was given");
         List<String> stops = new ArrayList<>();
         for (long id : tokenizer.eosIds()) {
             String s = tokenizer.decode(new long[] {id}, false);

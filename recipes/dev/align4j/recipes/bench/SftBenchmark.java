@@ -72,7 +72,8 @@ public final class SftBenchmark {
     List<ObjectNode> records = IncidentDataset.generate(n, 1);
     ExampleParser parser = ExampleParser.of(DataFormat.ALPACA);
     try (Tokenizer tok = Tokenizer.load(tokenizerDir)) {
-      SftEncoder enc = new SftEncoder(tok, tok.chatTemplate().orElseThrow(), SftOptions.defaults());
+      SftEncoder enc = new SftEncoder(tok, tok.chatTemplate().orElseThrow(() -> new IllegalArgumentException(
+          tokenizerDir.resolve("tokenizer_config.json") + " has no chat_template")), SftOptions.defaults());
       long t0 = System.nanoTime();
       long line = 0;
       for (ObjectNode rec : records) {

@@ -64,7 +64,8 @@ public final class TourCommand implements Callable<Integer> {
           new ChatMessage("system", "你是安全监控分析助手。"),
           new ChatMessage("user", "主机 web-03 检测到来自 45.13.7.9 的 SSH 登录失败 327 次。"),
           new ChatMessage("assistant", "事件类型：暴力破解；风险等级：高；建议：封禁来源IP并启用多因素认证"));
-      ChatTemplate template = tok.chatTemplate().orElseThrow();
+      ChatTemplate template = tok.chatTemplate().orElseThrow(() -> new IllegalArgumentException(
+          tokDir.resolve("tokenizer_config.json") + " has no chat_template"));
       TokenizedChat tc = new AssistantMasker(tok, template).tokenize(chat);
       System.out.printf("2. chat template: %d tokens, %d of them written by the assistant (trained in SFT)%n",
           tc.ids().length, tc.assistantTokenCount());

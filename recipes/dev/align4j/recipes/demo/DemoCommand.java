@@ -148,7 +148,8 @@ public final class DemoCommand implements Callable<Integer> {
     try (NDManager m = Torch.newManager(device);
         PretrainedModel pm = ModelLoader.load(ptModel, Precision.FLOAT32, AttentionImpl.COMPOSED, m);
         Tokenizer tok = Tokenizer.load(ptModel)) {
-      ChatTemplate template = tok.chatTemplate().orElseThrow();
+      ChatTemplate template = tok.chatTemplate().orElseThrow(() -> new IllegalArgumentException(
+          ptModel.resolve("tokenizer_config.json") + " has no chat_template"));
       before = IncidentEval.score(pm.model(), tok, template, items, 48);
       PeftModel peft = new PeftModel(pm.model());
       PeftAdapterFiles.load(peft, out.resolve("sft").resolve("adapter"), "default");

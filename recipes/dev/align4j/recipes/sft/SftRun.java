@@ -27,6 +27,7 @@ import dev.align4j.peft.train.TrainingCheckpoint;
 import dev.align4j.peft.train.TrainingKeys;
 import dev.align4j.peft.train.TrainingExample;
 import dev.align4j.peft.train.TrainingLoop;
+import dev.align4j.sft.BuiltinTemplate;
 import dev.align4j.sft.SftEncoder;
 import dev.align4j.sft.SftOptions;
 import dev.align4j.sft.SftTrainer;
@@ -84,11 +85,11 @@ public final class SftRun {
       model.config().requireVocabCovers(tok.vocabSize(), modelDir);
       ChatTemplate template = r.template().map(t -> t.template(tok.specialTokens())).orElseGet(() -> tok.chatTemplate().orElse(null));
       SftEncoder enc = new SftEncoder(tok, template, new SftOptions(r.cutoffLen(), r.trainOnPrompt(), r.maskHistory()));
-      List<TrainingExample> train = encode(Path.of(r.dataset()), r.formatting(), r.datasetInfo(), enc, template);
+      List<TrainingExample> train = encode(Path.of(r.dataset()), r.formatting(), r.datasetInfo(), enc, template, modelDir);
       String report = enc.report();
       System.err.println("align4j sft: " + report);
       List<TrainingExample> eval = r.evalDataset().isBlank() ? List.of()
-          : encode(Path.of(r.evalDataset()), r.formatting(), r.datasetInfo(), enc, template);
+          : encode(Path.of(r.evalDataset()), r.formatting(), r.datasetInfo(), enc, template, modelDir);
       if (train.isEmpty()) {
         throw new IllegalArgumentException(r.dataset() + ": no trainable examples (" + report + ")");
       }
@@ -251,9 +252,13 @@ public final class SftRun {
     }
   }
 
-  /** Parses and encodes a dataset file; errors name {@code file:line}. */
+  /**
+   * Parses and encodes a dataset file; errors name {@code file:line}. Plain text needs no chat
+   * template ({@code template} may be null); a conversation without one is refused naming
+   * {@code modelDir}'s tokenizer_config.json and the recipe key that supplies one.
+   */
   public static List<TrainingExample> encode(Path file, Formatting formatting, ObjectNode datasetInfo, SftEncoder enc,
-      ChatTemplate template) throws IOException {
+      ChatTemplate template, Path modelDir) throws IOException {
     if (!Files.exists(file)) {
       throw new NoSuchFileException(file.toString(), null, "dataset not found");
     }
@@ -274,8 +279,9 @@ public final class SftRun {
         }
         Example e = parser.parse(rec);
         if (template == null && !(e instanceof dev.align4j.peft.data.format.PlainText)) {
-          throw new IllegalArgumentException(file + ":" + rec.line()
-              + ": conversations need a chat template, and the tokenizer has no chat_template");
+          throw new IllegalArgumentException(file + ":" + rec.line() + ": conversations need a chat template, and "
+              + modelDir.resolve("tokenizer_config.json") + " has no chat_template; set `template: "
+              + BuiltinTemplate.choices() + "` in the recipe (or use {\"text\": ...} lines for plain-text training)");
         }
         enc.encode(e).ifPresent(out::add);
       }

@@ -108,6 +108,60 @@ class SftRecipeTest {
     assertThat(best).isEqualTo(bestAt);
   }
 
+  /** A copy of the tiny model whose tokenizer_config.json has no chat_template (as many base models). */
+  static Path modelWithoutChatTemplate() throws Exception {
+    Path dir = tmp.resolve("m-no-template");
+    if (!Files.exists(dir)) {
+      Files.createDirectories(dir);
+      try (var files = Files.list(model)) {
+        for (Path f : files.toList()) {
+          Files.copy(f, dir.resolve(f.getFileName()));
+        }
+      }
+      var json = new com.fasterxml.jackson.databind.ObjectMapper();
+      var cfg = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(dir.resolve("tokenizer_config.json").toFile());
+      cfg.remove("chat_template");
+      Files.writeString(dir.resolve("tokenizer_config.json"), json.writeValueAsString(cfg));
+    }
+    return dir;
+  }
+
+  @Test
+  void plainTextTrainsWithoutAChatTemplate() throws Exception {
+    Path noTemplate = modelWithoutChatTemplate();
+    Path text = tmp.resolve("text.jsonl");
+    Files.writeString(text, "{\"text\": \"登录失败 30 次\"}\n{\"text\": \"事件类型：暴力破解；风险等级：中\"}\n");
+    // formatting auto-detected (text) and explicit, LoRA via sft and full fine-tuning via pt
+    for (String[] run : new String[][] {{"sft"}, {"sft", "formatting=text"}, {"pt"}}) {
+      Path out = tmp.resolve("text-" + String.join("-", run).replace('=', '-'));
+      List<String> args = new java.util.ArrayList<>(List.of(run));
+      args.addAll(List.of("model_name_or_path=" + noTemplate, "dataset=" + text, "eval_dataset=" + text,
+          "output_dir=" + out, "max_steps=2", "per_device_train_batch_size=2"));
+      assertThat(Align4j.execute(args.toArray(String[]::new))).as(args.toString()).isZero();
+      List<String> losses = Files.readAllLines(out.resolve("metrics.jsonl")).stream().filter(l -> l.contains("\"loss\"")).toList();
+      assertThat(losses).as(args.toString()).isNotEmpty();
+      for (String l : losses) {
+        double loss = new com.fasterxml.jackson.databind.ObjectMapper().readTree(l).get("loss").asDouble();
+        assertThat(Double.isFinite(loss) && loss > 0).as(l).isTrue();
+      }
+      assertThat(out.resolve(run[0].equals("pt") ? "model/model.safetensors" : "adapter/adapter_model.safetensors")).exists();
+    }
+  }
+
+  @Test
+  void conversationsWithoutAChatTemplateNameWhatIsMissing() throws Exception {
+    Path noTemplate = modelWithoutChatTemplate();
+    assertThatThrownBy(() -> dev.align4j.recipes.sft.SftRun.run(SftRecipe.load(null, List.of(
+        "dataset=" + data, "model_name_or_path=" + noTemplate, "output_dir=" + tmp.resolve("conv-no-template")))))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("train.jsonl:1")
+        .hasMessageContaining(noTemplate.resolve("tokenizer_config.json") + " has no chat_template")
+        .hasMessageContaining("template: alpaca|chatml|qwen|llama3");
+    // with a built-in template the same data trains
+    assertThat(Align4j.execute("sft", "model_name_or_path=" + noTemplate, "dataset=" + data, "template=chatml",
+        "output_dir=" + tmp.resolve("conv-chatml"), "max_steps=1", "per_device_train_batch_size=2")).isZero();
+  }
+
   @Test
   void badRecipesAreNamed() throws Exception {
     Path recipe = tmp.resolve("bad.yaml");

@@ -1,6 +1,7 @@
 package dev.align4j.sft;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -43,6 +44,21 @@ class SftEncoderTest {
 
   private static SftEncoder encoder(SftOptions o) {
     return new SftEncoder(tok, tok.chatTemplate().orElseThrow(), o);
+  }
+
+  @Test
+  void withoutATemplatePlainTextEncodesAsWithOneAndConversationsAreRefusedByName() throws Exception {
+    SftEncoder none = new SftEncoder(tok, null, SftOptions.defaults());
+    Example text = parse(DataFormat.TEXT, "{\"text\": \"hello world\"}");
+    TrainingExample a = none.encode(text).orElseThrow();
+    TrainingExample b = encoder(SftOptions.defaults()).encode(text).orElseThrow();
+    assertThat(a.ids()).isEqualTo(b.ids());
+    assertThat(a.targets()).isEqualTo(b.targets());
+    // the whole text is trained, then EOS
+    assertThat(trained(a)).isEqualTo("ello world<|im_end|>");
+    Example chat = parse(DataFormat.ALPACA, "{\"instruction\": \"q\", \"output\": \"a\"}");
+    assertThatThrownBy(() -> none.encode(chat)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("no chat_template").hasMessageContaining("template: alpaca|chatml|qwen|llama3");
   }
 
   @Test
