@@ -86,23 +86,25 @@ public final class AssistantMasker {
      */
     public TokenizedChat tokenizeMessages(List<? extends Map<String, ?>> messages, Map<String, ?> extraVariables) {
         String full = template.renderMessages(messages, false, extraVariables);
-        List<int[]> spans = assistantSpans(messages, full, extraVariables);
         Encoding enc = tokenizer.encoding(full, false);
         long[] ids = enc.getIds();
         CharSpan[] charSpans = enc.getCharTokenSpans();
-        boolean[] mask = new boolean[ids.length];
-        // DJL reports spans in code points; convert the UTF-16 span bounds once.
-        List<int[]> cpSpans = new ArrayList<>(spans.size());
-        for (int[] s : spans) {
-            cpSpans.add(new int[] {full.codePointCount(0, s[0]), full.codePointCount(0, s[1])});
-        }
+        // DJL reports spans in code points; convert to UTF-16 offsets of full once.
+        int[] tokStart = new int[ids.length];
+        int[] tokEnd = new int[ids.length];
         for (int t = 0; t < ids.length; t++) {
             CharSpan cs = charSpans[t];
-            if (cs == null) {
+            tokStart[t] = cs == null ? -1 : full.offsetByCodePoints(0, cs.getStart());
+            tokEnd[t] = cs == null ? -1 : full.offsetByCodePoints(0, cs.getEnd());
+        }
+        List<int[]> spans = assistantSpans(messages, full, extraVariables, tokStart, tokEnd);
+        boolean[] mask = new boolean[ids.length];
+        for (int t = 0; t < ids.length; t++) {
+            if (tokStart[t] < 0) {
                 continue;
             }
-            for (int[] s : cpSpans) {
-                if (cs.getStart() >= s[0] && cs.getStart() < s[1]) {
+            for (int[] s : spans) {
+                if (tokStart[t] >= s[0] && tokStart[t] < s[1]) {
                     mask[t] = true;
                     break;
                 }
@@ -111,8 +113,12 @@ public final class AssistantMasker {
         return new TokenizedChat(ids, mask);
     }
 
-    /** The assistant character spans [start, end) in UTF-16 offsets of {@code full}. */
-    List<int[]> assistantSpans(List<? extends Map<String, ?>> messages, String full, Map<String, ?> extra) {
+    /**
+     * The assistant character spans [start, end) in UTF-16 offsets of {@code full}, given the UTF-16
+     * [start, end) of each of its tokens (-1 for tokens without characters).
+     */
+    List<int[]> assistantSpans(List<? extends Map<String, ?>> messages, String full, Map<String, ?> extra,
+                               int[] tokStart, int[] tokEnd) {
         List<int[]> spans = new ArrayList<>();
         int searchFrom = 0;
         for (int i = 0; i < messages.size(); i++) {
@@ -120,19 +126,25 @@ public final class AssistantMasker {
                 continue;
             }
             String header = template.renderMessages(messages.subList(0, i), true, extra);
-            int start = full.startsWith(header) ? header.length() : commonPrefix(header, full);
+            // Where the renderings diverge inside a token (DeepSeek-R1's "<｜Assistant｜><think>\n" prompt
+            // against a turn rendered "<｜Assistant｜><｜end▁of▁sentence｜>" share the "<"), the turn starts
+            // at that token: the model writes whole tokens.
+            int start = full.startsWith(header) ? header.length()
+                    : tokenStartAtOrBefore(commonPrefix(header, full), tokStart, tokEnd);
             start = Math.max(start, searchFrom);
-            int end = -1;
-            int firstStop = Integer.MAX_VALUE;
-            for (String stop : stopTokens) {
-                int at = full.indexOf(stop, start);
-                if (at >= 0 && at < firstStop) {
-                    firstStop = at;
-                    end = at + stop.length();
+            String through = template.renderMessages(messages.subList(0, i + 1), false, extra);
+            int end = nonFinalEndOfTurn(full, through, start, tokStart, tokEnd);
+            if (end < 0) {
+                int firstStop = Integer.MAX_VALUE;
+                for (String stop : stopTokens) {
+                    int at = full.indexOf(stop, start);
+                    if (at >= 0 && at < firstStop) {
+                        firstStop = at;
+                        end = at + stop.length();
+                    }
                 }
             }
             if (end < 0) {
-                String through = template.renderMessages(messages.subList(0, i + 1), false, extra);
                 end = full.startsWith(through) ? through.length() : full.length();
             }
             if (end > start) {
@@ -141,6 +153,41 @@ public final class AssistantMasker {
             searchFrom = end;
         }
         return spans;
+    }
+
+    /**
+     * The end of turn {@code i} when the template closes it differently once later messages follow:
+     * {@code through} (the conversation rendered up to and including the turn) ends with a stop token,
+     * {@code full} agrees with {@code through} up to that token and has another token there. GPT-OSS ends
+     * its last turn with {@code <|return|>} but earlier ones with {@code <|end|>}, which is no stop token;
+     * the token {@code full} has in place of the stop token is then this turn's end-of-turn token, and the
+     * turn ends after it. -1 when this does not apply.
+     */
+    private int nonFinalEndOfTurn(String full, String through, int start, int[] tokStart, int[] tokEnd) {
+        if (full.startsWith(through)) {
+            return -1;
+        }
+        for (String stop : stopTokens) {
+            int p = through.length() - stop.length();
+            if (p >= start && through.endsWith(stop) && full.startsWith(through.substring(0, p))) {
+                for (int t = 0; t < tokStart.length; t++) {
+                    if (tokStart[t] == p && tokEnd[t] > p) {
+                        return tokEnd[t];
+                    }
+                }
+            }
+        }
+        return -1;
+    }
+
+    /** The start of the token holding character {@code at} (the token starting there, or spanning it). */
+    private static int tokenStartAtOrBefore(int at, int[] tokStart, int[] tokEnd) {
+        for (int t = 0; t < tokStart.length; t++) {
+            if (tokStart[t] >= 0 && tokStart[t] <= at && at < tokEnd[t]) {
+                return tokStart[t];
+            }
+        }
+        return at;
     }
 
     private static int commonPrefix(String a, String b) {
