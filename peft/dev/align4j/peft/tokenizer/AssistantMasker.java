@@ -134,11 +134,15 @@ public final class AssistantMasker {
             start = Math.max(start, searchFrom);
             String through = template.renderMessages(messages.subList(0, i + 1), false, extra);
             int end = nonFinalEndOfTurn(full, through, start, tokStart, tokEnd);
+            // When full continues the rendering through this turn, what follows is later messages' text: a
+            // stop token found there is not this turn's (GPT-OSS's tool-call turn ends with <|call|>, no
+            // stop token; the next one is in a later turn).
+            int limit = full.startsWith(through) ? through.length() : full.length();
             if (end < 0) {
                 int firstStop = Integer.MAX_VALUE;
                 for (String stop : stopTokens) {
                     int at = full.indexOf(stop, start);
-                    if (at >= 0 && at < firstStop) {
+                    if (at >= 0 && at < firstStop && at + stop.length() <= limit) {
                         firstStop = at;
                         end = at + stop.length();
                     }

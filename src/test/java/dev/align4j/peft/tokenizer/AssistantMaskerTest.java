@@ -171,4 +171,24 @@ class AssistantMaskerTest {
         assertThat(maskedRuns(tok, chat)).containsExactly(
                 "<｜end▁of▁sentence｜>", "It is 21°C in Paris.<｜end▁of▁sentence｜>");
     }
+
+    @Test
+    void turnNeverRunsPastTheRenderingOfTheConversationThroughIt() {
+        // GPT-OSS's tool-call turns end with <|call|>, no stop token; here <|box_end|> (a Qwen3 non-stop token).
+        Tokenizer tok = TestTokenizers.shared("qwen3");
+        ChatTemplate template = ChatTemplate.of(
+                "{%- for m in messages -%}<|im_start|>{{ m.role }}\n{{ m.content }}"
+                        + "{%- if m.tool_calls is defined -%}<|box_end|>{%- else -%}<|im_end|>{%- endif -%}"
+                        + "{%- endfor -%}{%- if add_generation_prompt -%}<|im_start|>assistant\n{% endif -%}",
+                Map.of());
+        List<Map<String, ?>> messages = List.of(
+                Map.of("role", "user", "content", "Weather in Paris?"),
+                Map.of("role", "assistant", "content", "get_weather(Paris)", "tool_calls", List.of()),
+                Map.of("role", "tool", "content", "21"),
+                Map.of("role", "assistant", "content", "It is 21°C in Paris."));
+        TokenizedChat chat = new AssistantMasker(tok, template).tokenizeMessages(messages, Map.of());
+        // Before: the tool-call turn ran on to the tool message's <|im_end|>.
+        assertThat(maskedRuns(tok, chat)).containsExactly(
+                "get_weather(Paris)<|box_end|>", "It is 21°C in Paris.<|im_end|>");
+    }
 }
