@@ -134,4 +134,61 @@ class AssistantMaskerTest {
         assertThat(chat.assistantTokenCount()).isZero();
         assertThat(chat.length()).isGreaterThan(3);
     }
+
+    @Test
+    void nonFinalTurnEndsAtTheTokenTheTemplateUsesInPlaceOfTheStopToken() {
+        // GPT-OSS's shape: the last assistant turn ends with a stop token (<|return|>), earlier ones with a
+        // token that is no stop token (<|end|>). Here <|im_end|> (a Qwen3 stop token) and <|box_end|> (not).
+        Tokenizer tok = TestTokenizers.shared("qwen3");
+        ChatTemplate template = ChatTemplate.of(
+                "{%- for m in messages -%}<|im_start|>{{ m.role }}\n{{ m.content }}"
+                        + "{%- if m.role == 'assistant' and loop.last -%}<|im_end|>{%- else -%}<|box_end|>{%- endif -%}"
+                        + "{%- endfor -%}{%- if add_generation_prompt -%}<|im_start|>assistant\n{% endif -%}",
+                Map.of());
+        TokenizedChat chat = new AssistantMasker(tok, template).tokenize(MULTI_TURN, Map.of());
+        // Before: the first turn ran on to the only stop token, through the user's second question.
+        assertThat(maskedRuns(tok, chat)).containsExactly("Paris.<|box_end|>", "Rome.<|im_end|>");
+    }
+
+    @Test
+    void turnWhoseRenderingDivergesFromThePromptInsideATokenStartsAtThatToken() {
+        // DeepSeek-R1-Distill's shape: the prompt is "<｜Assistant｜><think>\n", tool calls are dropped, so a
+        // tool-call turn renders "<｜Assistant｜><｜end▁of▁sentence｜>"; the two share the character "<".
+        Tokenizer tok = TestTokenizers.shared("deepseek_v3");
+        ChatTemplate template = ChatTemplate.of(
+                "{{ bos_token }}{%- for m in messages -%}{%- if m.role == 'user' -%}<｜User｜>{{ m.content }}"
+                        + "{%- elif m.role == 'assistant' -%}<｜Assistant｜>{{ m.content }}<｜end▁of▁sentence｜>"
+                        + "{%- else -%}<｜tool▁outputs▁begin｜>{{ m.content }}<｜tool▁outputs▁end｜>{%- endif -%}"
+                        + "{%- endfor -%}{%- if add_generation_prompt -%}<｜Assistant｜><think>\n{%- endif -%}",
+                Map.of("bos_token", "<｜begin▁of▁sentence｜>"));
+        List<Map<String, ?>> messages = List.of(
+                Map.of("role", "user", "content", "Weather in Paris?"),
+                Map.of("role", "assistant", "content", ""),
+                Map.of("role", "tool", "content", "{\"temp_c\": 21}"),
+                Map.of("role", "assistant", "content", "It is 21°C in Paris."));
+        TokenizedChat chat = new AssistantMasker(tok, template).tokenizeMessages(messages, Map.of());
+        // Before: the first turn started inside <｜end▁of▁sentence｜> and ran on through the tool output.
+        assertThat(maskedRuns(tok, chat)).containsExactly(
+                "<｜end▁of▁sentence｜>", "It is 21°C in Paris.<｜end▁of▁sentence｜>");
+    }
+
+    @Test
+    void turnNeverRunsPastTheRenderingOfTheConversationThroughIt() {
+        // GPT-OSS's tool-call turns end with <|call|>, no stop token; here <|box_end|> (a Qwen3 non-stop token).
+        Tokenizer tok = TestTokenizers.shared("qwen3");
+        ChatTemplate template = ChatTemplate.of(
+                "{%- for m in messages -%}<|im_start|>{{ m.role }}\n{{ m.content }}"
+                        + "{%- if m.tool_calls is defined -%}<|box_end|>{%- else -%}<|im_end|>{%- endif -%}"
+                        + "{%- endfor -%}{%- if add_generation_prompt -%}<|im_start|>assistant\n{% endif -%}",
+                Map.of());
+        List<Map<String, ?>> messages = List.of(
+                Map.of("role", "user", "content", "Weather in Paris?"),
+                Map.of("role", "assistant", "content", "get_weather(Paris)", "tool_calls", List.of()),
+                Map.of("role", "tool", "content", "21"),
+                Map.of("role", "assistant", "content", "It is 21°C in Paris."));
+        TokenizedChat chat = new AssistantMasker(tok, template).tokenizeMessages(messages, Map.of());
+        // Before: the tool-call turn ran on to the tool message's <|im_end|>.
+        assertThat(maskedRuns(tok, chat)).containsExactly(
+                "get_weather(Paris)<|box_end|>", "It is 21°C in Paris.<|im_end|>");
+    }
 }
