@@ -15,7 +15,8 @@ templates insert. A template passes when the masks are equal, or when they diffe
 marks no token TRL does not, and inside each of TRL's spans align4j's tokens are one contiguous run, TRL's
 extra tokens lying at the span's head (before the run) or tail (after it). The detail says which.
 Templates of families without their own tokenizer here (Phi-3, Cohere, GLM, ...: rendered with Qwen3's
-vocabulary, whose end-of-turn token they never emit) are not compared: AssistantMasker needs the family's
+vocabulary, whose end-of-turn token they never emit; DiffusionGemma's Gemma 4 turn format, which the Gemma 3
+tokenizer's <end_of_turn> never ends) are not compared: AssistantMasker needs the family's
 stop tokens.
 """
 import sys
@@ -59,6 +60,10 @@ def main():
         fam = cc.family_tokenizer(tname, toks)
         if fam == "qwen3" and not tname.startswith("qwen"):
             cc.log(f"{tname}: no tokenizer of this family here; masks not compared")
+            continue
+        if tname.startswith("diffusion_gemma"):
+            # Gemma 4's turn format (<|turn>...<turn|>): the Gemma 3 tokenizer here never emits its stop token
+            cc.log(f"{tname}: Gemma 4 format, no Gemma 4 tokenizer here; masks not compared")
             continue
         if fam not in hf:
             hf[fam] = AutoTokenizer.from_pretrained(str(toks[fam]))
