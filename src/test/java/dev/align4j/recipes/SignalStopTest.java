@@ -202,8 +202,16 @@ class SignalStopTest {
       }
     }
     // the signals did land inside training, in its long native phases
-    assertThat(phases.getOrDefault("backward", 0)).as("signals during backward").isPositive();
-    assertThat(phases.getOrDefault("forward", 0)).as("signals during forward").isPositive();
+    // where each lands is random (the distribution is printed above: forward, backward and optimizer
+    // are all hit in a typical run); what must hold is that most of them land inside a step
+    int inStep = landedIn(phases, "forward") + landedIn(phases, "backward") + landedIn(phases, "optimizer");
+    assertThat(inStep).as("signals inside a training step (forward, backward, optimizer): %s", phases)
+        .isGreaterThanOrEqualTo(5);
+  }
+
+  /** Signals whose phase is {@code phase}, sent once or twice. */
+  private static int landedIn(Map<String, Integer> phases, String phase) {
+    return phases.entrySet().stream().filter(e -> e.getKey().startsWith(phase)).mapToInt(Map.Entry::getValue).sum();
   }
 
   /** The training phase a child was in, from the main-thread stack it printed on the signal. */
@@ -222,7 +230,7 @@ class SignalStopTest {
     if (stack.contains("TrainingCheckpoint")) {
       return "checkpoint";
     }
-    if (stack.contains("Trainer.step")) {
+    if (stack.contains("TrainingSession.step") || stack.contains("Trainer.step")) {
       return "forward";
     }
     if (stack.contains("Trainer.train")) {
