@@ -14,6 +14,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * A decoder-only causal language model of the Llama family (Llama, Mistral, Qwen2, Qwen3) over DJL.
@@ -38,9 +40,9 @@ public final class CausalLM implements AutoCloseable {
   private final AttentionImpl attention;
   private double neftuneAlpha;
   private boolean training;
-  private java.util.function.Supplier<NDArray> virtualTokens;
-  private java.util.function.Supplier<List<NDArray[]>> prefix;
-  private java.util.function.Supplier<NDArray> embeddingTable;
+  private Supplier<NDArray> virtualTokens;
+  private Supplier<List<NDArray[]>> prefix;
+  private Supplier<NDArray> embeddingTable;
 
   private CausalLM(
       ModelConfig config, Precision precision, NDManager manager,
@@ -163,26 +165,6 @@ public final class CausalLM implements AutoCloseable {
     return finalNorm.forward(x);                                                  // [B, T, H]
   }
 
-  /**
-   * One forward of {@link #hiddenStates} (without a cache) split at decoder-layer boundaries, for
-   * activation checkpointing: {@code finalHidden(layer(L-1, ... layer(0, embed())))} equals
-   * {@code hiddenStates(in, null)}, virtual tokens of prompt and prefix tuning included. Each call
-   * recomputes its step, so a step can be run without autograd and again with it.
-   */
-  public interface LayerPlan {
-    /** The first layer's input {@code [B, T', H]} (T' = n + T with prompt tuning). */
-    NDArray embed();
-
-    /** Decoder layer {@code i}: {@code [B, T', H] -> [B, T', H]}. */
-    NDArray layer(int i, NDArray x);
-
-    /** Final norm, virtual positions dropped: {@code [B, T, H]}. */
-    NDArray finalHidden(NDArray x);
-
-    /** Whether {@link #embed} has trainable inputs apart from the token embeddings (prompt tuning). */
-    boolean embedTrains();
-  }
-
   /** {@link #hiddenStates} of {@code in} split at layer boundaries (see {@link LayerPlan}). */
   public LayerPlan layerPlan(ModelInput in) {
     NDArray prompt = virtualTokens == null ? null : virtualTokens.get();          // [n, H] or null
@@ -221,7 +203,7 @@ public final class CausalLM implements AutoCloseable {
    * Sets (or clears, with null) the source of prefix-tuning keys and values: per layer {@code [K, n,
    * D]} keys and values in the compute dtype; it may return null to switch the prefix off for a call.
    */
-  public void setPrefix(java.util.function.Supplier<List<NDArray[]>> source) {
+  public void setPrefix(Supplier<List<NDArray[]>> source) {
     this.prefix = source;
   }
 
@@ -229,24 +211,8 @@ public final class CausalLM implements AutoCloseable {
    * Sets (or clears, with null) the source of prompt-tuning embeddings {@code [n, H]} in the compute
    * dtype; it may return null to switch them off for a call (adapters disabled).
    */
-  public void setVirtualTokens(java.util.function.Supplier<NDArray> source) {
+  public void setVirtualTokens(Supplier<NDArray> source) {
     this.virtualTokens = source;
-  }
-
-  /**
-   * What every decoder layer of one forward shares.
-   *
-   * @param cos RoPE table {@code [B, T, D]}
-   * @param sin RoPE table {@code [B, T, D]}
-   * @param mask additive {@code [B, 1, T, S]}, or null for the fused kernel's own causal path
-   * @param slidingMask the mask of sliding-window layers {@code [B, 1, T, S]}, or null when the window
-   *     changes nothing for this chunk
-   */
-  public record LayerContext(NDArray cos, NDArray sin, NDArray mask, NDArray slidingMask) {
-    /** A context without sliding-window layers. */
-    public LayerContext(NDArray cos, NDArray sin, NDArray mask) {
-      this(cos, sin, mask, null);
-    }
   }
 
   /**
@@ -254,7 +220,7 @@ public final class CausalLM implements AutoCloseable {
    * dtype that replaces {@code model.embed_tokens.weight} for lookups while it returns non-null (PEFT's
    * {@code modules_to_save} copy of the embedding); the output head is not affected.
    */
-  public void setEmbeddingTable(java.util.function.Supplier<NDArray> source) {
+  public void setEmbeddingTable(Supplier<NDArray> source) {
     this.embeddingTable = source;
   }
 
@@ -511,7 +477,7 @@ public final class CausalLM implements AutoCloseable {
     throw new IllegalArgumentException("no linear module named " + path);
   }
 
-  private static Slot slot(java.util.function.Supplier<Linear> g, java.util.function.Consumer<Linear> s) {
+  private static Slot slot(Supplier<Linear> g, Consumer<Linear> s) {
     return new Slot() {
       public Linear get() {
         return g.get();

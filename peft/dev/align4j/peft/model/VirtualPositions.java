@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * Forwards with learned virtual positions in front of the real tokens: prompt tuning's embeddings
@@ -54,7 +55,7 @@ final class VirtualPositions {
     }
     int q = first ? n + t : t;
     ModelInput ext = new ModelInput(m.zeros(new Shape(b, q), DataType.INT64), mask, pos);
-    CausalLM.LayerContext ctx = lm.context(ext, first ? 0 : past);
+    LayerContext ctx = lm.context(ext, first ? 0 : past);
     for (int i = 0; i < lm.config().numLayers(); i++) {
       x = lm.layer(i, x, ctx, cache);   // [B, q, H]
     }
@@ -104,7 +105,7 @@ final class VirtualPositions {
           : m.arange(past, past + t, 1, DataType.INT64).reshape(1, t).repeat(0, b);   // [B, T]
       ModelInput ext = new ModelInput(in.inputIds(), mask, pos);
       NDArray x = lm.embed(in);                                                      // [B, T, H]
-      CausalLM.LayerContext ctx = lm.context(ext, past);
+      LayerContext ctx = lm.context(ext, past);
       for (int i = 0; i < lm.config().numLayers(); i++) {
         x = lm.layer(i, x, ctx, c);     // [B, T, H]
       }
@@ -124,7 +125,7 @@ final class VirtualPositions {
    * the layers see {@code n + T} positions, {@code finalHidden} drops the virtual ones. The same ops
    * as {@link #promptTuning} without a cache.
    */
-  static CausalLM.LayerPlan promptTuningPlan(CausalLM lm, ModelInput in, int n, java.util.function.Supplier<NDArray> prompt) {
+  static LayerPlan promptTuningPlan(CausalLM lm, ModelInput in, int n, Supplier<NDArray> prompt) {
     if (in.segmentIds() != null) {
       throw new IllegalArgumentException("prompt tuning cannot be combined with packed rows");
     }
@@ -146,8 +147,8 @@ final class VirtualPositions {
     NDArray prefixPos = m.arange(0, n, 1, DataType.INT64).reshape(1, n).repeat(0, b);
     pos = prefixPos.concat(pos, 1);                                               // [B, n+T]
     ModelInput ext = new ModelInput(m.zeros(new Shape(b, n + t), DataType.INT64), mask, pos);
-    CausalLM.LayerContext ctx = lm.context(ext, 0);
-    return new CausalLM.LayerPlan() {
+    LayerContext ctx = lm.context(ext, 0);
+    return new LayerPlan() {
       @Override
       public NDArray embed() {
         NDArray x = lm.embed(in);                                                 // [B, T, H]
@@ -177,8 +178,8 @@ final class VirtualPositions {
    * layer's learned keys and values (recomputed from the table, so its backward reaches the table)
    * in front of the real tokens' own, as {@link #prefixTuning} does through a temporary cache.
    */
-  static CausalLM.LayerPlan prefixTuningPlan(CausalLM lm, ModelInput in, int n,
-      java.util.function.Supplier<List<NDArray[]>> prefix) {
+  static LayerPlan prefixTuningPlan(CausalLM lm, ModelInput in, int n,
+      Supplier<List<NDArray[]>> prefix) {
     if (in.segmentIds() != null) {
       throw new IllegalArgumentException("prefix tuning cannot be combined with packed rows");
     }
@@ -197,8 +198,8 @@ final class VirtualPositions {
     NDArray pos = in.positionIds() != null
         ? in.positionIds().add(n)
         : m.arange(n, n + t, 1, DataType.INT64).reshape(1, t).repeat(0, b);     // [B, T]
-    CausalLM.LayerContext ctx = lm.context(new ModelInput(in.inputIds(), mask, pos), n);
-    return new CausalLM.LayerPlan() {
+    LayerContext ctx = lm.context(new ModelInput(in.inputIds(), mask, pos), n);
+    return new LayerPlan() {
       @Override
       public NDArray embed() {
         return lm.embed(in);                                                      // [B, T, H]

@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.align4j.peft.model.CausalLM;
+import dev.align4j.peft.model.LayerPlan;
 import dev.align4j.peft.model.ModelInput;
 
 /**
@@ -45,7 +46,7 @@ public final class ActivationCheckpointing {
     int layers = model.config().numLayers();
     NDManager m = input.inputIds().getManager();
     NDArray[] inputs = new NDArray[layers + 1];
-    CausalLM.LayerPlan plan = model.layerPlan(input);   // virtual tokens included
+    LayerPlan plan = model.layerPlan(input);   // virtual tokens included
     // 1. forward without autograd, keeping each layer's input
     JniUtils.setGradMode(false);
     try {
