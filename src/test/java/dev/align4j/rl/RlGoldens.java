@@ -8,12 +8,15 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * The goldens of {@code src/test/resources/rl/make_rl_goldens.py} (OpenRLHF's and TRL's own code in
- * float64) and comparison helpers.
+ * float64) and comparison helpers. The system property {@code align4j.rl.goldens} replaces the committed
+ * file with another one (the interop check's live regeneration).
  */
 public final class RlGoldens {
   private static JsonNode root;
@@ -23,7 +26,10 @@ public final class RlGoldens {
   /** The cases of one kind (e.g. {@code grpo_loss}). */
   public static synchronized List<JsonNode> cases(String kind) {
     if (root == null) {
-      try (InputStream in = RlGoldens.class.getResourceAsStream("/rl/rl_goldens.json")) {
+      // interop/checks/check_rl_losses.py points this at goldens regenerated live from TRL
+      String live = System.getProperty("align4j.rl.goldens");
+      try (InputStream in = live != null ? Files.newInputStream(Path.of(live))
+          : RlGoldens.class.getResourceAsStream("/rl/rl_goldens.json")) {
         root = JsonMapper.builder().enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build().readTree(in);
       } catch (IOException e) {
         throw new UncheckedIOException(e);
