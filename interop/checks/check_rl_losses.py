@@ -19,7 +19,7 @@ from a4j import WORK, report
 
 ROOT = Path(os.environ.get("ALIGN4J_ROOT", Path(__file__).resolve().parents[2]))
 RES = ROOT / "src/test/resources/rl"
-TESTS = "KlTest,RewardTest,GaeTest,WhiteningTest,OpenRlhfAdvantagesTest,GroupAdvantagesTest,PolicyLossTest,GrpoLossTest"
+TESTS = "KlTest,RewardTest,GaeTest,WhiteningTest,OpenRlhfAdvantagesTest,GroupAdvantagesTest,PolicyLossTest,GrpoLossTest,KlLossTest,EntropyTest"
 
 
 def leaves(x, path=""):

@@ -62,6 +62,14 @@ def openrlhf_cases():
         out["approx_kl"].append({"estimator": est, "logp": lst(logp), "ref": lst(ref),
                                  "out": lst(orl.compute_approx_kl(t(logp), t(ref), kl_estimator=est))})
 
+    # the KL in the loss (kl.use_loss): ppo_actor.py's aggregate_loss(compute_approx_kl(...), mask), token mean
+    for est in ["k1", "k2", "k3"]:
+        lp = t(logp).requires_grad_(True)
+        kl_loss = orl.aggregate_loss(orl.compute_approx_kl(lp, t(ref), kl_estimator=est), torch.tensor(m))
+        kl_loss.backward()
+        out["kl_loss"].append({"estimator": est, "logp": lst(logp), "ref": lst(ref), "mask": m.tolist(),
+                               "loss": kl_loss.item(), "grad": lst(lp.grad)})
+
     # compute_reward
     for kl_coef, clip in [(0.05, None), (-0.1, None), (0.2, (-1.0, 1.0))]:
         r = rs.normal(0, 2, B)

@@ -7,6 +7,7 @@ import static dev.align4j.rl.RlGoldens.vec;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.Arrays;
 import dev.align4j.rl.RlGoldens;
 import org.junit.jupiter.api.Test;
 
@@ -66,6 +67,35 @@ class GrpoLossTest {
       FiniteDifferences.assertGradient(c.get("loss_type").asText() + " " + c.get("options"),
           x -> GrpoLoss.compute(cfg, input(c, x)).loss(), logp, grad, 1e-6, 1e-6);
     }
+  }
+
+  @Test
+  void dapoSumsOverMicroBatchesGiveTheFullBatch() {
+    // the loop adds the micro-batches' sums and divides by the tokens of the whole batch (TRL's
+    // num_items_in_batch): the result must equal the loss of the batch in one piece
+    JsonNode c = RlGoldens.cases("grpo_loss").stream()
+        .filter(n -> n.get("loss_type").asText().equals("dapo") && n.get("options").has("beta")).findFirst().get();
+    GrpoLossConfig cfg = config(c);
+    GrpoLossInput all = input(c, mat(c.get("logp")));
+    GrpoLossResult whole = GrpoLoss.compute(cfg, all);
+    double sum = 0;
+    double units = 0;
+    double[][] grad = new double[all.mask().length][];
+    for (int[] range : new int[][] {{0, 2}, {2, all.mask().length}}) {
+      GrpoLossInput part = new GrpoLossInput(rows(all.logp(), range), rows(all.oldLogp(), range),
+          rows(all.refLogp(), range), Arrays.copyOfRange(all.advantages(), range[0], range[1]),
+          Arrays.copyOfRange(all.mask(), range[0], range[1]));
+      LossValue v = GrpoLoss.compute(cfg, part).value();
+      sum += v.sum();
+      units += v.units();
+      System.arraycopy(v.gradSum(), 0, grad, range[0], range[1] - range[0]);
+    }
+    assertClose("accumulated dapo loss", sum / units, whole.loss(), 1e-15);
+    assertClose("accumulated dapo gradient", grad, whole.value().gradSum(), 1e-15);
+  }
+
+  private static double[][] rows(double[][] x, int[] range) {
+    return Arrays.copyOfRange(x, range[0], range[1]);
   }
 
   @Test
