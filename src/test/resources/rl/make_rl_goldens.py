@@ -234,10 +234,10 @@ def trl_self(cls, **attrs):
     return obj
 
 
-def grpo_loss_case(rs, loss_type, opts):
+def grpo_loss_case(rs, loss_type, opts, lengths=(8, 5, 3, 8, 1, 6), T=8, on_policy=False):
+    """on_policy: no old_per_token_logps in the inputs, so TRL uses per_token_logps.detach() (ratio 1)."""
     from trl import GRPOTrainer
-    B, T = 6, 8
-    lengths = [8, 5, 3, 8, 1, 6]
+    B = len(lengths)
     mask = torch.tensor(mask_from_lengths(lengths, T))
     old = rs.normal(-2.0, 1.0, (B, T))
     logp = old + rs.normal(0, 0.3, (B, T))
@@ -257,6 +257,9 @@ def grpo_loss_case(rs, loss_type, opts):
               "completion_ids": torch.zeros(B, T, dtype=torch.long), "completion_mask": mask,
               "advantages": t(adv), "old_per_token_logps": t(old), "ref_per_token_logps": t(ref),
               "num_items_in_batch": mask.sum()}
+    if on_policy:
+        del inputs["old_per_token_logps"]
+        old = logp
     loss = GRPOTrainer._compute_loss(trainer, None, inputs)
     loss.backward()
     metrics = {k: v[-1] for k, v in trainer._metrics["train"].items()}
@@ -355,6 +358,11 @@ def trl_cases():
         out["rloo_advantages"].append(rloo_advantage_case(rs, 4, rpf2, [1.0, 2.0], beta, clip, normalize))
     for eps_high in [0.2, 0.28]:
         out["rloo_loss"].append(rloo_loss_case(rs, eps_high))
+    # on-policy (TRL's default: ratio 1 in value, gradient -A) and one-token completions (TRL then
+    # averages the clip flags without the mask)
+    for loss_type in ["grpo", "dapo"]:
+        out["grpo_loss"].append(grpo_loss_case(rs, loss_type, {"beta": 0.04}, on_policy=True))
+        out["grpo_loss"].append(grpo_loss_case(rs, loss_type, {"epsilon_high": 0.28}, lengths=(1, 0, 1), T=1))
     return out, trl.__version__
 
 

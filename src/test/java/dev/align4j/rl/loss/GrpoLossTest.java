@@ -55,7 +55,7 @@ class GrpoLossTest {
       assertClose(what + " clip region", r.clipRegion(), m.get("clip_ratio/region_mean").asDouble(), 1e-7);
       n++;
     }
-    assertThat(n).isEqualTo(28);
+    assertThat(n).isEqualTo(32);
   }
 
   @Test
