@@ -1,4 +1,5 @@
-"""Copies, verbatim, the OpenRLHF functions the RL goldens need into openrlhf_snapshot.py.
+"""Lifts, verbatim, the OpenRLHF functions the RL goldens need out of an OpenRLHF checkout into a
+snapshot OUTSIDE this repository (align4j does not carry OpenRLHF's code; only the goldens made with it).
 
 OpenRLHF cannot be imported here (it needs ray and deepspeed), so its maths is lifted out of a git
 checkout by AST: the source text of each named function/class is copied unchanged (decorators kept,
@@ -6,9 +7,12 @@ except @torch.compile, which would need a C compiler and does not change the res
 RemoteExperienceMaker are copied into a class of the same name holding only them.
 
 Usage: python extract_openrlhf.py /path/to/OpenRLHF [commit]
+Writes $OPENRLHF_SNAPSHOT, default ~/.cache/align4j/openrlhf_snapshot.py, which make_rl_goldens.py
+imports. The goldens were made from commit 3c3be6234e0cb353e76bb8019947db9dfe99fca7.
 OpenRLHF is Apache-2.0 (https://github.com/OpenRLHF/OpenRLHF); the snapshot keeps that notice.
 """
 import ast
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -60,7 +64,14 @@ def main():
                 out.append(f"# {path}\n" + segment(src, top[name]) + "\n\n")
     out.append("# openrlhf/trainer/ppo_utils/experience_maker.py (methods only)\n"
                "class RemoteExperienceMaker:\n" + "\n".join(methods))
-    Path(__file__).with_name("openrlhf_snapshot.py").write_text("".join(out))
+    target = snapshot_path()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text("".join(out))
+    print(f"wrote {target}", file=sys.stderr)
+
+
+def snapshot_path():
+    return Path(os.environ.get("OPENRLHF_SNAPSHOT", Path.home() / ".cache/align4j/openrlhf_snapshot.py"))
 
 
 if __name__ == "__main__":

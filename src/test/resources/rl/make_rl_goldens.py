@@ -1,8 +1,11 @@
 """Makes rl_goldens.json: the RL maths of align4j's rl package computed by the reference code itself.
 
 - OpenRLHF (KL estimators, compute_reward, GAE, reward-to-go, whitening, advantage estimators,
-  PolicyLoss/ValueLoss, KL controllers, entropy): its own functions, copied verbatim into
-  openrlhf_snapshot.py by extract_openrlhf.py (OpenRLHF needs ray/deepspeed to import), run in float64.
+  PolicyLoss/ValueLoss, KL controllers, entropy): its own functions, lifted verbatim out of an OpenRLHF
+  checkout by extract_openrlhf.py into a snapshot outside this repository (OpenRLHF needs
+  ray/deepspeed to import; align4j does not carry its code), run in float64. Without that snapshot
+  ($OPENRLHF_SNAPSHOT, default ~/.cache/align4j/openrlhf_snapshot.py) the OpenRLHF cases are taken
+  from the committed rl_goldens.json and only the TRL cases are regenerated.
 - TRL (GRPO loss for every loss_type and option, GRPO advantages, RLOO advantages and loss): the
   installed trl package's own GRPOTrainer._compute_loss / RLOOTrainer._compute_loss, called on a
   stand-in `self` built with object.__new__ (no model; `_get_per_token_logps_and_entropies` returns
@@ -13,7 +16,9 @@
 Usage: python make_rl_goldens.py [out.json]   (python with torch and trl, e.g. /tmp/hfref/bin/python)
 Everything is float64 and deterministic (numpy RandomState seeds).
 """
+import importlib.util
 import inspect
+import os
 import json
 import sys
 import textwrap
@@ -24,8 +29,12 @@ from types import SimpleNamespace
 import numpy as np
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import openrlhf_snapshot as orl  # noqa: E402
+SNAPSHOT = Path(os.environ.get("OPENRLHF_SNAPSHOT", Path.home() / ".cache/align4j/openrlhf_snapshot.py"))
+orl = None
+if SNAPSHOT.is_file():
+    spec = importlib.util.spec_from_file_location("openrlhf_snapshot", SNAPSHOT)
+    orl = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(orl)
 
 torch.set_default_dtype(torch.float64)
 
@@ -368,11 +377,19 @@ def trl_cases():
 
 def main():
     path = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).with_name("rl_goldens.json")
-    cases = dict(openrlhf_cases())
+    committed = json.loads(Path(__file__).with_name("rl_goldens.json").read_text())
+    if orl is not None:
+        cases = dict(openrlhf_cases())
+        openrlhf = SNAPSHOT.read_text().splitlines()[0]
+    else:
+        cases = {}
+        openrlhf = "not rerun: no snapshot at " + str(SNAPSHOT) + "; cases copied from the committed goldens"
     trl_out, trl_version = trl_cases()
+    if orl is None:
+        cases = {k: v for k, v in committed["cases"].items() if k not in trl_out}
     cases.update(trl_out)
     doc = {"made_by": "src/test/resources/rl/make_rl_goldens.py", "torch": torch.__version__, "trl": trl_version,
-           "openrlhf": Path(orl.__file__).read_text().splitlines()[0], "cases": cases}
+           "openrlhf": openrlhf, "openrlhf_live": orl is not None, "cases": cases}
     path.write_text(json.dumps(doc, indent=None, separators=(",", ":")) + "\n")
     print(f"wrote {path}: " + ", ".join(f"{k} {len(v)}" for k, v in cases.items()), file=sys.stderr)
 
