@@ -168,7 +168,7 @@ def run_cdpo(d, cfg):
     metrics = {"rewards/chosen": float(chosen_rewards.mean()), "rewards/rejected": float(rejected_rewards.mean()),
                "rewards/accuracies": float((chosen_rewards > rejected_rewards).double().mean()),
                "rewards/margins": float((chosen_rewards - rejected_rewards).mean()),
-               "logps/chosen": float(cw.mean()), "logps/rejected": float(cl.mean())}
+               "logps/chosen": float(cw.detach().mean()), "logps/rejected": float(cl.detach().mean())}
     return {"loss": float(loss.detach()), "metrics": metrics, "grad_policy_logits": flat(pol.grad)}
 
 

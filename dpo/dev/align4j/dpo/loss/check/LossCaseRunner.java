@@ -1,5 +1,6 @@
 package dev.align4j.dpo.loss.check;
 
+import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -52,11 +53,16 @@ public final class LossCaseRunner {
   /** One align4j result. */
   public record Result(String name, double loss, Map<String, Double> metrics, double[] gradPolicyLogits) {}
 
-  /** Runs every case of a goldens document. */
+  /** Runs every case of a goldens document on the CPU. */
   public static List<Result> runAll(JsonNode doc) {
+    return runAll(doc, Device.cpu());
+  }
+
+  /** Runs every case of a goldens document on a device. */
+  public static List<Result> runAll(JsonNode doc, Device device) {
     List<Result> out = new ArrayList<>();
     for (JsonNode c : doc.path("cases")) {
-      out.add(run(doc, c));
+      out.add(run(doc, c, device));
     }
     return out;
   }
@@ -79,15 +85,20 @@ public final class LossCaseRunner {
     return root;
   }
 
-  /** Runs one case. */
+  /** Runs one case on the CPU. */
   public static Result run(JsonNode doc, JsonNode c) {
+    return run(doc, c, Device.cpu());
+  }
+
+  /** Runs one case on a device. */
+  public static Result run(JsonNode doc, JsonNode c, Device device) {
     String name = c.path("name").asText();
     String kind = c.path("kind").asText();
     JsonNode ds = doc.path("datasets").path(c.path("dataset").asText());
     if (ds.isMissingNode()) {
       throw new IllegalArgumentException("case " + name + ": no dataset '" + c.path("dataset").asText() + "'");
     }
-    try (NDManager m = Torch.newManager()) {
+    try (NDManager m = Torch.newManager(device)) {
       NDArray logits = array(m, ds, "policy_logits");
       logits.setRequiresGradient(true);
       Result r;
