@@ -124,6 +124,11 @@ DPO_DEFAULTS = dict(beta=0.1, loss_type=["sigmoid"], loss_weights=None, label_sm
                     discopop_tau=0.05, reference_free=False)
 
 
+DPO_METRICS = ("rewards/chosen", "rewards/rejected", "rewards/accuracies", "rewards/margins", "logps/chosen",
+               "logps/rejected", "logits/chosen", "logits/rejected", "entropy", "mean_token_accuracy")
+LOGIT_METRICS = DPO_METRICS[-4:]
+
+
 def run_dpo(d, cfg):
     policy = FixedLogits([(d["input_ids"], d["policy_logits"])], trainable=True)
     ref = FixedLogits([(d["input_ids"], d["ref_logits"])], trainable=False)
@@ -141,8 +146,7 @@ def run_dpo(d, cfg):
         inputs["ref_rejected_logps"] = torch.zeros(b)
     loss = DPOTrainer._compute_loss(s, policy, inputs, False)
     m = s._metrics["train"]
-    metrics = {k: m[k][-1] for k in ("rewards/chosen", "rewards/rejected", "rewards/accuracies", "rewards/margins",
-                                     "logps/chosen", "logps/rejected")}
+    metrics = {k: m[k][-1] for k in DPO_METRICS}
     out = {"loss": float(loss.detach()), "metrics": metrics}
     try:
         loss.backward()
@@ -169,6 +173,9 @@ def run_cdpo(d, cfg):
                "rewards/accuracies": float((chosen_rewards > rejected_rewards).double().mean()),
                "rewards/margins": float((chosen_rewards - rejected_rewards).mean()),
                "logps/chosen": float(cw.detach().mean()), "logps/rejected": float(cl.detach().mean())}
+    # the logit metrics do not depend on the loss type: DPOTrainer's own, from a sigmoid run on the same logits
+    plain = run_dpo(d, dict(DPO_DEFAULTS, beta=cfg["beta"]))
+    metrics.update({k: plain["metrics"][k] for k in LOGIT_METRICS})
     return {"loss": float(loss.detach()), "metrics": metrics, "grad_policy_logits": flat(pol.grad)}
 
 

@@ -27,6 +27,7 @@ import dev.align4j.dpo.loss.KtoLoss;
 import dev.align4j.dpo.loss.KtoLossConfig;
 import dev.align4j.dpo.loss.KtoLossOutput;
 import dev.align4j.dpo.loss.KtoLossType;
+import dev.align4j.dpo.loss.LogitMetrics;
 import dev.align4j.dpo.loss.OrpoLogps;
 import dev.align4j.dpo.loss.OrpoLoss;
 import dev.align4j.dpo.loss.OrpoLossConfig;
@@ -172,7 +173,10 @@ public final class LossCaseRunner {
           SequenceLogps.wpoWeights(tokR, shift.get(b + ":"), maskR));
     }
     DpoLossOutput out = DpoLoss.compute(cfg, in);
-    return new Computed(out.loss(), out.metrics().logs());
+    Map<String, Double> metrics = out.metrics().logs();
+    metrics.putAll(LogitMetrics.of(shift.get("0:" + b), shift.get(b + ":"), rows.labels.get("0:" + b), maskC, maskR)
+        .logs());
+    return new Computed(out.loss(), metrics);
   }
 
   private static Computed kto(NDManager m, JsonNode ds, JsonNode cfgJson, NDArray logits) {
