@@ -104,6 +104,9 @@ def dataset(seed, pairs, length):
     g = torch.Generator().manual_seed(seed)
     ids, att, comp = make_rows(g, 2 * pairs, length)
     pol, ref = make_logits(g, 2 * pairs, length)
+    # favour the next token at about half the positions, so that mean_token_accuracy is neither 0 nor 1
+    hit = (torch.rand(2 * pairs, length - 1, generator=g) < 0.5).double().unsqueeze(-1)
+    pol[:, :-1] += 2.5 * hit * F.one_hot(ids[:, 1:], V)
     return {"input_ids": ids, "attention_mask": att, "completion_mask": comp, "policy_logits": pol, "ref_logits": ref}
 
 
