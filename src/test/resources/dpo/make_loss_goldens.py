@@ -359,6 +359,23 @@ def pair_cases():
     return c
 
 
+def trl_failures(datasets):
+    """Configurations TRL 1.13 cannot run (align4j computes them); recorded so the README's claim is checked."""
+    tries = {
+        "alpha_divergence on float64 logits": ("base", dict(DPO_DEFAULTS, loss_type=["sigmoid"],
+                                                            f_divergence_type="alpha_divergence")),
+        "sft with use_weighting": ("base", dict(DPO_DEFAULTS, loss_type=["sigmoid", "sft"], use_weighting=True)),
+    }
+    out = {}
+    for what, (ds, cfg) in tries.items():
+        try:
+            run_dpo(datasets[ds], cfg)
+            out[what] = "runs"
+        except (KeyError, RuntimeError) as e:
+            out[what] = f"{type(e).__name__}: {str(e).splitlines()[0][:160]}"
+    return out
+
+
 RUNNERS = {"dpo": run_dpo, "cdpo": run_cdpo, "kto": run_kto, "orpo": run_orpo, "cpo": run_cpo}
 
 
@@ -384,6 +401,7 @@ def build():
     assert by["kto_kl_clamped"]["metrics"]["kl"] == 0.0
     assert by["kto_all_undesirable"]["metrics"]["kl"] > 0.05
     return {"generator": "src/test/resources/dpo/make_loss_goldens.py", "trl": trl.__version__,
+            "trl_failures": trl_failures(datasets),
             "torch": torch.__version__, "vocab": V,
             "datasets": {k: ds_json(v) for k, v in datasets.items()}, "cases": cases}
 
