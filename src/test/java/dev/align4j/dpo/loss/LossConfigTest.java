@@ -72,6 +72,14 @@ class LossConfigTest {
   }
 
   @Test
+  void ktoKlCompletionsRotateByOneWithinEachBatchAsTrlDoes() {
+    // TRL: examples["KL_completion_ids"] = [c[-1]] + c[:-1] per batch of per_device_train_batch_size
+    assertThat(KtoLoss.klCompletionSources(4, 4)).containsExactly(3, 0, 1, 2);
+    assertThat(KtoLoss.klCompletionSources(7, 3)).containsExactly(2, 0, 1, 5, 3, 4, 6);
+    assertThat(KtoLoss.klCompletionSources(0, 2)).isEmpty();
+  }
+
+  @Test
   void referenceFreeIsZeroReference() {
     try (NDManager m = Torch.newManager()) {
       NDArray c = m.create(new double[] {-3, -4, -9});
