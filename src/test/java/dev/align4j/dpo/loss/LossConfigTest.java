@@ -139,6 +139,21 @@ class LossConfigTest {
   }
 
   @Test
+  void alphaDivergenceClampsTheExponentAsTrl() {
+    try (NDManager m = Torch.newManager()) {
+      // (a-1)u = 100 is clamped to 80 (float32), 11 (float16); below the clamp the formula is exact
+      float[] s32 = FDivergence.ALPHA_DIVERGENCE.score(m.create(new float[] {100f, 2f}), 2.0).toFloatArray();
+      assertThat(s32[0]).isEqualTo((float) Math.expm1(80));
+      assertThat((double) s32[1]).isCloseTo(Math.expm1(2), Offset.offset(1e-5));
+      float[] s16 = FDivergence.ALPHA_DIVERGENCE.score(m.create(new float[] {100f}).toType(DataType.FLOAT16, false),
+          2.0).toType(DataType.FLOAT32, false).toFloatArray();
+      assertThat((double) s16[0]).isCloseTo(Math.expm1(11), Offset.offset(Math.expm1(11) * 1e-3));
+      assertThat(FDivergence.ALPHA_DIVERGENCE.score(m.create(new double[] {0.7}), 1.0 + 1e-7).getDouble())
+          .as("|a - 1| < 1e-6 falls back to reverse KL").isEqualTo(0.7);
+    }
+  }
+
+  @Test
   void log1mexpIsAccurateNearZeroInFloat32() {
     try (NDManager m = Torch.newManager()) {
       float[] x = {-1e-6f, -1e-3f, -0.5f, -0.7f, -5f, -40f};
