@@ -269,7 +269,8 @@ def run_kto(d, cfg):
     loss = KTOTrainer._compute_loss(s, policy, batch, False)
     loss.backward()
     m = s._metrics["train"]
-    keys = ("kl", "rewards/chosen", "rewards/rejected", "rewards/margins", "logps/chosen", "logps/rejected")
+    keys = ("kl", "rewards/chosen", "rewards/rejected", "rewards/margins", "logps/chosen", "logps/rejected",
+            "logits/chosen", "logits/rejected", "entropy")
     metrics = {k: m[k][-1] for k in keys if k in m and m[k]}
     return {"loss": float(loss.detach()), "metrics": metrics, "grad_policy_logits": flat(policy.logits[0].grad)}
 

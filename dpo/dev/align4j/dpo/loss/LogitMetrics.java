@@ -10,7 +10,8 @@ import java.util.Map;
  * policy's next-token logits (no gradient): {@code logits/chosen} and {@code logits/rejected} (the mean
  * over completion tokens of the mean logit over the vocabulary), {@code entropy} (mean next-token entropy
  * in nats over the completion tokens of both sides) and {@code mean_token_accuracy} (how often the argmax
- * is the chosen completion's next token).
+ * is the chosen completion's next token). KTO logs the first three with its desirable examples as
+ * "chosen" (either side may then have no rows: its logit mean is 0 and TRL omits it).
  */
 public record LogitMetrics(double logitsChosen, double logitsRejected, double entropy, double meanTokenAccuracy) {
 
@@ -28,10 +29,13 @@ public record LogitMetrics(double logitsChosen, double logitsRejected, double en
     double nr = mr.sum().toType(DataType.FLOAT64, false).getDouble();
     double logitsChosen = nc > 0 ? value(zc.mean(new int[] {2}).mul(mc).sum()) / nc : 0;
     double logitsRejected = nr > 0 ? value(zr.mean(new int[] {2}).mul(mr).sum()) / nr : 0;
-    double entropySum = value(entropy(zc).mul(mc).sum()) + value(entropy(zr).mul(mr).sum());
+    double entropySum = (nc > 0 ? value(entropy(zc).mul(mc).sum()) : 0) + (nr > 0 ? value(entropy(zr).mul(mr).sum()) : 0);
     double entropy = nc + nr > 0 ? entropySum / (nc + nr) : 0;
-    NDArray hit = zc.argMax(2).eq(chosenLabels.toType(DataType.INT64, false)).toType(zc.getDataType(), false);
-    double accuracy = nc > 0 ? value(hit.mul(mc).sum()) / nc : 0;
+    double accuracy = 0;
+    if (nc > 0) {
+      NDArray hit = zc.argMax(2).eq(chosenLabels.toType(DataType.INT64, false)).toType(zc.getDataType(), false);
+      accuracy = value(hit.mul(mc).sum()) / nc;
+    }
     return new LogitMetrics(logitsChosen, logitsRejected, entropy, accuracy);
   }
 

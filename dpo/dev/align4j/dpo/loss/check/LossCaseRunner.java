@@ -200,7 +200,25 @@ public final class LossCaseRunner {
     }
     boolean kl = cfg.lossType().usesKl();
     KtoLossOutput out = KtoLoss.compute(cfg, new KtoLogps(pol, ref, desirable, kl ? klPol : null, kl ? klRef : null));
-    return new Computed(out.loss(), out.metrics().logs());
+    Map<String, Double> metrics = out.metrics().logs();
+    // TRL's KTO logs the logit means per side (only for a side with tokens) and the entropy, not the accuracy
+    boolean[] undesirable = new boolean[desirable.length];
+    for (int i = 0; i < desirable.length; i++) {
+      undesirable[i] = !desirable[i];
+    }
+    NDArray dRows = m.create(desirable);
+    NDArray uRows = m.create(undesirable);
+    NDArray shift = logits.get(":, :-1, :");
+    LogitMetrics lm = LogitMetrics.of(shift.get(dRows), shift.get(uRows), rows.labels.get(dRows), rows.mask.get(dRows),
+        rows.mask.get(uRows));
+    metrics.put("entropy", lm.entropy());
+    if (out.metrics().logs().containsKey("rewards/chosen")) {
+      metrics.put("logits/chosen", lm.logitsChosen());
+    }
+    if (out.metrics().logs().containsKey("rewards/rejected")) {
+      metrics.put("logits/rejected", lm.logitsRejected());
+    }
+    return new Computed(out.loss(), metrics);
   }
 
   private static Computed pair(NDManager m, JsonNode ds, String kind, JsonNode cfgJson, NDArray logits) {
