@@ -39,7 +39,7 @@ INPUTS["pairs_chat_multiturn_implicit"] = [
     {"id": "mt2", "chosen": [u("What is 3*7?"), a("21"), u("And 4*5?"), a("20")],
      "rejected": [u("What is 3*7?"), a("21"), u("And 4*5?"), a("45")]},
 ]
-CUT = 20
+CUTS = {"pairs_text": 20, "pairs_chat": 40}   # each keeps some rows and filters or cuts others
 TOKENIZERS = ("qwen3", "llama3_1", "gemma3")
 
 
@@ -105,13 +105,13 @@ def main():
         if tname != "qwen3":
             continue
         pad = tok.pad_token_id if tok.pad_token_id is not None else 0
-        for name in ("pairs_text", "pairs_chat"):
-            kept = [{"id": r["id"]} for r in trl_rows(RewardTrainer, name, tok, CUT)]
-            got = a4j_rows(tname, tdir, files[name], ["rm"], "--cutoff-len", CUT, "--overlong", "drop")["rm"]
-            compare(f"pairs {tname} {name} rm max_length={CUT} filter", kept, got, ("id",))
-            coll = DataCollatorForPreference(pad_token_id=pad, max_length=CUT)
+        for name, cut in CUTS.items():
+            kept = [{"id": r["id"]} for r in trl_rows(RewardTrainer, name, tok, cut)]
+            got = a4j_rows(tname, tdir, files[name], ["rm"], "--cutoff-len", cut, "--overlong", "drop")["rm"]
+            compare(f"pairs {tname} {name} rm max_length={cut} filter", kept, got, ("id",))
+            coll = DataCollatorForPreference(pad_token_id=pad, max_length=cut)
             exp = []
-            for r in trl_rows(DPOTrainer, name, tok, CUT):
+            for r in trl_rows(DPOTrainer, name, tok, cut):
                 b = coll([{k: r[k] for k in ("prompt_ids", "chosen_ids", "rejected_ids")}])
                 n = b["attention_mask"].sum(dim=1).tolist()
                 exp.append({"id": r["id"], "chosen": b["input_ids"][0][:n[0]].tolist(),
@@ -120,9 +120,9 @@ def main():
             got = [{"id": g["id"], "chosen": g["prompt_ids"] + g["chosen_ids"], "rejected": g["prompt_ids"] + g["rejected_ids"],
                     "mask": [0] * len(g["prompt_ids"]) + [1] * len(g["chosen_ids"]) + [0] * len(g["prompt_ids"])
                     + [1] * len(g["rejected_ids"])}
-                   for g in a4j_rows(tname, tdir, files[name], ["dpo"], "--cutoff-len", CUT, "--overlong", "truncate",
+                   for g in a4j_rows(tname, tdir, files[name], ["dpo"], "--cutoff-len", cut, "--overlong", "truncate",
                                      "--truncation", "keep_start")["dpo"]]
-            compare(f"pairs {tname} {name} dpo max_length={CUT} filter+collator", exp, got, ("id", "chosen", "rejected", "mask"))
+            compare(f"pairs {tname} {name} dpo max_length={cut} filter+collator", exp, got, ("id", "chosen", "rejected", "mask"))
     return 0
 
 
