@@ -1,12 +1,12 @@
 """Preference data tokenised by `align4j data pairs` equals TRL 1.13's own dataset preparation.
 
-For each tokenizer (the committed Qwen3 and Llama 3.1, and Gemma 3 when npm fetched it) and each input
-(text pairs with and without prompt, conversational pairs with and without prompt, multi-turn pairs, KTO
-unpaired text and chat): `align4j data pairs --for rm|dpo|kto` vs RewardTrainer / DPOTrainer /
-KTOTrainer._prepare_dataset run unbound on the same tokenizer files (no model). With --cutoff-len:
-RewardTrainer's max_length filter vs `--overlong drop`, and DPOTrainer's filter + DataCollatorForPreference
-truncation vs `--overlong truncate --truncation keep_start`. max_diff = rows whose ids differ (or rows
-missing on either side).
+For the committed Qwen3 tokenizer and every input (text pairs with and without prompt, conversational
+pairs with and without prompt, multi-turn pairs, KTO unpaired text and chat), and for Llama 3.1 and
+Gemma 3 (when npm fetched it) on a few of them: `align4j data pairs --for rm,dpo,kto` vs RewardTrainer /
+DPOTrainer / KTOTrainer._prepare_dataset run unbound on the same tokenizer files (no model). With
+--cutoff-len (Qwen3): RewardTrainer's max_length filter vs `--overlong drop`, and DPOTrainer's filter +
+DataCollatorForPreference truncation vs `--overlong truncate --truncation keep_start`. max_diff = rows
+whose ids differ (or rows missing on either side).
 """
 import importlib.util
 import json
@@ -40,7 +40,10 @@ INPUTS["pairs_chat_multiturn_implicit"] = [
      "rejected": [u("What is 3*7?"), a("21"), u("And 4*5?"), a("45")]},
 ]
 CUTS = {"pairs_text": 20, "pairs_chat": 40}   # each keeps some rows and filters or cuts others
-TOKENIZERS = ("qwen3", "llama3_1", "gemma3")
+# Qwen3 on every input and at cutoff_len; the others on a text, an implicit-chat and an unpaired input (a JVM
+# and a tokenizer load per input: the check stays within a few minutes on two busy cores)
+TOKENIZERS = {"qwen3": None, "llama3_1": ("pairs_text", "pairs_chat_implicit", "unpaired_chat"),
+              "gemma3": ("pairs_text_implicit", "pairs_chat")}
 
 
 def trl_rows(trainer, name, tok, max_length):
@@ -90,6 +93,8 @@ def main():
         tdir = toks[tname]
         tok = AutoTokenizer.from_pretrained(str(tdir))
         for name, path in files.items():
+            if TOKENIZERS[tname] is not None and name not in TOKENIZERS[tname]:
+                continue
             paired = name.startswith("pairs")
             got = a4j_rows(tname, tdir, path, ["rm", "dpo", "kto"] if paired else ["kto"])
             if paired:
