@@ -2,6 +2,7 @@ package dev.align4j.reward;
 
 import dev.align4j.peft.data.preference.PreferenceData;
 import dev.align4j.peft.data.preference.PreferenceOptions;
+import dev.align4j.peft.data.preference.PreferencePair;
 import dev.align4j.peft.data.preference.PreferenceParser;
 import dev.align4j.peft.data.preference.PreferencePreparer;
 import dev.align4j.peft.data.preference.PreferenceTokenizer;
@@ -25,7 +26,13 @@ public final class RewardData {
   /** Reads, checks and tokenises {@code file}; {@link Prepared#report()} counts what was dropped or cut. */
   public static Prepared<RewardEncoding> prepare(Path file, PreferenceParser parser, PreferenceTokenizer tokenizer,
       PreferenceOptions options) throws IOException {
-    return new PreferencePreparer(tokenizer, options).forReward(PreferenceData.readPairs(file, parser));
+    return prepare(PreferenceData.readPairs(file, parser), tokenizer, options);
+  }
+
+  /** Checks and tokenises parsed pairs (read them first to fail on a bad file before loading a model). */
+  public static Prepared<RewardEncoding> prepare(List<PreferencePair> pairs, PreferenceTokenizer tokenizer,
+      PreferenceOptions options) {
+    return new PreferencePreparer(tokenizer, options).forReward(pairs);
   }
 
   /** The training pairs of prepared encodings (the {@code margin} field, 0 when absent). */

@@ -9,7 +9,9 @@ import dev.align4j.peft.adapter.LoraInit;
 import dev.align4j.peft.adapter.PeftAdapterFiles;
 import dev.align4j.peft.adapter.PeftModel;
 import dev.align4j.peft.adapter.ScoreHead;
+import dev.align4j.peft.data.preference.PreferenceData;
 import dev.align4j.peft.data.preference.PreferenceOptions;
+import dev.align4j.peft.data.preference.PreferencePair;
 import dev.align4j.peft.data.preference.PreferenceParser;
 import dev.align4j.peft.data.preference.PreferenceTokenizer;
 import dev.align4j.peft.data.preference.Prepared;
@@ -81,6 +83,10 @@ public final class RmRun {
       data.put("eval_dataset", r.evalDataset());
     }
     SftRun.writeResolved(RmRecipe.SCHEMA, r, data, r.seed(), r.allowConfigChange(), out);
+    // the data files are parsed before the model loads: a bad record fails at once, naming file:line: field
+    PreferenceParser parser = r.datasetInfo().isEmpty() ? PreferenceParser.auto() : PreferenceParser.fromDatasetInfo(r.datasetInfo());
+    List<PreferencePair> trainPairs = PreferenceData.readPairs(Path.of(r.dataset()), parser);
+    List<PreferencePair> evalPairs = r.evalDataset().isBlank() ? List.of() : PreferenceData.readPairs(Path.of(r.evalDataset()), parser);
     LinkedHashMap<String, NDArray> extras = new LinkedHashMap<>();
     try (StopSignal.Region graceful = StopSignal.graceful();
         NDManager m = Torch.newManager(device);
@@ -92,15 +98,14 @@ public final class RmRun {
       requireNone(extras, modelDir);
       ChatTemplate template = r.template().map(t -> t.template(tok.specialTokens())).orElseGet(() -> tok.chatTemplate().orElse(null));
       PreferenceTokenizer ptok = new PreferenceTokenizer(tok, template);
-      PreferenceParser parser = r.datasetInfo().isEmpty() ? PreferenceParser.auto() : PreferenceParser.fromDatasetInfo(r.datasetInfo());
       PreferenceOptions opts = new PreferenceOptions(r.cutoffLen(), r.overlong(), r.truncation(), false);
-      Prepared<RewardEncoding> trainData = RewardData.prepare(Path.of(r.dataset()), parser, ptok, opts);
+      Prepared<RewardEncoding> trainData = RewardData.prepare(trainPairs, ptok, opts);
       String report = String.join("; ", trainData.report().lines());
       System.err.println("align4j rm: " + r.dataset() + ": " + report);
       List<RewardPair> train = RewardData.pairs(trainData);
       List<RewardPair> eval = List.of();
       if (!r.evalDataset().isBlank()) {
-        Prepared<RewardEncoding> e = RewardData.prepare(Path.of(r.evalDataset()), parser, ptok, opts);
+        Prepared<RewardEncoding> e = RewardData.prepare(evalPairs, ptok, opts);
         System.err.println("align4j rm: " + r.evalDataset() + ": " + String.join("; ", e.report().lines()));
         eval = RewardData.pairs(e);
       }
