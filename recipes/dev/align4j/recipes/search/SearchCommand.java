@@ -1,10 +1,14 @@
 package dev.align4j.recipes.search;
 
 import dev.align4j.peft.train.StopSignal;
+import dev.align4j.recipes.cli.DeviceOption;
+import java.util.ArrayList;
+import java.util.List;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code align4j search --config S.yaml}. */
@@ -12,11 +16,17 @@ import picocli.CommandLine.Option;
     + "each trial a child run of a stage command in trials/NNN/; resumable.")
 public final class SearchCommand implements Callable<Integer> {
   @Option(names = "--config", required = true, description = "YAML search spec") Path config;
+  @Mixin DeviceOption device;
 
   @Override
   public Integer call() throws Exception {
     SearchSpec spec = SearchSpec.load(config);
-    SearchRun.Result r = SearchRun.run(spec);
+    List<String> stageOptions = new ArrayList<>();
+    if (device.name() != null) {
+      DeviceOption.parse(device.name());      // a bad name fails here, naming the option, not in every trial
+      stageOptions.addAll(List.of("--device", device.name()));
+    }
+    SearchRun.Result r = SearchRun.run(spec, TrialRunner.of(spec.runner()), stageOptions);
     if (r.stopped()) {
       return StopSignal.exitCode();
     }

@@ -26,6 +26,7 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
  * row per trial, the best marked), {@code objective.png} (the objective per trial, pruned trials
  * apart, and the best so far) and {@code best_recipe.yaml} (the base recipe with the fixed overrides,
  * the best trial's values and its seed: {@code align4j <stage> --config best_recipe.yaml} reruns it).
+ * The tables and the recipe are rewritten after every trial, the plot when the search ends or stops.
  */
 public final class SearchReport {
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
@@ -40,8 +41,8 @@ public final class SearchReport {
         .min(Comparator.comparingDouble((Trial t) -> spec.direction().toLoss(t.objective())).thenComparingInt(Trial::index));
   }
 
-  /** Writes every report file (atomically). */
-  public static void write(SearchSpec spec, List<Trial> trials) throws IOException {
+  /** Writes every report file (atomically); the plot only when {@code plot} (at the end: it costs a second or two). */
+  public static void write(SearchSpec spec, List<Trial> trials, boolean plot) throws IOException {
     Path out = spec.outputDir();
     Optional<Trial> best = best(spec, trials);
     List<String> names = spec.space().names();
@@ -77,7 +78,9 @@ public final class SearchReport {
         .append("; recipe in best_recipe.yaml\n"));
     AtomicFiles.writeString(out.resolve("results.md"), md.toString());
     AtomicFiles.writeString(out.resolve("results.csv"), csv.toString());
-    plot(spec, trials, out.resolve("objective.png"));
+    if (plot) {
+      plot(spec, trials, out.resolve("objective.png"));
+    }
     if (best.isPresent()) {
       AtomicFiles.writeString(out.resolve("best_recipe.yaml"), bestRecipe(spec, best.get()));
     }

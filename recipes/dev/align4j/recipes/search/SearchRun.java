@@ -62,6 +62,14 @@ public final class SearchRun {
 
   /** Runs (or resumes) a search with {@code runner}. */
   public static Result run(SearchSpec spec, TrialRunner runner) throws IOException {
+    return run(spec, runner, List.of());
+  }
+
+  /**
+   * Runs (or resumes) a search with {@code runner}, passing {@code stageOptions} (such as {@code
+   * --device gpu}) to every trial's stage command.
+   */
+  public static Result run(SearchSpec spec, TrialRunner runner, List<String> stageOptions) throws IOException {
     requireStage(spec.stage());
     if (!Files.exists(spec.recipe())) {
       throw new java.nio.file.NoSuchFileException(spec.recipe().toString(), null, "base recipe not found");
@@ -88,17 +96,17 @@ public final class SearchRun {
           stopped = true;
           break;
         }
-        Optional<Trial> t = runTrial(spec, runner, i, done);
+        Optional<Trial> t = runTrial(spec, runner, stageOptions, i, done);
         if (t.isEmpty()) {
           stopped = true;
           break;
         }
         appendLine(out.resolve(LOG), t.get().toJson());
         done.add(t.get());
-        SearchReport.write(spec, done);
+        SearchReport.write(spec, done, false);
       }
     }
-    SearchReport.write(spec, done);
+    SearchReport.write(spec, done, true);
     if (stopped) {
       System.err.printf("align4j: search stopped by %s after %d trial(s); rerun the same command to continue%n",
           StopSignal.signalName(), done.size());
@@ -107,13 +115,16 @@ public final class SearchRun {
   }
 
   /** Runs trial {@code i}; empty when a stop of the search interrupted it (nothing is recorded). */
-  private static Optional<Trial> runTrial(SearchSpec spec, TrialRunner runner, int i, List<Trial> done) throws IOException {
+  private static Optional<Trial> runTrial(SearchSpec spec, TrialRunner runner, List<String> stageOptions, int i,
+      List<Trial> done) throws IOException {
     Direction dir = spec.direction();
     double[] point = spec.strategy().propose(i, observations(done, dir), spec.space(), spec.seed());
     Map<String, JsonNode> params = spec.space().decode(point);
     long seed = Seeds.trialSeed(spec.seed(), i);
     Path tdir = trialDir(spec.outputDir(), i);
-    List<String> args = new ArrayList<>(List.of(spec.stage(), "--config", spec.recipe().toString()));
+    List<String> args = new ArrayList<>(List.of(spec.stage()));
+    args.addAll(stageOptions);
+    args.addAll(List.of("--config", spec.recipe().toString()));
     args.addAll(spec.trialOverrides(params, seed, tdir));
     List<Pruner.TrialCurve> previous = done.stream()
         .filter(t -> t.status() != Trial.Status.FAILED)
