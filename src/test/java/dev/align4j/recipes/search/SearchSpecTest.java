@@ -121,4 +121,22 @@ class SearchSpecTest {
     assertThat(YAML.readTree(SearchSpec.flow(YAML.readTree("1.0e+10"))).isNumber()).isTrue();
     assertThat(YAML.readTree(SearchSpec.flow(YAML.readTree("1.0e-7"))).doubleValue()).isEqualTo(1e-7);
   }
+
+  @Test
+  void theCommittedDemoSpecAndTheReadmeExampleParseAlike() throws Exception {
+    SearchSpec file = SearchSpec.load(Path.of("recipes/search_demo_sft.yaml"));
+    assertThat(file.recipe()).exists();
+    for (String k : file.space().names()) {      // every searched and fixed key is an SFT recipe key
+      assertThat(SftRecipe.SCHEMA.key(k)).isNotNull();
+    }
+    file.overrides().keySet().forEach(SftRecipe.SCHEMA::key);
+    String readme = Files.readString(Path.of("README.md"));
+    int at = readme.indexOf("```yaml", readme.indexOf("### Hyper-parameter search"));
+    String block = readme.substring(readme.indexOf('\n', at) + 1, readme.indexOf("```", at + 7));
+    SearchSpec shown = parse(block);
+    assertThat(shown.space()).isEqualTo(file.space());
+    assertThat(shown.overrides()).isEqualTo(file.overrides());
+    assertThat(List.of(shown.strategy(), shown.pruner(), shown.trials(), shown.seed(), shown.metric(), shown.outputDir()))
+        .isEqualTo(List.of(file.strategy(), file.pruner(), file.trials(), file.seed(), file.metric(), file.outputDir()));
+  }
 }
