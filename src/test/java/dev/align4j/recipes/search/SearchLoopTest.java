@@ -124,6 +124,21 @@ class SearchLoopTest {
     assertThat(recipe.get("model_name_or_path").asText()).isEqualTo("m");
   }
 
+  @Test
+  void aChildThatCannotBeStoppedGetsTheSameVerdict() throws Exception {
+    // in-process children run to the end; the pruner's replay over the whole log must record what a
+    // stopped child records
+    Path stopped = tmp.resolve("stopped");
+    Path whole = tmp.resolve("unstoppable");
+    String pruner = "{kind: median, warmup_steps: 2, min_trials: 1}";
+    SearchRun.run(spec("random", pruner, 8, stopped), new Synthetic());
+    Synthetic child = new Synthetic();
+    SearchRun.run(spec("random", pruner, 8, whole), (args, dir, stop) -> child.run(args, dir, () -> false));
+    assertThat(Files.readString(whole.resolve("search.jsonl")).replace(whole.toString(), "D"))
+        .isEqualTo(Files.readString(stopped.resolve("search.jsonl")).replace(stopped.toString(), "D"))
+        .contains("\"pruned\"");
+  }
+
   static double median(List<Double> v) {
     List<Double> s = v.stream().sorted().toList();
     int m = s.size() / 2;
