@@ -120,7 +120,8 @@ public final class SearchRun {
     Direction dir = spec.direction();
     double[] point = spec.strategy().propose(i, observations(done, dir), spec.space(), spec.seed());
     Map<String, JsonNode> params = spec.space().decode(point);
-    long seed = Seeds.trialSeed(spec.seed(), i);
+    JsonNode fixedSeed = params.containsKey("seed") ? params.get("seed") : spec.overrides().get("seed");
+    long seed = fixedSeed != null ? fixedSeed.asLong() : Seeds.trialSeed(spec.seed(), i);   // what the child runs with
     Path tdir = trialDir(spec.outputDir(), i);
     List<String> args = new ArrayList<>(List.of(spec.stage()));
     args.addAll(stageOptions);

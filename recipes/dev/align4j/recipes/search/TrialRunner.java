@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
@@ -48,13 +49,21 @@ public interface TrialRunner {
   /**
    * A child JVM with this JVM's java, class path, {@code -D} properties and {@code -Xmx}; output to
    * {@code stdout.log}/{@code stderr.log} in the trial folder. A stop is SIGTERM, which the child
-   * turns into a checkpoint and exit 143; a stop of the search itself is forwarded the same way.
+   * turns into a checkpoint and exit 143; a stop of the search itself is forwarded the same way. The
+   * child runs in its own session ({@code setsid}) when the tool is there; without it, it shares the
+   * terminal's process group and gets a Ctrl-C directly, so nothing is forwarded.
    */
   final class Subprocess implements TrialRunner {
+    private static final List<Path> SETSID = List.of(Path.of("/usr/bin/setsid"), Path.of("/bin/setsid"));
+
     @Override
     public Outcome run(List<String> args, Path dir, BooleanSupplier stop) throws IOException {
       Files.createDirectories(dir);
       List<String> cmd = new ArrayList<>();
+      // its own session: a Ctrl-C at the terminal reaches only the search, which forwards exactly one
+      // SIGTERM (a child that got both would take the second as "quit at once")
+      Optional<Path> setsid = SETSID.stream().filter(Files::isExecutable).findFirst();
+      setsid.ifPresent(x -> cmd.addAll(List.of(x.toString(), "--wait")));   // --wait: the exit status even if setsid had to fork
       cmd.add(ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
       for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
         if (a.startsWith("-D") || a.startsWith("-Xmx")) {
@@ -76,7 +85,7 @@ public interface TrialRunner {
             stopped = true;
             p.destroy();                 // SIGTERM: the child finishes its step, checkpoints, exits 143
           }
-          if (!forwarded && StopSignal.requested()) {
+          if (!forwarded && StopSignal.requested() && setsid.isPresent()) {
             forwarded = true;
             p.destroy();
           }
