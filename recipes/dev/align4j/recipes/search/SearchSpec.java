@@ -87,6 +87,12 @@ public record SearchSpec(String stage, Path recipe, Map<String, JsonNode> overri
     tree = tree.deepCopy();
   }
 
+  /** The spec as read (a copy: the record stays immutable). */
+  @Override
+  public ObjectNode tree() {
+    return tree.deepCopy();
+  }
+
   /** Reads a spec file. */
   public static SearchSpec load(Path yaml) throws IOException {
     if (!Files.exists(yaml)) {
