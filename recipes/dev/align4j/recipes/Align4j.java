@@ -38,6 +38,7 @@ import picocli.CommandLine.Command;
       dev.align4j.recipes.cli.TokenizeCommand.class,
       dev.align4j.recipes.cli.ChatTemplateCommand.class,
       dev.align4j.recipes.cli.DpoLossEvalCommand.class,
+      dev.align4j.recipes.search.SearchCommand.class,
     })
 public final class Align4j implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
