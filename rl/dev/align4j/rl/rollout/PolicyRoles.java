@@ -43,12 +43,15 @@ public record PolicyRoles(PeftModel peft, String policy, String reference, Strin
     return reference == null ? peft.disabled() : peft.use(reference);
   }
 
-  /** Forward as the critic's trunk (requires {@link #value}). */
+  /**
+   * Forward as the critic's trunk (requires {@link #value}): the value adapter on top of the reference
+   * adapter when there is one, so that a critic starts from the SFT model as OpenRLHF's does.
+   */
   public AdapterScope useValue() {
     if (value == null) {
       throw new IllegalStateException("no value adapter");
     }
-    return peft.use(value);
+    return reference == null ? peft.use(value) : peft.use(reference, value);
   }
 
   /** The critic's head, or null without a value adapter. */
