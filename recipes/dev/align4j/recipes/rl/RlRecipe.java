@@ -27,7 +27,7 @@ import java.util.Optional;
 public record RlRecipe(
     String modelNameOrPath, String adapterNameOrPath, String dataset, String evalDataset,
     Optional<BuiltinTemplate> template, String reward, String rewardWeights, String rewardModel,
-    double missingEosPenalty, double rewardClip, int numGenerations, int maxCompletionLength, double temperature,
+    boolean normalizeReward, double missingEosPenalty, double rewardClip, int numGenerations, int maxCompletionLength, double temperature,
     int topK, double topP, int promptsPerRollout, int numIterations, int numMiniBatches, double beta, double epsilon,
     double epsilonHigh, LossAggregation lossType, ScaleRewards scaleRewards, boolean normalizeAdvantages, double gamma,
     double lam, double klCoef, KlEstimator klEstimator, double klTarget, double klHorizon, double cliprangeValue,
@@ -51,6 +51,7 @@ public record RlRecipe(
       ConfigKey.of("reward", KeyType.STRING, "", "named Java reward functions, comma-separated (" + NamedRewards.names() + ")"),
       ConfigKey.of("reward_weights", KeyType.STRING, "", "weights of the reward functions, comma-separated (default all 1)"),
       ConfigKey.of("reward_model", KeyType.STRING, "", "a reward model directory (align4j rm output); added to the Java rewards with weight 1"),
+      ConfigKey.of("normalize_reward", KeyType.BOOL, false, "reward model scores become (r - mean) / std with the statistics align4j rm stored"),
       ConfigKey.of("missing_eos_penalty", KeyType.DOUBLE, 0.0, "subtracted from the score of a completion without EOS")
           .check(nonNegative(), ">= 0"),
       ConfigKey.of("reward_clip", KeyType.DOUBLE, 10.0, "PPO/RLOO: scores clipped to +/- this (OpenRLHF 10); 0: none")

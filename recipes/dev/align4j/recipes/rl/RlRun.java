@@ -32,6 +32,7 @@ import dev.align4j.rl.loss.ValueLoss;
 import dev.align4j.rl.reward.RewardClip;
 import dev.align4j.rl.rollout.PolicyRoles;
 import dev.align4j.rl.rollout.PromptDataset;
+import dev.align4j.rl.rollout.RewardModelScorer;
 import dev.align4j.rl.rollout.RewardScorer;
 import dev.align4j.rl.rollout.RlPrompt;
 import dev.align4j.rl.rollout.RolloutConfig;
@@ -108,6 +109,10 @@ public final class RlRun {
         peft.addScoreHead("value", 1, r.seed() + 2);
         value = "value";
       }
+      // the reward model is one more adapter with a score head on the same base (loaded before the
+      // trainable set is chosen: loading makes an adapter active)
+      Scorer rm = r.rewardModel().isBlank() ? null : RewardModelScorer.load(peft, Path.of(r.rewardModel()), "reward",
+          pad, r.normalizeReward(), Math.max(r.perDeviceTrainBatchSize(), 8));
       if (value != null) {
         peft.setTrainable("policy", "value");
       } else {
@@ -117,7 +122,6 @@ public final class RlRun {
       PolicyRoles roles = new PolicyRoles(peft, "policy", reference, value);
 
       List<dev.align4j.rl.reward.RewardFunction> fns = NamedRewards.resolve(r.reward());
-      Scorer rm = r.rewardModel().isBlank() ? null : RewardModelScorer.load(peft, Path.of(r.rewardModel()), roles, pad);
       Scorer scorer = new RewardScorer(fns, NamedRewards.weights(r.rewardWeights(), fns.size()), rm);
       Function<long[], String> decode = ids -> tok.decode(ids, true);
       RolloutConfig rc = new RolloutConfig(alg.numGenerations(), r.maxCompletionLength(), r.temperature(), r.topK(),
