@@ -28,10 +28,6 @@ public abstract class RlCommand implements Callable<Integer> {
       System.out.print(RlRecipe.SCHEMA.markdownTable());
       return 0;
     }
-    if (config == null) {
-      throw new IllegalArgumentException("--config RECIPE.yaml is required (see recipes/" + kind().name().toLowerCase(
-          java.util.Locale.ROOT) + "_*.yaml)");
-    }
     RlRecipe r = RlRecipe.load(config, overrides);
     RlRun.Summary s = RlRun.run(kind(), r, device.device());
     if (s.result().stopped()) {
