@@ -10,7 +10,7 @@ package dev.align4j.rl;
 public final class TokenArrays {
   private TokenArrays() {}
 
-  /** Rows of {@code x}; throws naming {@code name} if it is null or ragged. */
+  /** Rows of {@code x}; throws naming {@code name} if it is null (check the columns with requireShape). */
   public static int rows(String name, double[][] x) {
     if (x == null) {
       throw new IllegalArgumentException(name + " is null");
