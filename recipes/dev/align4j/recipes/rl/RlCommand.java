@@ -19,6 +19,11 @@ public abstract class RlCommand implements Callable<Integer> {
   @Option(names = "--keys", description = "print every recipe key (type, default, meaning) as a Markdown table and exit")
   boolean keys;
   @Parameters(description = "key=value overrides") List<String> overrides = new ArrayList<>();
+  @Option(names = "--demo", description = "the incident task after `align4j demo`: recipes/<command>_incident.yaml from"
+      + " the SFT adapter in --demo-dir, into <demo-dir>/<command> (started afresh); prints the held-out judge score before and after and the KL to the SFT reference")
+  boolean demo;
+  @Option(names = "--demo-dir", defaultValue = "runs/demo", description = "the working directory of `align4j demo` (default: ${DEFAULT-VALUE})")
+  Path demoDir;
 
   abstract RlRun.Kind kind();
 
@@ -27,6 +32,9 @@ public abstract class RlCommand implements Callable<Integer> {
     if (keys) {
       System.out.print(RlRecipe.SCHEMA.markdownTable());
       return 0;
+    }
+    if (demo) {
+      return RlDemo.run(kind(), demoDir, config, overrides, device.device());
     }
     RlRecipe r = RlRecipe.load(config, overrides);
     RlRun.Summary s = RlRun.run(kind(), r, device.device());
@@ -41,9 +49,9 @@ public abstract class RlCommand implements Callable<Integer> {
     Map<String, Double> first = rollouts.get(0);
     Map<String, Double> last = rollouts.get(rollouts.size() - 1);
     System.out.printf("%d steps over %d rollouts: reward %.4f -> %.4f, KL to the reference %.4f -> %.4f; outputs in %s"
-        + " (adapter/, metrics.jsonl, reward.png, kl.png); peak RSS %d MiB%n", s.result().steps().size(), rollouts.size(),
+        + " (adapter/, metrics.jsonl, reward.png, kl.png); RSS with the base model loaded %d MiB, peak %d MiB%n", s.result().steps().size(), rollouts.size(),
         first.get("objective/scores"), last.get("objective/scores"), first.get("objective/kl"), last.get("objective/kl"),
-        s.outputDir(), s.peakRssMib());
+        s.outputDir(), s.baseRssMib(), s.peakRssMib());
     return 0;
   }
 

@@ -60,7 +60,7 @@ public final class RlRun {
   public enum Kind { PPO, GRPO, RLOO }
 
   /** What a run produced. */
-  public record Summary(RlLoop.Result result, Path outputDir, long peakRssMib) {}
+  public record Summary(RlLoop.Result result, Path outputDir, long baseRssMib, long peakRssMib) {}
 
   private RlRun() {}
 
@@ -81,6 +81,9 @@ public final class RlRun {
         Tokenizer tok = Tokenizer.load(modelDir)) {
       CausalLM model = pm.model();
       model.config().requireVocabCovers(tok.vocabSize(), modelDir);
+      long baseRss = MetricsLog.rssMib();
+      System.err.printf("align4j %s: base model loaded (%,d parameters), RSS %d MiB%n",
+          kind.name().toLowerCase(java.util.Locale.ROOT), model.config().parameterCount(), baseRss);
       ChatTemplate template = r.template().map(t -> t.template(tok.specialTokens()))
           .orElseGet(() -> tok.chatTemplate().orElse(null));
       long pad = tok.padId().orElse(tok.eosIds().length > 0 ? tok.eosIds()[0] : 0);
@@ -144,14 +147,14 @@ public final class RlRun {
       if (res.stopped()) {
         System.err.printf("align4j: stopped by %s; checkpoint in %s; rerun the same command to resume%n",
             StopSignal.signalName(), out.resolve("checkpoints"));
-        return new Summary(res, out, MetricsLog.peakRssMib());
+        return new Summary(res, out, baseRss, MetricsLog.peakRssMib());
       }
       AtomicFiles.replaceDirectory(out.resolve("adapter"), dir -> PeftAdapterFiles.save(peft, "policy", dir, r.modelNameOrPath()));
       if (value != null) {
         AtomicFiles.replaceDirectory(out.resolve("value_adapter"),
             dir -> PeftAdapterFiles.save(peft, "value", dir, r.modelNameOrPath()));
       }
-      return new Summary(res, out, MetricsLog.peakRssMib());
+      return new Summary(res, out, baseRss, MetricsLog.peakRssMib());
     }
   }
 

@@ -1,6 +1,5 @@
 package dev.align4j.rl.train;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -42,7 +41,8 @@ import java.util.function.Function;
  */
 public final class RlLoop {
   /** What a run did now. */
-  public record Result(List<StepMetrics> steps, List<Map<String, Double>> rollouts, KlController kl, boolean stopped) {}
+  public record Result(List<StepMetrics> steps, List<Map<String, Double>> rollouts, KlController kl, boolean stopped,
+      List<double[]> evals) {}
 
   private final Trainer trainer;
   private final RlObjective objective;
@@ -101,6 +101,11 @@ public final class RlLoop {
       long rollout = state == null ? 0 : state.path("rollouts").asLong();
       KlController kl = state == null || !state.has("kl") ? cfg.kl() : KlState.fromJson(state.get("kl"));
       long onDisk = s.steps();
+      List<double[]> evals = new ArrayList<>();
+      if (log != null && !evalPrompts.isEmpty() && s.steps() == 0) {
+        // the starting policy's score, the "before" of the run
+        log.write(evaluate(0, evals));
+      }
       while (s.steps() < maxSteps) {
         if (StopSignal.requested()) {
           stopped = true;
@@ -121,7 +126,7 @@ public final class RlLoop {
         long now = s.steps();
         boolean end = now >= maxSteps;
         if (log != null && !evalPrompts.isEmpty() && (end || crossed(before, now, evalSteps))) {
-          log.write(evaluate(now));
+          log.write(evaluate(now, evals));
         }
         if (s.checkpoints() && (end || crossed(before, now, cfg.saveSteps()))) {
           s.checkpoint(state(rollout, kl));
@@ -135,7 +140,7 @@ public final class RlLoop {
         log.close();
         plot();
       }
-      return new Result(steps, rolloutMetrics, kl, stopped);
+      return new Result(steps, rolloutMetrics, kl, stopped, evals);
     }
   }
 
@@ -229,9 +234,8 @@ public final class RlLoop {
     return o;
   }
 
-  /** Greedy completions of the eval prompts under the policy, scored. */
-  private ObjectNode evaluate(long step) {
-    RlPrompt first = evalPrompts.get(0);
+  /** Greedy completions of the eval prompts under the policy, scored; {@code [step, score]} added to evals. */
+  private ObjectNode evaluate(long step, List<double[]> evals) {
     List<long[]> ids = new ArrayList<>();
     evalPrompts.forEach(p -> ids.add(p.ids()));
     GenerationConfig g = GenerationConfig.greedy(sampler.config().maxNewTokens(), sampler.config().eosIds())
@@ -264,13 +268,14 @@ public final class RlLoop {
           n++;
         }
       }
-      row.put("eval/score", n == 0 ? Double.NaN : sum / n);
+      double score = n == 0 ? Double.NaN : sum / n;
+      row.put("eval/score", score);
+      evals.add(new double[] {step, score});
     }
     ArrayNode arr = row.putArray("samples");
     for (int i = 0; i < Math.min(2, samples.size()); i++) {
       arr.add(samples.get(i).prompt().text() + " => " + samples.get(i).completion());
     }
-    assert first != null;
     return row;
   }
 
@@ -281,10 +286,5 @@ public final class RlLoop {
     }
     CurvePlot.plot(metrics, "objective/rlhf_reward", "eval/score", out.resolve("reward.png"));
     CurvePlot.plot(metrics, "objective/kl", null, out.resolve("kl.png"));
-  }
-
-  /** Reads the JSON of a value the loop saved, for callers that inspect a checkpoint. */
-  static long rolloutsIn(JsonNode state) {
-    return state.path("rollouts").asLong();
   }
 }

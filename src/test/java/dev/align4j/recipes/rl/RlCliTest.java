@@ -103,6 +103,47 @@ class RlCliTest {
     }
   }
 
+  /**
+   * {@code --demo} from an SFT adapter: the policy starts as a copy of the frozen reference (the first
+   * rollout's KL is exactly 0), the held-out judge score before and after is printed, and the same seed
+   * gives the same numbers.
+   */
+  @Test
+  void demoStartsFromTheSftAdapterAndRepeatsForTheSameSeed() throws Exception {
+    Path demo = tmp.resolve("demo");
+    Files.createDirectories(demo.resolve("data"));
+    Files.copy(data, demo.resolve("data/train.jsonl"));
+    Files.copy(data, demo.resolve("data/val.jsonl"));
+    Files.createDirectories(demo.resolve("pt"));
+    Files.createSymbolicLink(demo.resolve("pt/model"), model);
+    assertThat(run("sft", "model_name_or_path=" + model, "dataset=" + data, "output_dir=" + demo.resolve("sft"),
+        "max_steps=2", "lora_rank=4", "lora_alpha=8", "learning_rate=5.0e-2")).isZero();
+    String[] args = {"grpo", "--demo", "--demo-dir", demo.toString(), "max_steps=2", "max_completion_length=8",
+        "prompts_per_rollout=2", "num_generations=2", "per_device_train_batch_size=4", "num_mini_batches=1",
+        "eval_steps=0", "save_steps=0"};
+    PrintStream out = System.out;
+    ByteArrayOutputStream buf = new ByteArrayOutputStream();
+    System.setOut(new PrintStream(buf, true));
+    String first;
+    String second;
+    try {
+      assertThat(run(args)).isZero();
+      first = buf.toString();
+      buf.reset();
+      assertThat(run(args)).isZero();
+      second = buf.toString();
+    } finally {
+      System.setOut(out);
+    }
+    assertThat(first).contains("held-out judge score").contains("KL to the SFT reference");
+    // the table (everything but the timing line) is the same for the same seed
+    assertThat(second.substring(0, second.indexOf("largest"))).isEqualTo(first.substring(0, first.indexOf("largest")));
+    ObjectNode row = (ObjectNode) new ObjectMapper().readTree(Files.readAllLines(demo.resolve("grpo/metrics.jsonl")).stream()
+        .filter(l -> l.contains("\"loss\"")).findFirst().orElseThrow());
+    assertThat(row.get("objective/kl").asDouble()).isZero();
+    assertThat(demo.resolve("grpo/adapter/adapter_model.safetensors")).exists();
+  }
+
   @Test
   void badKeysAndRewardNamesAreErrorsNamingThem() {
     PrintStream err = System.err;
