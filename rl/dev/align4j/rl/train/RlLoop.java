@@ -174,6 +174,10 @@ public final class RlLoop {
         if (log != null) {
           log.step(row, objective.countName());
         }
+        // one plain line per step: these steps are seconds to minutes apart
+        System.err.printf("rl step %d/%d  rollout %d epoch %d  loss %.4f  score %.4f  kl %.4f  grad_norm %.4f  rss %d MiB%n",
+            m.step(), maxSteps, rollout, epoch, m.loss(), rm.get("objective/scores"), rm.get("objective/kl"), m.gradNorm(),
+            MetricsLog.rssMib());
         Double approx = m.metrics().get("policy/approxkl");
         if (s.steps() >= maxSteps || (approx != null && approx > cfg.klStopLimit())) {
           return;
