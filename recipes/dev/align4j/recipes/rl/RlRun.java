@@ -16,6 +16,7 @@ import dev.align4j.peft.model.PretrainedModel;
 import dev.align4j.peft.tokenizer.ChatTemplate;
 import dev.align4j.peft.tokenizer.Tokenizer;
 import dev.align4j.peft.torch.Torch;
+import dev.align4j.peft.train.LrScheduleConfig;
 import dev.align4j.peft.train.MetricsLog;
 import dev.align4j.peft.train.StopSignal;
 import dev.align4j.peft.train.Trainer;
@@ -30,6 +31,7 @@ import dev.align4j.rl.loss.LossReduction;
 import dev.align4j.rl.loss.PolicyLossConfig;
 import dev.align4j.rl.loss.ValueLoss;
 import dev.align4j.rl.reward.RewardClip;
+import dev.align4j.rl.reward.RewardFunction;
 import dev.align4j.rl.rollout.PolicyRoles;
 import dev.align4j.rl.rollout.PromptDataset;
 import dev.align4j.rl.rollout.RewardModelScorer;
@@ -47,6 +49,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.function.Function;
 
 /**
@@ -71,7 +74,7 @@ public final class RlRun {
     Files.createDirectories(out);
     AtomicFiles.recoverDirectories(out);
     ObjectNode prov = new ObjectMapper().createObjectNode();
-    prov.put("algorithm", kind.name().toLowerCase(java.util.Locale.ROOT));
+    prov.put("algorithm", kind.name().toLowerCase(Locale.ROOT));
     prov.put("seed", r.seed());
     ResolvedConfig.write(out, r.toJson(), prov);
     Algorithm alg = algorithm(kind, r);
@@ -83,13 +86,13 @@ public final class RlRun {
       model.config().requireVocabCovers(tok.vocabSize(), modelDir);
       long baseRss = MetricsLog.rssMib();
       System.err.printf("align4j %s: base model loaded (%,d parameters), RSS %d MiB%n",
-          kind.name().toLowerCase(java.util.Locale.ROOT), model.config().parameterCount(), baseRss);
+          kind.name().toLowerCase(Locale.ROOT), model.config().parameterCount(), baseRss);
       ChatTemplate template = r.template().map(t -> t.template(tok.specialTokens()))
           .orElseGet(() -> tok.chatTemplate().orElse(null));
       long pad = tok.padId().orElse(tok.eosIds().length > 0 ? tok.eosIds()[0] : 0);
       List<RlPrompt> train = PromptDataset.read(Path.of(r.dataset()), tok, template);
       List<RlPrompt> eval = r.evalDataset().isBlank() ? List.of() : PromptDataset.read(Path.of(r.evalDataset()), tok, template);
-      System.err.printf("align4j %s: %d prompts (%d held out)%n", kind.name().toLowerCase(java.util.Locale.ROOT),
+      System.err.printf("align4j %s: %d prompts (%d held out)%n", kind.name().toLowerCase(Locale.ROOT),
           train.size(), eval.size());
 
       PeftModel peft = new PeftModel(model);
@@ -124,7 +127,7 @@ public final class RlRun {
       peft.state().setTraining(true);
       PolicyRoles roles = new PolicyRoles(peft, "policy", reference, value);
 
-      List<dev.align4j.rl.reward.RewardFunction> fns = NamedRewards.resolve(r.reward());
+      List<RewardFunction> fns = NamedRewards.resolve(r.reward());
       Scorer scorer = new RewardScorer(fns, NamedRewards.weights(r.rewardWeights(), fns.size()), rm);
       Function<long[], String> decode = ids -> tok.decode(ids, true);
       RolloutConfig rc = new RolloutConfig(alg.numGenerations(), r.maxCompletionLength(), r.temperature(), r.topK(),
@@ -137,7 +140,7 @@ public final class RlRun {
           r.perDeviceTrainBatchSize(), kl, r.missingEosPenalty(), r.klStop() > 0 ? r.klStop() : Double.NaN,
           r.saveSteps(), r.seed());
       TrainerConfig tc = TrainingKeys.trainerConfig(RlRecipe.SCHEMA, r, pad);
-      var schedule = TrainingKeys.schedule(RlRecipe.SCHEMA, r);
+      LrScheduleConfig schedule = TrainingKeys.schedule(RlRecipe.SCHEMA, r);
       Trainer trainer = new Trainer(model, peft.trainableParameters(), tc, schedule::lrAt, out.resolve("checkpoints"));
       RlLoop loop = new RlLoop(trainer, objective, sampler, alg, lc, out);
       if (!eval.isEmpty()) {

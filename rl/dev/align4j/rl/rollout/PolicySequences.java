@@ -7,6 +7,7 @@ import dev.align4j.peft.adapter.ScoreHead;
 import dev.align4j.peft.kernels.Kernels;
 import dev.align4j.peft.model.CausalLM;
 import dev.align4j.peft.model.ModelInput;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -49,7 +50,7 @@ public record PolicySequences(ModelInput input, NDArray completionIds, NDArray m
       long[] pr = prompts.get(i);
       long[] co = completions.get(i);
       int off = p - pr.length;
-      java.util.Arrays.fill(ids, i * l, (i + 1) * l, padId);
+      Arrays.fill(ids, i * l, (i + 1) * l, padId);
       for (int j = 0; j < pr.length; j++) {
         ids[i * l + off + j] = pr[j];
         attn[i * l + off + j] = 1;
@@ -89,12 +90,6 @@ public record PolicySequences(ModelInput input, NDArray completionIds, NDArray m
   /** Log-prob of each completion token under {@code logits} {@code [B, T, V]}: {@code [B, T]}. */
   public NDArray tokenLogProbs(NDArray logits) {
     return CausalLM.tokenLogProbs(logits, completionIds);                          // [B, T]
-  }
-
-  /** Per-token entropy of the distributions {@code logits} {@code [B, T, V]}: {@code [B, T]}. */
-  public static NDArray entropy(NDArray logits) {
-    NDArray logp = logits.logSoftmax(-1);                                           // [B, T, V]
-    return logp.exp().mul(logp).sum(new int[] {-1}).neg();                          // [B, T]
   }
 
   /** The value head's output at the positions before each completion token: {@code [B, T]}. */

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.align4j.peft.adapter.AdapterScope;
 import dev.align4j.peft.generate.Completion;
+import dev.align4j.peft.generate.FinishReason;
 import dev.align4j.peft.generate.GenerationConfig;
 import dev.align4j.peft.generate.Generator;
 import dev.align4j.peft.train.CurvePlot;
@@ -259,7 +260,7 @@ public final class RlLoop {
     for (int i = 0; i < outs.size(); i++) {
       long[] c = outs.get(i).tokens();
       samples.add(new Scorer.Sample(evalPrompts.get(i), c, decoder == null ? "" : decoder.apply(c),
-          outs.get(i).reason() == dev.align4j.peft.generate.FinishReason.EOS));
+          outs.get(i).reason() == FinishReason.EOS));
     }
     ObjectNode row = JsonNodeFactory.instance.objectNode();
     row.put("step", step);

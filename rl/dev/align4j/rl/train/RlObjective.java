@@ -26,6 +26,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * The update step of GRPO, RLOO and PPO on the engine: the policy forward (policy adapter) gives the
@@ -257,7 +258,7 @@ public final class RlObjective implements Objective<Experience, RlObjective.Batc
     return out;
   }
 
-  private static double[][] padded(List<Experience> rows, int t, java.util.function.Function<Experience, double[]> f) {
+  private static double[][] padded(List<Experience> rows, int t, Function<Experience, double[]> f) {
     double[][] out = new double[rows.size()][t];
     for (int i = 0; i < rows.size(); i++) {
       double[] x = f.apply(rows.get(i));
