@@ -11,6 +11,7 @@ import dev.align4j.peft.model.AttentionImpl;
 import dev.align4j.peft.model.Precision;
 import dev.align4j.peft.train.ScheduleType;
 import dev.align4j.peft.train.TrainingKeys;
+import dev.align4j.rl.advantage.AdvantageEstimator;
 import dev.align4j.rl.advantage.ScaleRewards;
 import dev.align4j.rl.kl.KlEstimator;
 import dev.align4j.rl.loss.LossAggregation;
@@ -29,8 +30,8 @@ public record RlRecipe(
     Optional<BuiltinTemplate> template, String reward, String rewardWeights, String rewardModel,
     boolean normalizeReward, double missingEosPenalty, double rewardClip, int numGenerations, int maxCompletionLength, double temperature,
     int topK, double topP, int promptsPerRollout, int numIterations, int numMiniBatches, double beta, double epsilon,
-    double epsilonHigh, LossAggregation lossType, ScaleRewards scaleRewards, boolean normalizeAdvantages, double gamma,
-    double lam, double klCoef, KlEstimator klEstimator, double klTarget, double klHorizon, double cliprangeValue,
+    double epsilonHigh, LossAggregation lossType, ScaleRewards scaleRewards, boolean normalizeAdvantages, AdvantageEstimator advantageEstimator,
+    double gamma, double lam, double klCoef, KlEstimator klEstimator, double klTarget, double klHorizon, double cliprangeValue,
     double vfCoef, int criticWarmupSteps, double klStop, int loraRank, double loraAlpha, String loraTarget,
     Precision precision, AttentionImpl attention, int perDeviceTrainBatchSize, int gradientAccumulationSteps,
     double learningRate, ScheduleType lrSchedulerType, long warmupSteps, long maxSteps, double maxGradNorm,
@@ -77,6 +78,8 @@ public record RlRecipe(
       ConfigKey.of("loss_type", KeyType.choice(LossAggregation.class), LossAggregation.DAPO, "GRPO loss aggregation"),
       ConfigKey.of("scale_rewards", KeyType.choice(ScaleRewards.class), ScaleRewards.GROUP, "GRPO: reward std of the group, the batch, or none"),
       ConfigKey.of("normalize_advantages", KeyType.BOOL, false, "RLOO: normalise the advantages over the batch"),
+      ConfigKey.of("advantage_estimator", KeyType.choice(AdvantageEstimator.class), AdvantageEstimator.GAE,
+          "PPO: gae (critic) or a critic-free estimator: reinforce (REINFORCE++), reinforce_baseline, rloo, group_norm, dr_grpo (these use num_generations)"),
       ConfigKey.of("gamma", KeyType.DOUBLE, 1.0, "PPO: GAE discount").check(g -> g >= 0 && g <= 1, "in [0, 1]"),
       ConfigKey.of("lam", KeyType.DOUBLE, 0.95, "PPO: GAE lambda").check(g -> g >= 0 && g <= 1, "in [0, 1]"),
       ConfigKey.of("kl_coef", KeyType.DOUBLE, 0.05, "PPO: initial coefficient of the per-token KL penalty in the reward")

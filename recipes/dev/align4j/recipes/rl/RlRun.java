@@ -169,7 +169,8 @@ public final class RlRun {
       case GRPO -> new Algorithm.Grpo(r.numGenerations(), r.scaleRewards(), new GrpoLossConfig(r.lossType(), r.epsilon(),
           high, null, r.beta(), true, ImportanceSamplingLevel.TOKEN, r.maxCompletionLength()));
       case RLOO -> new Algorithm.Rloo(r.numGenerations(), r.beta(), clip, r.normalizeAdvantages(), r.epsilon(), high);
-      case PPO -> new Algorithm.Ppo(r.gamma(), r.lam(), r.klEstimator(), clip,
+      case PPO -> new Algorithm.Ppo(r.advantageEstimator(), r.advantageEstimator().grouped() ? r.numGenerations() : 1,
+          r.gamma(), r.lam(), r.klEstimator(), clip,
           new PolicyLossConfig(r.epsilon(), high, null, LossReduction.TOKEN_MEAN, false),
           new ValueLoss.Config(r.cliprangeValue() > 0 ? r.cliprangeValue() : null, LossReduction.TOKEN_MEAN), r.vfCoef(),
           r.criticWarmupSteps());

@@ -1,5 +1,6 @@
 package dev.align4j.rl.train;
 
+import dev.align4j.rl.advantage.AdvantageEstimator;
 import dev.align4j.rl.advantage.ScaleRewards;
 import dev.align4j.rl.kl.KlEstimator;
 import dev.align4j.rl.loss.GrpoLossConfig;
@@ -8,7 +9,7 @@ import dev.align4j.rl.loss.PolicyLossConfig;
 import dev.align4j.rl.loss.ValueLoss;
 import dev.align4j.rl.reward.RewardClip;
 
-/** The three estimators on the shared rollout-and-update loop, each with its own options. */
+/** The estimators on the shared rollout-and-update loop (GRPO, RLOO, PPO and its critic-free variants), each with its own options. */
 public sealed interface Algorithm permits Algorithm.Grpo, Algorithm.Rloo, Algorithm.Ppo {
   /** Whether a critic (value adapter and head) is needed. */
   default boolean needsCritic() {
@@ -54,20 +55,26 @@ public sealed interface Algorithm permits Algorithm.Grpo, Algorithm.Rloo, Algori
   }
 
   /**
-   * PPO as OpenRLHF's GAE estimator: the reward at the last token minus {@code kl_coef * KL} per
-   * token, GAE, global whitening, clipped policy and value losses.
+   * PPO as OpenRLHF's experience maker: the reward at the last token minus {@code kl_coef * KL} per
+   * token, then the advantage estimator: GAE with a critic (PPO), or a critic-free one (REINFORCE++
+   * with {@code reinforce}: reward-to-go and global whitening; {@code reinforce_baseline}, {@code rloo},
+   * {@code group_norm}, {@code dr_grpo}: group baselines over {@code numGenerations} samples per
+   * prompt); clipped policy loss and, with a critic, the clipped value loss.
    *
-   * @param gamma GAE discount
+   * @param estimator the advantage estimator (OpenRLHF {@code advantage_estimator})
+   * @param numGenerations samples per prompt (at least 2 for the grouped estimators)
+   * @param gamma GAE / reward-to-go discount
    * @param lambda GAE lambda
    * @param klEstimator k1, k2 or k3 for the reward penalty
    * @param clip reward clip, or null
    * @param policy policy-loss options
    * @param value value-loss options (same reduction as the policy loss)
    * @param vfCoef weight of the value loss
-   * @param criticWarmupRollouts rollouts during which only the critic learns
+   * @param criticWarmupRollouts rollouts during which only the critic learns (0 without a critic)
    */
-  record Ppo(double gamma, double lambda, KlEstimator klEstimator, RewardClip clip, PolicyLossConfig policy,
-      ValueLoss.Config value, double vfCoef, int criticWarmupRollouts) implements Algorithm {
+  record Ppo(AdvantageEstimator estimator, int numGenerations, double gamma, double lambda, KlEstimator klEstimator,
+      RewardClip clip, PolicyLossConfig policy, ValueLoss.Config value, double vfCoef, int criticWarmupRollouts)
+      implements Algorithm {
     /** Validates. */
     public Ppo {
       if (policy.reduction() != value.reduction() || policy.sequenceRatio()) {
@@ -77,16 +84,25 @@ public sealed interface Algorithm permits Algorithm.Grpo, Algorithm.Rloo, Algori
       if (!(vfCoef >= 0) || criticWarmupRollouts < 0) {
         throw new IllegalArgumentException("vf_coef must be >= 0 and critic_warmup_steps >= 0");
       }
+      if (!estimator.needsCritic() && criticWarmupRollouts > 0) {
+        throw new IllegalArgumentException("critic_warmup_steps needs a critic (advantage_estimator gae), got "
+            + estimator.name().toLowerCase(java.util.Locale.ROOT));
+      }
+      if (numGenerations < (estimator.grouped() ? 2 : 1)) {
+        throw new IllegalArgumentException("advantage_estimator " + estimator.name().toLowerCase(java.util.Locale.ROOT)
+            + " needs num_generations >= " + (estimator.grouped() ? 2 : 1) + ", got " + numGenerations);
+      }
+    }
+
+    /** PPO with GAE and a critic, one sample per prompt. */
+    public Ppo(double gamma, double lambda, KlEstimator klEstimator, RewardClip clip, PolicyLossConfig policy,
+        ValueLoss.Config value, double vfCoef, int criticWarmupRollouts) {
+      this(AdvantageEstimator.GAE, 1, gamma, lambda, klEstimator, clip, policy, value, vfCoef, criticWarmupRollouts);
     }
 
     @Override
     public boolean needsCritic() {
-      return true;
-    }
-
-    @Override
-    public int numGenerations() {
-      return 1;
+      return estimator.needsCritic();
     }
 
     /** Units of the loss: tokens (token mean) or sequences. */

@@ -1,7 +1,6 @@
 package dev.align4j.rl.train;
 
 import dev.align4j.rl.TokenArrays;
-import dev.align4j.rl.advantage.AdvantageEstimator;
 import dev.align4j.rl.advantage.AdvantagesAndReturns;
 import dev.align4j.rl.advantage.GroupAdvantages;
 import dev.align4j.rl.advantage.GrpoAdvantages;
@@ -56,13 +55,13 @@ public final class ExperienceMaker {
     if (algorithm instanceof Algorithm.Ppo p) {
       double[][] kl = ApproxKl.perToken(r.logProbs(), r.refLogProbs(), p.klEstimator());
       AdvantagesAndReturns ar = OpenRlhfAdvantages.compute(
-          new OpenRlhfAdvantages.Options(AdvantageEstimator.GAE, 1, p.gamma(), p.lambda(), p.clip(), true),
+          new OpenRlhfAdvantages.Options(p.estimator(), p.numGenerations(), p.gamma(), p.lambda(), p.clip(), true),
           scores, kl, klCoef, r.values(), mask);
       for (int i = 0; i < b; i++) {
         int n = r.length(i);
         out.add(new Experience(r.prompts().get(i).ids(), r.completions().get(i), head(r.logProbs()[i], n),
             head(r.refLogProbs()[i], n), Double.NaN, head(ar.advantages()[i], n), head(ar.returns()[i], n),
-            head(r.values()[i], n)));
+            r.values() == null ? null : head(r.values()[i], n)));
       }
       return new Made(out, m);
     }

@@ -113,7 +113,7 @@ public final class RlObjective implements Objective<Experience, RlObjective.Batc
     double units = count(batch.rows());
     NDArray total = null;
     double target = 0;
-    boolean policy = policyUpdates || !(algorithm instanceof Algorithm.Ppo);
+    boolean policy = policyUpdates || !algorithm.needsCritic();
     if (policy) {
       NDArray logp;
       try (AdapterScope a = roles.usePolicy()) {
@@ -131,7 +131,7 @@ public final class RlObjective implements Objective<Experience, RlObjective.Batc
       total = surrogate(logp, v.gradSum());
       target += v.sum();
     }
-    if (algorithm instanceof Algorithm.Ppo p) {
+    if (algorithm instanceof Algorithm.Ppo p && p.needsCritic()) {
       NDArray values;
       try (AdapterScope a = roles.useValue()) {
         NDArray h = model.hiddenStates(batch.seq().input(), null);

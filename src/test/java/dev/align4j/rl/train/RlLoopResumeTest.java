@@ -46,10 +46,20 @@ class RlLoopResumeTest {
   record Run(List<double[]> weights, List<Double> losses, double klCoef, List<String> log) {}
 
   static Run run(boolean ppo, long maxSteps, Path dir) {
+    return run(ppo, false, maxSteps, dir);
+  }
+
+  /** {@code reinforcePp}: PPO's loop with OpenRLHF's critic-free REINFORCE++ estimator (no value adapter). */
+  static Run run(boolean ppo, boolean reinforcePp, long maxSteps, Path dir) {
     try (TinyPolicy tp = ppo ? new TinyPolicy(Precision.FLOAT32, "policy", "value") : new TinyPolicy(Precision.FLOAT32, "policy")) {
       PolicyRoles roles;
       Algorithm alg;
-      if (ppo) {
+      if (reinforcePp) {
+        tp.peft.setTrainable("policy");
+        roles = new PolicyRoles(tp.peft, "policy", null, null);
+        alg = new Algorithm.Ppo(dev.align4j.rl.advantage.AdvantageEstimator.REINFORCE, 1, 1.0, 1.0, KlEstimator.K2, null,
+            PolicyLossConfig.DEFAULT, ValueLoss.Config.DEFAULT, 0.0, 0);
+      } else if (ppo) {
         tp.peft.addScoreHead("value", 1, 3);
         tp.peft.setTrainable("policy", "value");
         roles = new PolicyRoles(tp.peft, "policy", null, "value");
@@ -66,8 +76,8 @@ class RlLoopResumeTest {
       RolloutSampler sampler = new RolloutSampler(roles, new RolloutConfig(alg.numGenerations(), 6, 1.0, 0, 1.0, 8,
           new long[] {60}, 0), LOW_TOKENS, null);
       RlObjective obj = new RlObjective(roles, alg, 1.0, 0);
-      RlLoopConfig cfg = new RlLoopConfig(ppo ? 6 : 2, 1, 2, 2,
-          ppo ? new AdaptiveKlController(0.05, 0.5, 100) : new FixedKlController(0), 0.0, Double.NaN, 2, 7);
+      RlLoopConfig cfg = new RlLoopConfig(ppo || reinforcePp ? 6 : 2, 1, 2, 2,
+          ppo || reinforcePp ? new AdaptiveKlController(0.05, 0.5, 100) : new FixedKlController(0), 0.0, Double.NaN, 2, 7);
       Trainer trainer = new Trainer(tp.model, params, TrainerConfig.of(maxSteps, 2, 1), s -> 5e-3, dir.resolve("checkpoints"));
       RlLoop.Result res = new RlLoop(trainer, obj, sampler, alg, cfg, dir).run(TinyPolicy.prompts(10, 3));
       List<double[]> w = new ArrayList<>();
@@ -83,9 +93,13 @@ class RlLoopResumeTest {
   }
 
   void resumesBitForBit(boolean ppo) {
-    Run straight = run(ppo, 6, tmp.resolve("straight"));
-    Run half = run(ppo, 2, tmp.resolve("resumed"));
-    Run rest = run(ppo, 6, tmp.resolve("resumed"));
+    resumesBitForBit(ppo, false);
+  }
+
+  void resumesBitForBit(boolean ppo, boolean reinforcePp) {
+    Run straight = run(ppo, reinforcePp, 6, tmp.resolve("straight"));
+    Run half = run(ppo, reinforcePp, 2, tmp.resolve("resumed"));
+    Run rest = run(ppo, reinforcePp, 6, tmp.resolve("resumed"));
     assertThat(straight.losses()).hasSize(6);
     assertThat(half.losses()).hasSize(2);
     assertThat(rest.losses()).hasSize(4);
@@ -111,6 +125,11 @@ class RlLoopResumeTest {
   @Test
   void grpoResumesBitForBit() {
     resumesBitForBit(false);
+  }
+
+  @Test
+  void reinforcePlusPlusWithoutCriticResumesBitForBit() {
+    resumesBitForBit(false, true);
   }
 
   @Test
