@@ -1,0 +1,37 @@
+package dev.align4j.rl.train;
+
+import dev.align4j.rl.kl.KlController;
+
+/**
+ * The rollout-and-update schedule.
+ *
+ * @param promptsPerRollout prompts sampled per rollout (rows: times {@code numGenerations})
+ * @param epochs passes over each rollout ({@code ppo_epochs}, TRL's {@code num_iterations})
+ * @param miniBatches optimizer steps per pass ({@code num_mini_batches}); the rollout's rows are
+ *     shuffled and split evenly
+ * @param microBatchSize rows per forward/backward within a minibatch (gradient accumulation is exact)
+ * @param kl the KL controller's initial state (PPO's reward penalty; saved in checkpoints)
+ * @param missingEosPenalty subtracted from the score of a completion that did not end with EOS
+ * @param klStopLimit stop the remaining passes over a rollout once a step's {@code policy/approxkl}
+ *     exceeds this; NaN for never
+ * @param saveSteps checkpoint after the rollout during which a multiple of this many steps was
+ *     reached (0: at the end only); checkpoints fall between rollouts
+ * @param seed prompt order, minibatch shuffles and sampling
+ */
+public record RlLoopConfig(int promptsPerRollout, int epochs, int miniBatches, int microBatchSize, KlController kl,
+    double missingEosPenalty, double klStopLimit, long saveSteps, long seed) {
+
+  /** Validates. */
+  public RlLoopConfig {
+    if (promptsPerRollout < 1 || epochs < 1 || miniBatches < 1 || microBatchSize < 1) {
+      throw new IllegalArgumentException("prompts per rollout, epochs, mini-batches and micro-batch size must be >= 1,"
+          + " got " + promptsPerRollout + ", " + epochs + ", " + miniBatches + ", " + microBatchSize);
+    }
+    if (saveSteps < 0) {
+      throw new IllegalArgumentException("save_steps must be >= 0, got " + saveSteps);
+    }
+    if (kl == null) {
+      throw new IllegalArgumentException("a KL controller is required (fixed 0 for none)");
+    }
+  }
+}

@@ -1,0 +1,287 @@
+package dev.align4j.rl.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.align4j.peft.adapter.AdapterScope;
+import dev.align4j.peft.kernels.Kernels;
+import dev.align4j.peft.model.CausalLM;
+import dev.align4j.peft.train.Objective;
+import dev.align4j.rl.TokenArrays;
+import dev.align4j.rl.loss.Entropy;
+import dev.align4j.rl.loss.GrpoLoss;
+import dev.align4j.rl.loss.GrpoLossInput;
+import dev.align4j.rl.loss.GrpoLossResult;
+import dev.align4j.rl.loss.LossReduction;
+import dev.align4j.rl.loss.LossValue;
+import dev.align4j.rl.loss.PolicyLoss;
+import dev.align4j.rl.loss.PolicyLossInput;
+import dev.align4j.rl.loss.PolicyLossResult;
+import dev.align4j.rl.loss.RlooLoss;
+import dev.align4j.rl.loss.ValueLoss;
+import dev.align4j.rl.rollout.PolicyRoles;
+import dev.align4j.rl.rollout.PolicySequences;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * The update step of GRPO, RLOO and PPO on the engine: the policy forward (policy adapter) gives the
+ * log-probs of the sampled tokens with autograd, the algorithm's loss is computed on the host in
+ * float64 by {@link dev.align4j.rl.loss} together with its gradient in the log-probs (and, for PPO,
+ * in the values of a second forward through the value adapter and head), and the loss handed to the
+ * engine is {@code sum_t g_t logp_t} shifted to the loss's value: exactly the loss's gradient in every
+ * parameter. The engine's count is the loss's units (tokens, sequences, or {@code B *
+ * max_completion_length}), so gradient accumulation is exact; metric sums are weighted by the same
+ * units.
+ */
+public final class RlObjective implements Objective<Experience, RlObjective.Batch> {
+  /** A collated micro-batch: the forward's input and the host arrays padded to its width. */
+  public record Batch(PolicySequences seq, List<Experience> rows, boolean[][] mask) {}
+
+  private final PolicyRoles roles;
+  private final Algorithm algorithm;
+  private final double temperature;
+  private final long padId;
+  private boolean policyUpdates = true;
+
+  /**
+   * @param temperature the sampling temperature (log-probs are of {@code logits / temperature})
+   */
+  public RlObjective(PolicyRoles roles, Algorithm algorithm, double temperature, long padId) {
+    if (algorithm.needsCritic() && !roles.hasValue()) {
+      throw new IllegalArgumentException(algorithm.getClass().getSimpleName() + " needs a value adapter");
+    }
+    this.roles = roles;
+    this.algorithm = algorithm;
+    this.temperature = temperature;
+    this.padId = padId;
+  }
+
+  /** PPO's critic warm-up: while false, only the value loss is trained. */
+  public void setPolicyUpdates(boolean on) {
+    this.policyUpdates = on;
+  }
+
+  @Override
+  public Batch collate(NDManager manager, List<Experience> examples) {
+    List<long[]> prompts = new ArrayList<>();
+    List<long[]> completions = new ArrayList<>();
+    for (Experience e : examples) {
+      prompts.add(e.prompt());
+      completions.add(e.completion());
+    }
+    PolicySequences seq = PolicySequences.of(manager, prompts, completions, padId);
+    return new Batch(seq, examples, mask(examples, seq.width()));
+  }
+
+  @Override
+  public long count(List<Experience> examples) {
+    if (algorithm instanceof Algorithm.Grpo g) {
+      return Math.round(g.loss().aggregation().units(mask(examples, width(examples)), g.loss().maxCompletionLength()));
+    }
+    if (algorithm instanceof Algorithm.Ppo p && p.reduction() == LossReduction.TOKEN_MEAN) {
+      return tokens(examples);
+    }
+    return examples.size();
+  }
+
+  @Override
+  public String countName() {
+    return algorithm instanceof Algorithm.Ppo p && p.reduction() == LossReduction.TOKEN_MEAN ? "tokens" : "units";
+  }
+
+  @Override
+  public long tokens(List<Experience> examples) {
+    long n = 0;
+    for (Experience e : examples) {
+      n += e.length();
+    }
+    return n;
+  }
+
+  @Override
+  public Loss loss(CausalLM model, Batch batch) {
+    NDManager m = batch.seq().completionIds().getManager();
+    Map<String, NDArray> metrics = new LinkedHashMap<>();
+    int b = batch.rows().size();
+    int t = batch.seq().width();
+    boolean[][] mask = batch.mask();
+    double units = count(batch.rows());
+    NDArray total = null;
+    double target = 0;
+    boolean policy = policyUpdates || !algorithm.needsCritic();
+    if (policy) {
+      NDArray logp;
+      try (AdapterScope a = roles.usePolicy()) {
+        NDArray h = model.hiddenStates(batch.seq().input(), null);                    // [B, L, H]
+        NDArray logits = batch.seq().completionLogits(model, h, temperature);         // [B, T, V]
+        logp = batch.seq().tokenLogProbs(logits);                                     // [B, T]
+        double entropy = TokenArrays.maskedMean(host(Entropy.of(logits.stopGradient(), 1.0)), mask);
+        metrics.put("objective/entropy", m.create(entropy * units));
+      }
+      double[][] lp = host(logp);
+      double[][] old = padded(batch.rows(), t, Experience::oldLogp);
+      LossValue v = policyLoss(batch, lp, old, mask, units, metrics);
+      metrics.put("loss/policy", m.create(v.sum()));
+      metrics.put("val/ratio", m.create(meanRatio(lp, old, mask) * units));
+      total = surrogate(logp, v.gradSum());
+      target += v.sum();
+    }
+    if (algorithm instanceof Algorithm.Ppo p && p.needsCritic()) {
+      NDArray values;
+      try (AdapterScope a = roles.useValue()) {
+        NDArray h = model.hiddenStates(batch.seq().input(), null);
+        values = batch.seq().completionValues(roles.valueHead(), h);                 // [B, T]
+      }
+      ValueLoss.Result r = ValueLoss.compute(p.value(), host(values), padded(batch.rows(), t, Experience::oldValues),
+          padded(batch.rows(), t, Experience::returns), mask);
+      metrics.put("loss/value", m.create(r.value().sum()));
+      metrics.put("val/clipfrac", m.create(r.clipFraction() * units));
+      double[][] g = scale(r.value().gradSum(), p.vfCoef());
+      NDArray s = surrogate(values, g);
+      total = total == null ? s : total.add(s);
+      target += p.vfCoef() * r.value().sum();
+    }
+    // the value is the loss's sum; the gradient is sum_t g_t d(input_t)
+    double now = total.toType(DataType.FLOAT64, false).getDouble();
+    return new Loss(total.add(Kernels.scalar(total, target - now)), metrics);
+  }
+
+  private LossValue policyLoss(Batch batch, double[][] lp, double[][] old, boolean[][] mask, double units,
+      Map<String, NDArray> metrics) {
+    NDManager m = batch.seq().completionIds().getManager();
+    int t = batch.seq().width();
+    List<Experience> rows = batch.rows();
+    if (algorithm instanceof Algorithm.Grpo g) {
+      double[][] ref = g.loss().beta() == 0 ? null : padded(rows, t, Experience::refLogp);
+      GrpoLossResult r = GrpoLoss.compute(g.loss(), new GrpoLossInput(lp, old, ref, sequenceAdvantages(rows), mask));
+      metrics.put("policy/clipfrac", m.create(r.clipRegion() * units));
+      metrics.put("policy/approxkl", m.create(approxKl(lp, old, mask) * units));
+      if (g.loss().beta() != 0) {
+        metrics.put("kl", m.create(r.meanKl() * units));
+      }
+      return r.value();
+    }
+    if (algorithm instanceof Algorithm.Rloo r) {
+      double[] oldSeq = new double[rows.size()];
+      for (int i = 0; i < rows.size(); i++) {
+        for (double x : rows.get(i).oldLogp()) {
+          oldSeq[i] += x;
+        }
+      }
+      RlooLoss.Result res = RlooLoss.compute(new RlooLoss.Input(lp, oldSeq, sequenceAdvantages(rows), mask),
+          r.epsilonLow(), r.epsilonHigh());
+      metrics.put("policy/clipfrac", m.create(res.clipRegion() * units));
+      metrics.put("policy/approxkl", m.create(approxKl(lp, old, mask) * units));
+      return res.value();
+    }
+    Algorithm.Ppo p = (Algorithm.Ppo) algorithm;
+    PolicyLossResult r = PolicyLoss.compute(p.policy(),
+        new PolicyLossInput(lp, old, padded(rows, t, Experience::advantages), mask));
+    metrics.put("policy/clipfrac", m.create(r.clipFraction() * units));
+    metrics.put("policy/approxkl", m.create(r.approxKl() * units));
+    return r.value();
+  }
+
+  /** {@code sum(x * g)} with g a constant of x's dtype. */
+  private static NDArray surrogate(NDArray x, double[][] g) {
+    int b = g.length;
+    int t = b == 0 ? 0 : g[0].length;
+    double[] flat = new double[b * t];
+    for (int i = 0; i < b; i++) {
+      System.arraycopy(g[i], 0, flat, i * t, t);
+    }
+    NDArray ga = x.getManager().create(flat, new Shape(b, t)).toType(x.getDataType(), false);
+    return x.mul(ga).sum();
+  }
+
+  private static double[] sequenceAdvantages(List<Experience> rows) {
+    double[] a = new double[rows.size()];
+    for (int i = 0; i < a.length; i++) {
+      a[i] = rows.get(i).advantage();
+    }
+    return a;
+  }
+
+  /** Masked mean of {@code old - logp} (k1 of KL(old || new)), the {@code policy/approxkl} figure. */
+  static double approxKl(double[][] lp, double[][] old, boolean[][] mask) {
+    double s = 0;
+    int n = 0;
+    for (int i = 0; i < lp.length; i++) {
+      for (int j = 0; j < lp[i].length; j++) {
+        if (mask[i][j]) {
+          s += old[i][j] - lp[i][j];
+          n++;
+        }
+      }
+    }
+    return n == 0 ? 0 : s / n;
+  }
+
+  private static double meanRatio(double[][] lp, double[][] old, boolean[][] mask) {
+    double s = 0;
+    int n = 0;
+    for (int i = 0; i < lp.length; i++) {
+      for (int j = 0; j < lp[i].length; j++) {
+        if (mask[i][j]) {
+          s += Math.exp(lp[i][j] - old[i][j]);
+          n++;
+        }
+      }
+    }
+    return n == 0 ? 0 : s / n;
+  }
+
+  private static double[][] scale(double[][] g, double c) {
+    double[][] out = new double[g.length][];
+    for (int i = 0; i < g.length; i++) {
+      out[i] = g[i].clone();
+      for (int j = 0; j < out[i].length; j++) {
+        out[i][j] *= c;
+      }
+    }
+    return out;
+  }
+
+  private static double[][] host(NDArray x) {
+    int b = (int) x.getShape().get(0);
+    int t = (int) x.getShape().get(1);
+    double[] v = x.toType(DataType.FLOAT64, false).toDoubleArray();
+    double[][] out = new double[b][t];
+    for (int i = 0; i < b; i++) {
+      System.arraycopy(v, i * t, out[i], 0, t);
+    }
+    return out;
+  }
+
+  private static double[][] padded(List<Experience> rows, int t, Function<Experience, double[]> f) {
+    double[][] out = new double[rows.size()][t];
+    for (int i = 0; i < rows.size(); i++) {
+      double[] x = f.apply(rows.get(i));
+      System.arraycopy(x, 0, out[i], 0, x.length);
+    }
+    return out;
+  }
+
+  private static int width(List<Experience> rows) {
+    int t = 1;
+    for (Experience e : rows) {
+      t = Math.max(t, e.length());
+    }
+    return t;
+  }
+
+  private static boolean[][] mask(List<Experience> rows, int t) {
+    boolean[][] out = new boolean[rows.size()][t];
+    for (int i = 0; i < rows.size(); i++) {
+      for (int j = 0; j < rows.get(i).length(); j++) {
+        out[i][j] = true;
+      }
+    }
+    return out;
+  }
+}

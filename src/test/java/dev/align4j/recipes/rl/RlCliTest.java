@@ -1,0 +1,173 @@
+package dev.align4j.recipes.rl;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.align4j.peft.data.JsonlWriter;
+import dev.align4j.peft.model.ModelConfig;
+import dev.align4j.peft.model.ModelFamily;
+import dev.align4j.peft.model.TinyCheckpoint;
+import dev.align4j.peft.torch.Torch;
+import dev.align4j.recipes.Align4j;
+import dev.align4j.rl.reward.RewardInput;
+import dev.align4j.sft.demo.CharTokenizer;
+import dev.align4j.sft.demo.IncidentDataset;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code align4j grpo|ppo|rloo} end to end on a tiny model with a character tokenizer and the incident
+ * task's prompts (alpaca records: the output becomes the judge's reference): adapters written in PEFT
+ * format, metrics with the issue's names, plots; bad keys and reward names are errors naming them.
+ */
+class RlCliTest {
+  @TempDir static Path tmp;
+  static Path model;
+  static Path data;
+
+  @BeforeAll
+  static void setUp() throws Exception {
+    model = tmp.resolve("m");
+    data = tmp.resolve("d.jsonl");
+    List<ObjectNode> recs = IncidentDataset.generate(12, 5);
+    JsonlWriter.writeAll(data, recs);
+    List<String> corpus = new ArrayList<>(List.of(IncidentDataset.INSTRUCTION));
+    recs.forEach(r -> {
+      corpus.add(r.get("input").asText());
+      corpus.add(r.get("output").asText());
+    });
+    int vocab = CharTokenizer.write(model, corpus);
+    try (NDManager m = Torch.newManager()) {
+      TinyCheckpoint.write(model, new ModelConfig(ModelFamily.QWEN2, vocab, 32, 64, 2, 4, 2, 8, 1e-6, 1e4, null, 512,
+          true, false, "float32"), 1, null, Optional.empty(), m);
+    }
+    Path recipe = tmp.resolve("r.yaml");
+    Files.writeString(recipe, "model_name_or_path: " + model + "\ndataset: " + data + "\neval_dataset: " + data
+        + "\nreward: incident_judge\nmax_completion_length: 8\nprompts_per_rollout: 2\nnum_generations: 2\n"
+        + "num_mini_batches: 2\nper_device_train_batch_size: 2\nlearning_rate: 1.0e-2\nmax_steps: 4\nsave_steps: 2\n"
+        + "eval_steps: 2\nlora_rank: 4\nlora_alpha: 8\nbeta: 0.04\n");
+  }
+
+  static int run(String... args) {
+    return Align4j.execute(args);
+  }
+
+  @Test
+  void grpoPpoAndRlooTrainAndWriteTheirOutputs() throws Exception {
+    ObjectMapper json = new ObjectMapper();
+    for (String cmd : List.of("grpo", "ppo", "rloo")) {
+      Path out = tmp.resolve("out-" + cmd);
+      assertThat(run(cmd, "--config", tmp.resolve("r.yaml").toString(), "output_dir=" + out, "critic_warmup_steps=1"))
+          .as(cmd).isZero();
+      assertThat(out.resolve("adapter/adapter_model.safetensors")).exists();
+      assertThat(out.resolve("adapter/adapter_config.json")).exists();
+      assertThat(Files.exists(out.resolve("value_adapter/adapter_model.safetensors"))).isEqualTo(cmd.equals("ppo"));
+      assertThat(out.resolve("reward.png")).exists();
+      assertThat(out.resolve("kl.png")).exists();
+      List<String> lines = Files.readAllLines(out.resolve("metrics.jsonl"));
+      List<ObjectNode> steps = new ArrayList<>();
+      boolean eval = false;
+      for (String l : lines) {
+        ObjectNode n = (ObjectNode) json.readTree(l);
+        if (n.has("loss")) {
+          steps.add(n);
+        }
+        eval |= n.has("eval/score") && n.has("samples");
+      }
+      assertThat(steps).as(cmd).hasSize(4);
+      assertThat(eval).isTrue();
+      ObjectNode last = steps.get(3);
+      for (String k : List.of("objective/kl", "objective/entropy", "objective/rlhf_reward", "objective/scores",
+          "policy/clipfrac", "policy/approxkl", "loss/policy", "val/ratio", "completions/mean_length",
+          "completions/eos_rate")) {
+        assertThat(last.has(k)).as(cmd + " " + k).isTrue();
+        assertThat(Double.isFinite(last.get(k).asDouble())).as(cmd + " " + k).isTrue();
+      }
+      assertThat(last.has("loss/value")).isEqualTo(cmd.equals("ppo"));
+      // the SFT-style record's output reached the judge: scores are in [0, 1]
+      assertThat(last.get("objective/scores").asDouble()).isBetween(0.0, 1.0);
+      // a rerun of a finished run has nothing to do and changes nothing
+      assertThat(run(cmd, "--config", tmp.resolve("r.yaml").toString(), "output_dir=" + out, "critic_warmup_steps=1")).isZero();
+      assertThat(Files.readAllLines(out.resolve("metrics.jsonl"))).isEqualTo(lines);
+    }
+  }
+
+  /**
+   * {@code --demo} from an SFT adapter: the policy starts as a copy of the frozen reference (the first
+   * rollout's KL is exactly 0), the held-out judge score before and after is printed, and the same seed
+   * gives the same numbers.
+   */
+  @Test
+  void demoStartsFromTheSftAdapterAndRepeatsForTheSameSeed() throws Exception {
+    Path demo = tmp.resolve("demo");
+    Files.createDirectories(demo.resolve("data"));
+    Files.copy(data, demo.resolve("data/train.jsonl"));
+    Files.copy(data, demo.resolve("data/val.jsonl"));
+    Files.createDirectories(demo.resolve("pt"));
+    Files.createSymbolicLink(demo.resolve("pt/model"), model);
+    assertThat(run("sft", "model_name_or_path=" + model, "dataset=" + data, "output_dir=" + demo.resolve("sft"),
+        "max_steps=2", "lora_rank=4", "lora_alpha=8", "learning_rate=5.0e-2")).isZero();
+    String[] args = {"grpo", "--demo", "--demo-dir", demo.toString(), "max_steps=2", "max_completion_length=8",
+        "prompts_per_rollout=2", "num_generations=2", "per_device_train_batch_size=4", "num_mini_batches=1",
+        "eval_steps=0", "save_steps=0"};
+    PrintStream out = System.out;
+    ByteArrayOutputStream buf = new ByteArrayOutputStream();
+    System.setOut(new PrintStream(buf, true));
+    String first;
+    String second;
+    try {
+      assertThat(run(args)).isZero();
+      first = buf.toString();
+      buf.reset();
+      assertThat(run(args)).isZero();
+      second = buf.toString();
+    } finally {
+      System.setOut(out);
+    }
+    assertThat(first).contains("held-out judge score").contains("KL to the SFT reference");
+    // the table (everything but the timing line) is the same for the same seed
+    assertThat(second.substring(0, second.indexOf("largest"))).isEqualTo(first.substring(0, first.indexOf("largest")));
+    ObjectNode row = (ObjectNode) new ObjectMapper().readTree(Files.readAllLines(demo.resolve("grpo/metrics.jsonl")).stream()
+        .filter(l -> l.contains("\"loss\"")).findFirst().orElseThrow());
+    assertThat(row.get("objective/kl").asDouble()).isZero();
+    assertThat(demo.resolve("grpo/adapter/adapter_model.safetensors")).exists();
+  }
+
+  @Test
+  void badKeysAndRewardNamesAreErrorsNamingThem() {
+    PrintStream err = System.err;
+    ByteArrayOutputStream buf = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(buf, true));
+    try {
+      assertThat(run("grpo", "--config", tmp.resolve("r.yaml").toString(), "reward=no_such", "output_dir=" + tmp.resolve("x")))
+          .isEqualTo(1);
+      assertThat(run("grpo", "--config", tmp.resolve("r.yaml").toString(), "num_generatons=2")).isEqualTo(1);
+    } finally {
+      System.setErr(err);
+    }
+    String msg = buf.toString();
+    assertThat(msg).contains("no_such").contains("incident_judge").contains("num_generatons");
+  }
+
+  @Test
+  void theJudgeScoresFormatEventTypeAndRiskLevel() {
+    IncidentJudge j = new IncidentJudge();
+    String gold = "事件类型：暴力破解；风险等级：高；建议：封禁来源IP并重置口令";
+    Map<String, Object> extra = Map.of("reference", gold);
+    assertThat(j.score(new RewardInput("p", gold, new int[0], extra))).isEqualTo(1.0);
+    assertThat(j.score(new RewardInput("p", "事件类型：暴力破解；风险等级：低；建议：x", new int[0], extra))).isEqualTo(2.0 / 3);
+    assertThat(j.score(new RewardInput("p", "胡说", new int[0], extra))).isEqualTo(0.0);
+    assertThat(j.score(new RewardInput("p", gold, new int[0], Map.of()))).isNull();
+  }
+}
