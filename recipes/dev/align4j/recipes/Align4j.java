@@ -34,6 +34,7 @@ import picocli.CommandLine.Command;
       dev.align4j.recipes.bench.BenchCommand.class,
       dev.align4j.recipes.cli.TokenizeCommand.class,
       dev.align4j.recipes.cli.ChatTemplateCommand.class,
+      dev.align4j.recipes.cli.ProbeCommand.class,
     })
 public final class Align4j implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
