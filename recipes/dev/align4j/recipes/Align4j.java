@@ -35,6 +35,7 @@ import picocli.CommandLine.Command;
       dev.align4j.recipes.cli.TokenizeCommand.class,
       dev.align4j.recipes.cli.ChatTemplateCommand.class,
       dev.align4j.recipes.cli.ProbeCommand.class,
+      dev.align4j.recipes.sft.MultiTaskCommand.class,
     })
 public final class Align4j implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -72,15 +72,48 @@ public final class SftRun {
    */
   public static Summary run(SftRecipe r, Device device) throws IOException {
     Path modelDir = Path.of(r.modelNameOrPath());
-    Path out = Path.of(r.outputDir());
-    Files.createDirectories(out);
-    AtomicFiles.recoverDirectories(out);   // a save interrupted by a crash: put the previous best/, adapter/... back
-    writeResolved(r, out);
+    prepare(r);
     // a signal from here on stops the run at a safe point (see StopSignal) instead of killing it
     try (StopSignal.Region graceful = StopSignal.graceful();
         NDManager m = Torch.newManager(device);
         PretrainedModel pm = ModelLoader.load(modelDir, r.precision(), r.attention(), m);
         Tokenizer tok = Tokenizer.load(modelDir)) {
+      return train(r, pm, tok, null, null);
+    }
+  }
+
+  /**
+   * Trains a LoRA recipe as a new adapter {@code adapter} of {@code shared}, whose base (loaded from
+   * the recipe's {@code model_name_or_path}) stays loaded for the next adapter: the other adapters are
+   * inactive and frozen while this one trains, and stay so. The caller holds a {@link StopSignal}
+   * region. Writes the recipe's output directory as {@link #run} does ({@code adapter/} holds this
+   * adapter).
+   */
+  public static Summary runShared(SftRecipe r, PretrainedModel pm, Tokenizer tok, PeftModel shared, String adapter)
+      throws IOException {
+    if (r.finetuningType() != FinetuningType.LORA || r.quantizationBit() != 0 || r.merge()) {
+      throw new IllegalArgumentException("adapter '" + adapter + "': adapters that share one base are LoRA"
+          + " (finetuning_type lora, quantization_bit 0, merge false)");
+    }
+    prepare(r);
+    return train(r, pm, tok, shared, adapter);
+  }
+
+  /** The output directory made, recovered from an interrupted save, and its resolved config checked/written. */
+  private static void prepare(SftRecipe r) throws IOException {
+    Path out = Path.of(r.outputDir());
+    Files.createDirectories(out);
+    AtomicFiles.recoverDirectories(out);   // a save interrupted by a crash: put the previous best/, adapter/... back
+    writeResolved(r, out);
+  }
+
+  /** The run on a loaded model; LoRA goes into {@code shared} as {@code adapterName} when given. */
+  private static Summary train(SftRecipe r, PretrainedModel pm, Tokenizer tok, PeftModel shared, String adapterName)
+      throws IOException {
+    Path modelDir = Path.of(r.modelNameOrPath());
+    Path out = Path.of(r.outputDir());
+    String adapter = shared != null ? adapterName : "default";
+    {
       CausalLM model = pm.model();
       model.config().requireVocabCovers(tok.vocabSize(), modelDir);
       ChatTemplate template = r.template().map(t -> t.template(tok.specialTokens())).orElseGet(() -> tok.chatTemplate().orElse(null));
@@ -121,11 +154,14 @@ public final class SftRun {
             r.freezeExtraModules().isBlank() ? List.of()
                 : Arrays.stream(r.freezeExtraModules().split(",")).map(String::trim).toList());
       } else if (r.finetuningType() == FinetuningType.LORA) {
-        peft = new PeftModel(model);
+        peft = shared != null ? shared : new PeftModel(model);
         List<String> targets = r.loraTarget().equals("all") ? List.of("all-linear")
             : Arrays.stream(r.loraTarget().split(",")).map(String::trim).toList();
-        peft.addLora("default", new LoraConfig(r.loraRank(), r.loraAlpha(), r.loraDropout(), targets,
+        peft.addLora(adapter, new LoraConfig(r.loraRank(), r.loraAlpha(), r.loraDropout(), targets,
             LoraInit.KAIMING_UNIFORM, r.useRslora(), r.useDora(), List.of()), r.seed());
+        if (shared != null) {
+          peft.setActive(adapter);                                 // the others: inactive and frozen
+        }
         trainables = peft.trainableParameters();
       } else {
         model.setAllTrainable(true);
@@ -152,7 +188,7 @@ public final class SftRun {
         }
       }).withEarlyStopping(TrainingKeys.earlyStopping(SftRecipe.SCHEMA, r))
           .onBest(step -> {
-            saveBest(out.resolve("best"), step, p, ia3f, pr, pm, modelDir, r);
+            saveBest(out.resolve("best"), step, p, adapter, ia3f, pr, pm, modelDir, r);
           })
           .train(train, eval);
       var done = res.steps();
@@ -176,7 +212,7 @@ public final class SftRun {
         }
       } else if (peft != null) {
         PeftModel pf = peft;
-        AtomicFiles.replaceDirectory(out.resolve("adapter"), dir -> PeftAdapterFiles.save(pf, "default", dir, r.modelNameOrPath()));
+        AtomicFiles.replaceDirectory(out.resolve("adapter"), dir -> PeftAdapterFiles.save(pf, adapter, dir, r.modelNameOrPath()));
         if (r.merge() && r.quantizationBit() == 4) {
           System.err.println("align4j sft: merge skipped: the base is 4-bit; merge the adapter into the "
               + "full-precision base with `align4j merge` (the result is float32/bfloat16 as the base)");
@@ -218,14 +254,14 @@ public final class SftRun {
    * Keeps the weights of the best evaluation so far in {@code dir} (adapter, or full model) with
    * {@code best_step.txt}, swapped in whole: a crash leaves the previous best or the new one.
    */
-  private static void saveBest(Path dir, long step, PeftModel peft, dev.align4j.peft.adapter.Ia3Adapter ia3,
+  private static void saveBest(Path dir, long step, PeftModel peft, String adapter, dev.align4j.peft.adapter.Ia3Adapter ia3,
       PromptAdapter prompt, PretrainedModel pm, Path modelDir, SftRecipe r) {
     try {
       AtomicFiles.replaceDirectory(dir, tmp -> {
         if (prompt != null) {
           prompt.save(tmp, r.modelNameOrPath());
         } else if (peft != null) {
-          PeftAdapterFiles.save(peft, "default", tmp, r.modelNameOrPath());
+          PeftAdapterFiles.save(peft, adapter, tmp, r.modelNameOrPath());
         } else if (ia3 != null) {
           ia3.save(tmp, r.modelNameOrPath());
         } else {
