@@ -70,6 +70,13 @@ public record Lbfgs(int memory, int maxIterations, double gradientTolerance) {
           accepted = true;
           break;
         }
+        // near the optimum the decrease falls below float64 rounding of f and Armijo cannot see it:
+        // accept a step that keeps f within rounding and shrinks the gradient (Hager and Zhang's
+        // approximate Wolfe idea), so the gradient tolerance stays reachable
+        if (en.value() <= fx + 1e-14 * Math.max(1.0, Math.abs(fx)) && maxAbs(en.gradient()) < gmax) {
+          accepted = true;
+          break;
+        }
         step *= 0.5;
       }
       it++;

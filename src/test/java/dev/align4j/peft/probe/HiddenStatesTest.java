@@ -73,6 +73,38 @@ class HiddenStatesTest {
     }
   }
 
+  /** Rows of several lengths in padded batches: each row's features are those it has alone. */
+  @ParameterizedTest
+  @ValueSource(strings = {"qwen3_v5_theta1e6", "llama_v4_llama3"})
+  void batchedRowsEqualRowsAlone(String name) throws IOException {
+    java.util.SplittableRandom r = new java.util.SplittableRandom(5);
+    List<long[]> seqs = new java.util.ArrayList<>();
+    for (int i = 0; i < HiddenFeatures.BATCH + 5; i++) {
+      long[] ids = new long[1 + r.nextInt(14)];
+      for (int j = 0; j < ids.length; j++) {
+        ids[j] = r.nextInt(64);
+      }
+      seqs.add(ids);
+    }
+    try (NDManager m = Torch.newManager();
+        PretrainedModel pm = ModelLoader.load(Path.of("src/test/resources/golden/hf", name), Precision.FLOAT64,
+            AttentionImpl.COMPOSED, m)) {
+      int[] layers = {0, 1, 2};
+      for (Pooling pooling : Pooling.values()) {
+        double[][][] batched = HiddenFeatures.extract(pm.model(), m, seqs, layers, pooling);
+        for (int i = 0; i < seqs.size(); i++) {
+          double[][][] alone = HiddenFeatures.extract(pm.model(), m, List.of(seqs.get(i)), layers, pooling);
+          for (int k = 0; k < layers.length; k++) {
+            for (int j = 0; j < alone[k][0].length; j++) {
+              assertThat(Math.abs(batched[k][i][j] - alone[k][0][j])).as("%s row %d layer %d", pooling, i, k)
+                  .isLessThan(1e-12);
+            }
+          }
+        }
+      }
+    }
+  }
+
   /** float32 forward: the same states within float32 rounding. */
   @ParameterizedTest
   @ValueSource(strings = {"qwen3_v5_theta1e6"})
