@@ -17,10 +17,12 @@ public final class LayerProbes {
    * @param evalAccuracy accuracy on the held-out rows
    * @param loss the fitted objective (mean cross-entropy plus penalty)
    * @param iterations L-BFGS iterations
+   * @param gradientMax largest absolute gradient component at the fit
    * @param converged whether the solver reached its gradient tolerance
    */
   public record LayerResult(
-      int layer, double trainAccuracy, double evalAccuracy, double loss, int iterations, boolean converged) {}
+      int layer, double trainAccuracy, double evalAccuracy, double loss, int iterations, double gradientMax,
+      boolean converged) {}
 
   /**
    * Fits and scores one probe per layer.
@@ -39,7 +41,7 @@ public final class LayerProbes {
       double[][] xe = s.apply(eval[k]);
       LogisticProbe p = LogisticProbe.fit(new LogisticObjective(xt, trainLabels, classes, l2));
       out.add(new LayerResult(layers[k], p.accuracy(xt, trainLabels), p.accuracy(xe, evalLabels), p.loss(),
-          p.iterations(), p.converged()));
+          p.iterations(), p.gradientMax(), p.converged()));
     }
     return out;
   }

@@ -71,16 +71,18 @@ public record Lbfgs(int memory, int maxIterations, double gradientTolerance) {
           break;
         }
         // near the optimum the decrease falls below float64 rounding of f and Armijo cannot see it:
-        // accept a step that keeps f within rounding and shrinks the gradient (Hager and Zhang's
-        // approximate Wolfe idea), so the gradient tolerance stays reachable
-        if (en.value() <= fx + 1e-14 * Math.max(1.0, Math.abs(fx)) && maxAbs(en.gradient()) < gmax) {
+        // Hager and Zhang's approximate Wolfe conditions judge the step by the directional derivative
+        // instead, 0.9 slope <= d.g(x + step d) <= (1 - 2e-4) |slope|, with f within rounding
+        double dg = dot(d, en.gradient());
+        if (en.value() <= fx + 1e-14 * Math.max(1.0, Math.abs(fx)) && dg >= 0.9 * slope
+            && dg <= (1 - 2e-4) * -slope) {
           accepted = true;
           break;
         }
         step *= 0.5;
       }
       it++;
-      if (!accepted || !(en.value() < fx || maxAbs(en.gradient()) < gmax)) {
+      if (!accepted) {
         // no progress possible in float64 (at the optimum to rounding): stop here
         return new Result(x, fx, gmax, it, gmax <= gradientTolerance);
       }

@@ -122,7 +122,7 @@ public final class ProbeCommand implements Callable<Integer> {
       stdout.printf("%-6s %10s %10s %10s%n", "layer", "held-out", "train", "loss");
       for (LayerProbes.LayerResult r : results) {
         stdout.printf("%-6d %9.1f%% %9.1f%% %10.4f%s%n", r.layer(), 100 * r.evalAccuracy(), 100 * r.trainAccuracy(),
-            r.loss(), r.converged() ? "" : "  (not converged)");
+            r.loss(), r.converged() ? "" : String.format("  (stopped at |grad| %.1e)", r.gradientMax()));
       }
       stdout.printf("majority class: %.1f%% held out (%d rows)%n", 100 * baseline, held.size());
       if (out != null) {
@@ -145,7 +145,7 @@ public final class ProbeCommand implements Callable<Integer> {
         for (LayerProbes.LayerResult r : results) {
           rows.addObject().put("layer", r.layer()).put("eval_accuracy", r.evalAccuracy())
               .put("train_accuracy", r.trainAccuracy()).put("loss", r.loss()).put("iterations", r.iterations())
-              .put("converged", r.converged());
+              .put("gradient_max", r.gradientMax()).put("converged", r.converged());
         }
         AtomicFiles.writeString(out.resolve("probe.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(report) + "\n");
         if (results.size() > 1) {
