@@ -1,6 +1,7 @@
 package dev.align4j.recipes.cli;
 
 import ai.djl.ndarray.NDManager;
+import dev.align4j.peft.adapter.PeftAdapters;
 import dev.align4j.peft.generate.Completion;
 import dev.align4j.peft.generate.GenerationConfig;
 import dev.align4j.peft.generate.Generator;
@@ -13,6 +14,7 @@ import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -32,7 +34,7 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--chat", description = "chat through the tokenizer's chat template; one user turn per stdin line") boolean chat;
     @Option(names = "--input", paramLabel = "F.jsonl", description = "one request per line: {\"prompt\": ...} or {\"messages\": [...]},"
         + " with \"adapter\": NAME (--adapter NAME=DIR), null (the base model) or absent (the default); one JSON answer per line")
-    java.nio.file.Path input;
+    Path input;
   }
 
   @ArgGroup(exclusive = true, multiplicity = "1") Mode mode;
@@ -53,7 +55,7 @@ public final class GenerateCommand implements Callable<Integer> {
     try (NDManager m = Torch.newManager(options.device());
         PretrainedModel pm = options.load(m);
         Tokenizer tok = options.tokenizerFor(pm)) {
-      dev.align4j.peft.adapter.PeftAdapters.Applied applied = adapterOptions.apply(pm.model());
+      PeftAdapters.Applied applied = adapterOptions.apply(pm.model());
       GenerationConfig cfg = new GenerationConfig(maxNewTokens, doSample, temperature, topK, topP, minP, repetitionPenalty, seed,
           tok.eosIds(), List.of(), tok.padId().orElse(tok.eosIds().length > 0 ? tok.eosIds()[0] : 0));
       Generator gen = new Generator(pm.model());

@@ -14,6 +14,7 @@ import dev.align4j.peft.tokenizer.Tokenizer;
 import dev.align4j.peft.torch.Torch;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -126,7 +127,7 @@ public final class ProbeCommand implements Callable<Integer> {
       }
       stdout.printf("majority class: %.1f%% held out (%d rows)%n", 100 * baseline, held.size());
       if (out != null) {
-        java.nio.file.Files.createDirectories(out);
+        Files.createDirectories(out);
         ObjectNode report = JSON.createObjectNode();
         report.put("model", options.model.toString());
         ArrayNode adapters = report.putArray("adapters");

@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
@@ -53,7 +54,7 @@ final class ProbeExamples {
         }
         if (ids.length > maxTokens) {
           // keep the end: with a chat template that is where the generation prompt is
-          ids = java.util.Arrays.copyOfRange(ids, ids.length - maxTokens, ids.length);
+          ids = Arrays.copyOfRange(ids, ids.length - maxTokens, ids.length);
         }
         out.add(new Row(ids, label.asText()));
       }
