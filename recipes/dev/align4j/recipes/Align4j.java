@@ -42,6 +42,8 @@ import picocli.CommandLine.Command;
       dev.align4j.recipes.cli.ChatTemplateCommand.class,
       dev.align4j.recipes.cli.DpoLossEvalCommand.class,
       dev.align4j.recipes.search.SearchCommand.class,
+      dev.align4j.recipes.cli.ProbeCommand.class,
+      dev.align4j.recipes.sft.MultiTaskCommand.class,
     })
 public final class Align4j implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

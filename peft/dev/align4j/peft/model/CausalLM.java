@@ -200,6 +200,32 @@ public final class CausalLM implements AutoCloseable {
   }
 
   /**
+   * Every layer's hidden states, as transformers' {@code output_hidden_states}: {@code L + 1} arrays
+   * {@code [B, T, H]}, the embeddings (index 0), the output of decoder layer {@code k - 1} (index
+   * {@code k}) and, at index {@code L}, the final hidden states (after the final norm, equal to
+   * {@link #hiddenStates}). Upcast to float32 (float64 under FLOAT64); virtual positions of prompt
+   * tuning are dropped. For probes: run without autograd.
+   */
+  public List<NDArray> layerHiddenStates(ModelInput in) {
+    LayerPlan plan = layerPlan(in);
+    int t = in.length();
+    List<NDArray> out = new ArrayList<>(layers.size() + 1);
+    NDArray x = plan.embed();                                                     // [B, T', H]
+    out.add(Casts.upcast(lastPositions(x, t), precision));
+    for (int i = 0; i < layers.size(); i++) {
+      x = plan.layer(i, x);                                                       // [B, T', H]
+      out.add(Casts.upcast(i == layers.size() - 1 ? plan.finalHidden(x) : lastPositions(x, t), precision));
+    }
+    return out;
+  }
+
+  /** The last {@code t} positions of {@code [B, T', H]} (T' > t with prompt tuning's virtual tokens). */
+  private static NDArray lastPositions(NDArray x, int t) {
+    long all = x.getShape().get(1);
+    return all == t ? x : x.get(":, " + (all - t) + ":, :");                     // [B, T, H]
+  }
+
+  /**
    * Sets (or clears, with null) the source of prefix-tuning keys and values: per layer {@code [K, n,
    * D]} keys and values in the compute dtype; it may return null to switch the prefix off for a call.
    */

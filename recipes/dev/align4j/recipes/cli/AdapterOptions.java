@@ -37,17 +37,26 @@ public final class AdapterOptions {
     return out;
   }
 
-  /** Applies the adapters to {@code model} (nothing when none was given) and says so on stderr. */
-  void apply(CausalLM model) throws IOException {
+  /**
+   * Applies the adapters to {@code model} and says so on stderr; returns what was applied, or null
+   * when no adapter was given.
+   */
+  PeftAdapters.Applied apply(CausalLM model) throws IOException {
     if (adapters.isEmpty()) {
       if (active != null) {
         throw new IllegalArgumentException("--active-adapter needs --adapter");
       }
-      return;
+      return null;
     }
     LinkedHashMap<String, Path> byName = byName();
     PeftAdapters.Applied a = PeftAdapters.apply(model, byName, active);
     System.err.println("align4j: " + a.type() + " adapter(s) " + byName.keySet() + ", active: "
         + (active != null ? active : byName.keySet().iterator().next()));
+    return a;
+  }
+
+  /** The adapter that serves by default: {@code --active-adapter}, else the first; null without adapters. */
+  String defaultName() {
+    return adapters.isEmpty() ? null : active != null ? active : byName().keySet().iterator().next();
   }
 }

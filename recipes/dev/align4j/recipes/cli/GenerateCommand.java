@@ -1,6 +1,7 @@
 package dev.align4j.recipes.cli;
 
 import ai.djl.ndarray.NDManager;
+import dev.align4j.peft.adapter.PeftAdapters;
 import dev.align4j.peft.generate.Completion;
 import dev.align4j.peft.generate.GenerationConfig;
 import dev.align4j.peft.generate.Generator;
@@ -13,6 +14,7 @@ import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -22,7 +24,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code align4j generate}: complete a prompt, or chat turn by turn through the chat template. */
-@Command(name = "generate", description = "Generate text from a prompt, or chat (--chat reads user turns from stdin).")
+@Command(name = "generate", description = "Generate text from a prompt, chat (--chat reads user turns from stdin), or answer a JSONL file of requests, each under the adapter it names (--input).")
 public final class GenerateCommand implements Callable<Integer> {
   @Mixin ModelOptions options;
   @Mixin AdapterOptions adapterOptions;
@@ -30,6 +32,9 @@ public final class GenerateCommand implements Callable<Integer> {
   static final class Mode {
     @Option(names = "--prompt", description = "raw text to continue") String prompt;
     @Option(names = "--chat", description = "chat through the tokenizer's chat template; one user turn per stdin line") boolean chat;
+    @Option(names = "--input", paramLabel = "F.jsonl", description = "one request per line: {\"prompt\": ...} or {\"messages\": [...]},"
+        + " with \"adapter\": NAME (--adapter NAME=DIR), null (the base model) or absent (the default); one JSON answer per line")
+    Path input;
   }
 
   @ArgGroup(exclusive = true, multiplicity = "1") Mode mode;
@@ -50,10 +55,15 @@ public final class GenerateCommand implements Callable<Integer> {
     try (NDManager m = Torch.newManager(options.device());
         PretrainedModel pm = options.load(m);
         Tokenizer tok = options.tokenizerFor(pm)) {
-      adapterOptions.apply(pm.model());
+      PeftAdapters.Applied applied = adapterOptions.apply(pm.model());
       GenerationConfig cfg = new GenerationConfig(maxNewTokens, doSample, temperature, topK, topP, minP, repetitionPenalty, seed,
           tok.eosIds(), List.of(), tok.padId().orElse(tok.eosIds().length > 0 ? tok.eosIds()[0] : 0));
       Generator gen = new Generator(pm.model());
+      if (mode.input != null) {
+        GenerateRequests.run(mode.input, gen, cfg, tok, applied, adapterOptions.byName().keySet(),
+            adapterOptions.defaultName(), out);
+        return 0;
+      }
       if (mode.prompt != null) {
         long[] ids = tok.encode(mode.prompt, true);
         Completion c = gen.generate(List.of(ids), cfg, null).get(0);

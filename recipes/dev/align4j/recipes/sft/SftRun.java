@@ -72,123 +72,157 @@ public final class SftRun {
    */
   public static Summary run(SftRecipe r, Device device) throws IOException {
     Path modelDir = Path.of(r.modelNameOrPath());
-    Path out = Path.of(r.outputDir());
-    Files.createDirectories(out);
-    AtomicFiles.recoverDirectories(out);   // a save interrupted by a crash: put the previous best/, adapter/... back
-    writeResolved(r, out);
+    prepare(r);
     // a signal from here on stops the run at a safe point (see StopSignal) instead of killing it
     try (StopSignal.Region graceful = StopSignal.graceful();
         NDManager m = Torch.newManager(device);
         PretrainedModel pm = ModelLoader.load(modelDir, r.precision(), r.attention(), m);
         Tokenizer tok = Tokenizer.load(modelDir)) {
-      CausalLM model = pm.model();
-      model.config().requireVocabCovers(tok.vocabSize(), modelDir);
-      ChatTemplate template = r.template().map(t -> t.template(tok.specialTokens())).orElseGet(() -> tok.chatTemplate().orElse(null));
-      SftEncoder enc = new SftEncoder(tok, template, new SftOptions(r.cutoffLen(), r.trainOnPrompt(), r.maskHistory()));
-      List<TrainingExample> train = encode(Path.of(r.dataset()), r.formatting(), r.datasetInfo(), enc, template, modelDir);
-      String report = enc.report();
-      System.err.println("align4j sft: " + report);
-      List<TrainingExample> eval = r.evalDataset().isBlank() ? List.of()
-          : encode(Path.of(r.evalDataset()), r.formatting(), r.datasetInfo(), enc, template, modelDir);
-      if (train.isEmpty()) {
-        throw new IllegalArgumentException(r.dataset() + ": no trainable examples (" + report + ")");
-      }
-      if (r.packing()) {
-        int before = train.size();
-        train = dev.align4j.peft.train.Packing.pack(train, r.cutoffLen());
-        System.err.printf("align4j sft: packed %d examples into %d rows of <= %d tokens%n", before, train.size(), r.cutoffLen());
-      }
-      model.setNeftuneAlpha(r.neftuneNoiseAlpha());
-      long pad = tok.padId().orElse(tok.eosIds().length > 0 ? tok.eosIds()[0] : 0);
-      PeftModel peft = null;
-      dev.align4j.peft.adapter.Ia3Adapter ia3 = null;
-      List<Parameter> trainables;
-      if (r.quantizationBit() == 4) {
-        long bytes = dev.align4j.peft.quant.QuantizedModels.quantize(model, r.doubleQuantization());
-        System.err.printf("align4j sft: QLoRA base in NF4%s, %.1f MiB of quantised weights%n",
-            r.doubleQuantization() ? " with double quantisation" : "", bytes / 1048576.0);
-      }
-      PromptAdapter prompt = null;
-      if (r.finetuningType().isPromptLearning()) {
-        prompt = PromptAdapter.create(model, r);
-        trainables = prompt.trainableParameters();
-      } else if (r.finetuningType() == FinetuningType.IA3) {
-        ia3 = new dev.align4j.peft.adapter.Ia3Adapter(model, dev.align4j.peft.adapter.Ia3Adapter.DEFAULT_TARGETS,
-            dev.align4j.peft.adapter.Ia3Adapter.DEFAULT_FEEDFORWARD);
-        trainables = ia3.trainableParameters();
-      } else if (r.finetuningType() == FinetuningType.FREEZE) {
-        trainables = dev.align4j.peft.adapter.FreezeTuning.apply(model, r.freezeTrainableLayers(),
-            r.freezeExtraModules().isBlank() ? List.of()
-                : Arrays.stream(r.freezeExtraModules().split(",")).map(String::trim).toList());
-      } else if (r.finetuningType() == FinetuningType.LORA) {
-        peft = new PeftModel(model);
-        List<String> targets = r.loraTarget().equals("all") ? List.of("all-linear")
-            : Arrays.stream(r.loraTarget().split(",")).map(String::trim).toList();
-        peft.addLora("default", new LoraConfig(r.loraRank(), r.loraAlpha(), r.loraDropout(), targets,
-            LoraInit.KAIMING_UNIFORM, r.useRslora(), r.useDora(), List.of()), r.seed());
-        trainables = peft.trainableParameters();
-      } else {
-        model.setAllTrainable(true);
-        trainables = model.trainableParameters();
-      }
-      TrainerConfig cfg = TrainingKeys.trainerConfig(SftRecipe.SCHEMA, r, pad);
-      dev.align4j.peft.train.LrScheduleConfig schedule = TrainingKeys.schedule(SftRecipe.SCHEMA, r);
-      java.util.function.LongToDoubleFunction lr = schedule::lrAt;
-      PeftModel p = peft;
-      List<long[]> samplePrompts = samplePrompts(r, tok, template, 2);
-      java.util.function.Function<CausalLM, List<String>> sampler = samplePrompts.isEmpty() ? null : mdl -> {
-        List<String> texts = new ArrayList<>();
-        var gen = new dev.align4j.peft.generate.Generator(mdl).generate(samplePrompts,
-            dev.align4j.peft.generate.GenerationConfig.greedy(64, tok.eosIds()).withPadId(pad), null);
-        gen.forEach(c -> texts.add(tok.decode(c.tokens(), true)));
-        return texts;
-      };
-      dev.align4j.peft.adapter.Ia3Adapter ia3f = ia3;
-      PromptAdapter pr = prompt;
-      TrainingLoop.Result res = new SftTrainer(model, trainables, cfg, lr, out, (int) r.evalSteps(), sampler, on -> {
-        model.setTraining(on);
-        if (p != null) {
-          p.state().setTraining(on);
-        }
-      }).withEarlyStopping(TrainingKeys.earlyStopping(SftRecipe.SCHEMA, r))
-          .onBest(step -> {
-            saveBest(out.resolve("best"), step, p, ia3f, pr, pm, modelDir, r);
-          })
-          .train(train, eval);
-      var done = res.steps();
-      if (StopSignal.requested() && !res.stoppedEarly()
-          && (done.isEmpty() || done.get(done.size() - 1).step() < r.maxSteps())) {
-        System.err.printf("align4j: stopped by %s after step %s; %s; rerun the same command to resume%n",
-            StopSignal.signalName(), done.isEmpty() ? "(none)" : done.get(done.size() - 1).step(),
-            StopSignal.checkpointOnStop() ? "checkpoint in " + out.resolve("checkpoints") : "no checkpoint written");
-        return new Summary(res, out, report, true);
-      }
-      // every directory below is written beside its final name and swapped in: never half old, half new
-      if (prompt != null) {
-        PromptAdapter pa = prompt;
-        AtomicFiles.replaceDirectory(out.resolve("adapter"), dir -> pa.save(dir, r.modelNameOrPath()));
-      } else if (ia3 != null) {
-        dev.align4j.peft.adapter.Ia3Adapter a = ia3;
-        AtomicFiles.replaceDirectory(out.resolve("adapter"), dir -> a.save(dir, r.modelNameOrPath()));
-        if (r.merge()) {
-          ia3.merge();
-          saveModel(pm, modelDir, out.resolve("merged"));
-        }
-      } else if (peft != null) {
-        PeftModel pf = peft;
-        AtomicFiles.replaceDirectory(out.resolve("adapter"), dir -> PeftAdapterFiles.save(pf, "default", dir, r.modelNameOrPath()));
-        if (r.merge() && r.quantizationBit() == 4) {
-          System.err.println("align4j sft: merge skipped: the base is 4-bit; merge the adapter into the "
-              + "full-precision base with `align4j merge` (the result is float32/bfloat16 as the base)");
-        } else if (r.merge()) {
-          peft.merge();
-          saveModel(pm, modelDir, out.resolve("merged"));
-        }
-      } else {
-        saveModel(pm, modelDir, out.resolve("model"));
-      }
-      return new Summary(res, out, report, false);
+      return train(r, pm, tok, null, null);
     }
+  }
+
+  /**
+   * Trains a LoRA recipe as a new adapter {@code adapter} of {@code shared}, whose base (loaded from
+   * the recipe's {@code model_name_or_path}) stays loaded for the next adapter: the other adapters are
+   * inactive and frozen while this one trains, and stay so. The caller holds a {@link StopSignal}
+   * region. Writes the recipe's output directory as {@link #run} does ({@code adapter/} holds this
+   * adapter).
+   */
+  public static Summary runShared(SftRecipe r, PretrainedModel pm, Tokenizer tok, PeftModel shared, String adapter)
+      throws IOException {
+    if (r.finetuningType() != FinetuningType.LORA || r.quantizationBit() != 0 || r.merge()) {
+      throw new IllegalArgumentException("adapter '" + adapter + "': adapters that share one base are LoRA"
+          + " (finetuning_type lora, quantization_bit 0, merge false)");
+    }
+    prepare(r);
+    return train(r, pm, tok, shared, adapter);
+  }
+
+  /** The output directory made, recovered from an interrupted save, and its resolved config checked/written. */
+  private static void prepare(SftRecipe r) throws IOException {
+    Path out = Path.of(r.outputDir());
+    Files.createDirectories(out);
+    AtomicFiles.recoverDirectories(out);   // a save interrupted by a crash: put the previous best/, adapter/... back
+    writeResolved(r, out);
+  }
+
+  /** The run on a loaded model; LoRA goes into {@code shared} as {@code adapterName} when given. */
+  private static Summary train(SftRecipe r, PretrainedModel pm, Tokenizer tok, PeftModel shared, String adapterName)
+      throws IOException {
+    Path modelDir = Path.of(r.modelNameOrPath());
+    Path out = Path.of(r.outputDir());
+    String adapter = shared != null ? adapterName : "default";
+    CausalLM model = pm.model();
+    model.config().requireVocabCovers(tok.vocabSize(), modelDir);
+    ChatTemplate template = r.template().map(t -> t.template(tok.specialTokens())).orElseGet(() -> tok.chatTemplate().orElse(null));
+    SftEncoder enc = new SftEncoder(tok, template, new SftOptions(r.cutoffLen(), r.trainOnPrompt(), r.maskHistory()));
+    List<TrainingExample> train = encode(Path.of(r.dataset()), r.formatting(), r.datasetInfo(), enc, template, modelDir);
+    String report = enc.report();
+    System.err.println("align4j sft: " + report);
+    List<TrainingExample> eval = r.evalDataset().isBlank() ? List.of()
+        : encode(Path.of(r.evalDataset()), r.formatting(), r.datasetInfo(), enc, template, modelDir);
+    if (train.isEmpty()) {
+      throw new IllegalArgumentException(r.dataset() + ": no trainable examples (" + report + ")");
+    }
+    if (r.packing()) {
+      int before = train.size();
+      train = dev.align4j.peft.train.Packing.pack(train, r.cutoffLen());
+      System.err.printf("align4j sft: packed %d examples into %d rows of <= %d tokens%n", before, train.size(), r.cutoffLen());
+    }
+    model.setNeftuneAlpha(r.neftuneNoiseAlpha());
+    long pad = tok.padId().orElse(tok.eosIds().length > 0 ? tok.eosIds()[0] : 0);
+    PeftModel peft = null;
+    dev.align4j.peft.adapter.Ia3Adapter ia3 = null;
+    List<Parameter> trainables;
+    if (r.quantizationBit() == 4) {
+      long bytes = dev.align4j.peft.quant.QuantizedModels.quantize(model, r.doubleQuantization());
+      System.err.printf("align4j sft: QLoRA base in NF4%s, %.1f MiB of quantised weights%n",
+          r.doubleQuantization() ? " with double quantisation" : "", bytes / 1048576.0);
+    }
+    PromptAdapter prompt = null;
+    if (r.finetuningType().isPromptLearning()) {
+      prompt = PromptAdapter.create(model, r);
+      trainables = prompt.trainableParameters();
+    } else if (r.finetuningType() == FinetuningType.IA3) {
+      ia3 = new dev.align4j.peft.adapter.Ia3Adapter(model, dev.align4j.peft.adapter.Ia3Adapter.DEFAULT_TARGETS,
+          dev.align4j.peft.adapter.Ia3Adapter.DEFAULT_FEEDFORWARD);
+      trainables = ia3.trainableParameters();
+    } else if (r.finetuningType() == FinetuningType.FREEZE) {
+      trainables = dev.align4j.peft.adapter.FreezeTuning.apply(model, r.freezeTrainableLayers(),
+          r.freezeExtraModules().isBlank() ? List.of()
+              : Arrays.stream(r.freezeExtraModules().split(",")).map(String::trim).toList());
+    } else if (r.finetuningType() == FinetuningType.LORA) {
+      peft = shared != null ? shared : new PeftModel(model);
+      List<String> targets = r.loraTarget().equals("all") ? List.of("all-linear")
+          : Arrays.stream(r.loraTarget().split(",")).map(String::trim).toList();
+      peft.addLora(adapter, new LoraConfig(r.loraRank(), r.loraAlpha(), r.loraDropout(), targets,
+          LoraInit.KAIMING_UNIFORM, r.useRslora(), r.useDora(), List.of()), r.seed());
+      if (shared != null) {
+        peft.setActive(adapter);                                 // the others: inactive and frozen
+      }
+      trainables = peft.trainableParameters();
+    } else {
+      model.setAllTrainable(true);
+      trainables = model.trainableParameters();
+    }
+    TrainerConfig cfg = TrainingKeys.trainerConfig(SftRecipe.SCHEMA, r, pad);
+    dev.align4j.peft.train.LrScheduleConfig schedule = TrainingKeys.schedule(SftRecipe.SCHEMA, r);
+    java.util.function.LongToDoubleFunction lr = schedule::lrAt;
+    PeftModel p = peft;
+    List<long[]> samplePrompts = samplePrompts(r, tok, template, 2);
+    java.util.function.Function<CausalLM, List<String>> sampler = samplePrompts.isEmpty() ? null : mdl -> {
+      List<String> texts = new ArrayList<>();
+      var gen = new dev.align4j.peft.generate.Generator(mdl).generate(samplePrompts,
+          dev.align4j.peft.generate.GenerationConfig.greedy(64, tok.eosIds()).withPadId(pad), null);
+      gen.forEach(c -> texts.add(tok.decode(c.tokens(), true)));
+      return texts;
+    };
+    dev.align4j.peft.adapter.Ia3Adapter ia3f = ia3;
+    PromptAdapter pr = prompt;
+    TrainingLoop.Result res = new SftTrainer(model, trainables, cfg, lr, out, (int) r.evalSteps(), sampler, on -> {
+      model.setTraining(on);
+      if (p != null) {
+        p.state().setTraining(on);
+      }
+    }).withEarlyStopping(TrainingKeys.earlyStopping(SftRecipe.SCHEMA, r))
+        .onBest(step -> {
+          saveBest(out.resolve("best"), step, p, adapter, ia3f, pr, pm, modelDir, r);
+        })
+        .train(train, eval);
+    var done = res.steps();
+    if (StopSignal.requested() && !res.stoppedEarly()
+        && (done.isEmpty() || done.get(done.size() - 1).step() < r.maxSteps())) {
+      System.err.printf("align4j: stopped by %s after step %s; %s; rerun the same command to resume%n",
+          StopSignal.signalName(), done.isEmpty() ? "(none)" : done.get(done.size() - 1).step(),
+          StopSignal.checkpointOnStop() ? "checkpoint in " + out.resolve("checkpoints") : "no checkpoint written");
+      return new Summary(res, out, report, true);
+    }
+    // every directory below is written beside its final name and swapped in: never half old, half new
+    if (prompt != null) {
+      PromptAdapter pa = prompt;
+      AtomicFiles.replaceDirectory(out.resolve("adapter"), dir -> pa.save(dir, r.modelNameOrPath()));
+    } else if (ia3 != null) {
+      dev.align4j.peft.adapter.Ia3Adapter a = ia3;
+      AtomicFiles.replaceDirectory(out.resolve("adapter"), dir -> a.save(dir, r.modelNameOrPath()));
+      if (r.merge()) {
+        ia3.merge();
+        saveModel(pm, modelDir, out.resolve("merged"));
+      }
+    } else if (peft != null) {
+      PeftModel pf = peft;
+      AtomicFiles.replaceDirectory(out.resolve("adapter"), dir -> PeftAdapterFiles.save(pf, adapter, dir, r.modelNameOrPath()));
+      if (r.merge() && r.quantizationBit() == 4) {
+        System.err.println("align4j sft: merge skipped: the base is 4-bit; merge the adapter into the "
+            + "full-precision base with `align4j merge` (the result is float32/bfloat16 as the base)");
+      } else if (r.merge()) {
+        peft.merge();
+        saveModel(pm, modelDir, out.resolve("merged"));
+      }
+    } else {
+      saveModel(pm, modelDir, out.resolve("model"));
+    }
+    return new Summary(res, out, report, false);
   }
 
   /** Prompts (chat template, generation prompt on) of the first conversations of the eval set. */
@@ -218,14 +252,14 @@ public final class SftRun {
    * Keeps the weights of the best evaluation so far in {@code dir} (adapter, or full model) with
    * {@code best_step.txt}, swapped in whole: a crash leaves the previous best or the new one.
    */
-  private static void saveBest(Path dir, long step, PeftModel peft, dev.align4j.peft.adapter.Ia3Adapter ia3,
+  private static void saveBest(Path dir, long step, PeftModel peft, String adapter, dev.align4j.peft.adapter.Ia3Adapter ia3,
       PromptAdapter prompt, PretrainedModel pm, Path modelDir, SftRecipe r) {
     try {
       AtomicFiles.replaceDirectory(dir, tmp -> {
         if (prompt != null) {
           prompt.save(tmp, r.modelNameOrPath());
         } else if (peft != null) {
-          PeftAdapterFiles.save(peft, "default", tmp, r.modelNameOrPath());
+          PeftAdapterFiles.save(peft, adapter, tmp, r.modelNameOrPath());
         } else if (ia3 != null) {
           ia3.save(tmp, r.modelNameOrPath());
         } else {
