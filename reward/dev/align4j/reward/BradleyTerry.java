@@ -15,7 +15,9 @@ import java.util.Map;
  *
  * <p>Metric sums (per pair, so that dividing by pairs gives TRL's batch means): {@code accuracy}
  * ({@code r_c > r_r}), {@code margin} ({@code r_c - r_r}), {@code mean_reward} ({@code (r_c +
- * r_r) / 2}: the mean over both sides), {@code chosen_reward}, {@code rejected_reward}.
+ * r_r) / 2}: the mean over both sides), {@code chosen_reward}, {@code rejected_reward}; extremes
+ * {@code min_reward} and {@code max_reward} over both sides of every pair of the step (TRL logs the
+ * same per micro-batch; with one micro-batch per step the figures are equal).
  *
  * @param centerRewardsCoefficient 0 for none
  */
@@ -54,6 +56,7 @@ public record BradleyTerry(double centerRewardsCoefficient) {
     metrics.put("mean_reward", both.mul(Kernels.scalar(both, 0.5)));
     metrics.put("chosen_reward", c.toType(DataType.FLOAT64, false).sum());
     metrics.put("rejected_reward", r.toType(DataType.FLOAT64, false).sum());
-    return new Objective.Loss(sum, metrics);
+    NDArray all = c.concat(r).toType(DataType.FLOAT64, false);                        // [2B]
+    return new Objective.Loss(sum, metrics, Map.of("min_reward", all.min()), Map.of("max_reward", all.max()));
   }
 }

@@ -31,18 +31,22 @@ public final class Evaluation {
     double sum = 0;
     long count = 0;
     Map<String, Double> sums = new LinkedHashMap<>();
+    Map<String, Double> extremes = new LinkedHashMap<>();
     for (int i = 0; i < examples.size(); i += batch) {
       List<E> chunk = examples.subList(i, Math.min(examples.size(), i + batch));
       try (NDManager s = model.manager().newSubManager()) {
         Objective.Loss loss = objective.loss(model, objective.collate(s, chunk));
         sum += loss.sum().toType(DataType.FLOAT64, false).getDouble();
         loss.metrics().forEach((k, v) -> sums.merge(k, v.toType(DataType.FLOAT64, false).getDouble(), Double::sum));
+        loss.minima().forEach((k, v) -> extremes.merge(k, v.toType(DataType.FLOAT64, false).getDouble(), Math::min));
+        loss.maxima().forEach((k, v) -> extremes.merge(k, v.toType(DataType.FLOAT64, false).getDouble(), Math::max));
         count += objective.count(chunk);
       }
     }
     Map<String, Double> means = new LinkedHashMap<>();
     long n = count;
     sums.forEach((k, v) -> means.put(k, n == 0 ? Double.NaN : v / n));
+    means.putAll(extremes);
     return new Result(count == 0 ? Double.NaN : sum / count, count, means);
   }
 }

@@ -26,16 +26,27 @@ import java.util.Map;
  */
 public interface Objective<E, B> {
   /**
-   * A loss sum with autograd and named metric sums.
+   * A loss sum with autograd, named metric sums and named extremes.
    *
    * @param sum scalar sum of the per-unit losses of the batch (the engine divides it by the count)
    * @param metrics named scalar sums over the same units (no gradient needed); the engine adds them
    *     over micro-batches and reports them divided by the effective batch's count
+   * @param minima named scalars reported as the minimum over the effective batch's micro-batches
+   *     (not divided by the count: e.g. {@code min_reward}); empty for most objectives
+   * @param maxima named scalars reported as the maximum over the effective batch's micro-batches
    */
-  record Loss(NDArray sum, Map<String, NDArray> metrics) {
-    /** Copies the map (insertion order kept). */
+  record Loss(NDArray sum, Map<String, NDArray> metrics, Map<String, NDArray> minima,
+      Map<String, NDArray> maxima) {
+    /** Copies the maps (insertion order kept). */
     public Loss {
       metrics = Collections.unmodifiableMap(new LinkedHashMap<>(metrics));
+      minima = Collections.unmodifiableMap(new LinkedHashMap<>(minima));
+      maxima = Collections.unmodifiableMap(new LinkedHashMap<>(maxima));
+    }
+
+    /** A loss with metric sums and no extremes. */
+    public Loss(NDArray sum, Map<String, NDArray> metrics) {
+      this(sum, metrics, Map.of(), Map.of());
     }
 
     /** A loss without metrics. */

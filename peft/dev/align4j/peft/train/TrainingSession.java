@@ -127,6 +127,7 @@ public final class TrainingSession<E, B> implements AutoCloseable {
     }
     double lossSum = 0;
     Map<String, Double> metricSums = new LinkedHashMap<>();
+    Map<String, Double> extremes = new LinkedHashMap<>();
     long tokens = 0;
     Gradients.zero(params);
     if (count > 0) {
@@ -146,6 +147,8 @@ public final class TrainingSession<E, B> implements AutoCloseable {
           }
           lossSum += value(loss.sum());
           loss.metrics().forEach((name, v) -> metricSums.merge(name, value(v), Double::sum));
+          loss.minima().forEach((name, v) -> extremes.merge(name, value(v), Math::min));
+          loss.maxima().forEach((name, v) -> extremes.merge(name, value(v), Math::max));
           tokens += objective.tokens(mb);
         }
       }
@@ -165,6 +168,7 @@ public final class TrainingSession<E, B> implements AutoCloseable {
     Map<String, Double> means = new LinkedHashMap<>();
     long n = count;
     metricSums.forEach((name, v) -> means.put(name, v / n));
+    means.putAll(extremes);
     return new StepMetrics(step, count > 0 ? lossSum / count : 0.0, rate, norm, count, tokens / secs, means);
   }
 

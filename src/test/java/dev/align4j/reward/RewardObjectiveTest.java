@@ -85,6 +85,8 @@ class RewardObjectiveTest {
         double margin = 0;
         double mean = 0;
         double chosen = 0;
+        double min = Double.POSITIVE_INFINITY;
+        double max = Double.NEGATIVE_INFINITY;
         for (RewardPair p : data) {
           double rc = rm.score(List.of(p.chosen()), 1)[0];
           double rr = rm.score(List.of(p.rejected()), 1)[0];
@@ -94,12 +96,16 @@ class RewardObjectiveTest {
           margin += rc - rr;
           mean += (rc + rr) / 2;
           chosen += rc;
+          min = Math.min(min, Math.min(rc, rr));
+          max = Math.max(max, Math.max(rc, rr));
         }
         int n = data.size();
         Map<String, Double> mt = r.metrics();
         return new double[] {r.loss(), loss / n, mt.get("accuracy"), acc / n, mt.get("margin"), margin / n,
             mt.get("mean_reward"), mean / n, mt.get("chosen_reward"), chosen / n,
-            mt.get("rejected_reward"), (chosen - margin) / n};
+            mt.get("rejected_reward"), (chosen - margin) / n,
+            // extremes over every micro-batch of 3 pairs: the minimum of the minima, not a mean
+            mt.get("min_reward"), min, mt.get("max_reward"), max};
       });
       for (int i = 0; i < got.length; i += 2) {
         assertThat(got[i]).as("coef " + coef + " item " + i / 2).isCloseTo(got[i + 1], Offset.offset(1e-12));
@@ -128,7 +134,8 @@ class RewardObjectiveTest {
         StepMetrics m = s.step(micro);
         assertThat(m.count()).isEqualTo(8);
         List<double[]> out = new ArrayList<>();
-        out.add(new double[] {m.loss(), m.metrics().get("accuracy"), m.metrics().get("margin"), m.gradNorm()});
+        out.add(new double[] {m.loss(), m.metrics().get("accuracy"), m.metrics().get("margin"), m.gradNorm(),
+            m.metrics().get("min_reward"), m.metrics().get("max_reward")});
         for (Parameter p : params) {
           out.add(p.data().toDoubleArray());
         }
