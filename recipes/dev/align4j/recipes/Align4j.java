@@ -30,6 +30,7 @@ import picocli.CommandLine.Command;
       dev.align4j.recipes.cli.MergeCommand.class,
       dev.align4j.recipes.sft.SftCommand.class,
       dev.align4j.recipes.sft.PtCommand.class,
+      dev.align4j.recipes.dpo.DpoCommand.class,
       dev.align4j.recipes.data.DataCommand.class,
       dev.align4j.recipes.bench.BenchCommand.class,
       dev.align4j.recipes.cli.TokenizeCommand.class,
