@@ -25,7 +25,28 @@ final class IncidentEval {
   /** One held-out alert: the user message and the gold report. */
   record Item(String user, ParsedReport gold) {}
 
+  /**
+   * The judge's verdict on one report.
+   *
+   * @param format    the report parses ({@link IncidentDataset#parse})
+   * @param eventType it parses and names the gold event type
+   * @param riskLevel it parses and names the gold risk level
+   */
+  record Verdict(boolean format, boolean eventType, boolean riskLevel) {
+    /** One point each: 0 to 3. */
+    int points() {
+      return (format ? 1 : 0) + (eventType ? 1 : 0) + (riskLevel ? 1 : 0);
+    }
+  }
+
   private IncidentEval() {}
+
+  /** Judges a generated report against the gold one, as {@link #score} counts it. */
+  static Verdict judge(String report, ParsedReport gold) {
+    Optional<ParsedReport> p = IncidentDataset.parse(report);
+    return new Verdict(p.isPresent(), p.isPresent() && p.get().eventType().equals(gold.eventType()),
+        p.isPresent() && p.get().riskLevel().equals(gold.riskLevel()));
+  }
 
   static Scores score(CausalLM model, Tokenizer tok, ChatTemplate template, List<Item> items, int maxNewTokens) {
     Generator g = new Generator(model);
@@ -48,13 +69,10 @@ final class IncidentEval {
       }
       for (int k = 0; k < chunk.size(); k++) {
         String text = tok.decode(outs.get(k).tokens(), true).strip();
-        Optional<ParsedReport> p = IncidentDataset.parse(text);
-        ParsedReport gold = chunk.get(k).gold();
-        if (p.isPresent()) {
-          format++;
-          type += p.get().eventType().equals(gold.eventType()) ? 1 : 0;
-          risk += p.get().riskLevel().equals(gold.riskLevel()) ? 1 : 0;
-        }
+        Verdict v = judge(text, chunk.get(k).gold());
+        format += v.format() ? 1 : 0;
+        type += v.eventType() ? 1 : 0;
+        risk += v.riskLevel() ? 1 : 0;
         if (samples.size() < 3) {
           samples.add(text);
         }

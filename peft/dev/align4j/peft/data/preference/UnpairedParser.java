@@ -1,0 +1,67 @@
+package dev.align4j.peft.data.preference;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.align4j.peft.data.DataFormatException;
+import dev.align4j.peft.data.DataProblem;
+import dev.align4j.peft.data.SourceRecord;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Parses KTO's unpaired records {@code {"prompt", "completion", "label": bool}}, text or
+ * conversational (OpenAI message lists), into {@link UnpairedExample}s. The prompt is required (TRL
+ * would try to extract it from chosen/rejected and fail); paired files are read with {@link
+ * PreferenceParser} and unpaired with {@link Unpairing} instead ({@link PreferenceData#readUnpaired}
+ * decides by the first record, as TRL does).
+ */
+public final class UnpairedParser {
+  /** Parses a record, throwing {@link DataFormatException} for its first problem. */
+  public UnpairedExample parse(SourceRecord record) {
+    Parsed p = check(record);
+    if (!p.ok()) {
+      throw new DataFormatException(p.problems().get(0));
+    }
+    return p.example();
+  }
+
+  /**
+   * Result of parsing one record.
+   *
+   * @param example  the example, or null when there are problems
+   * @param problems every problem found
+   */
+  public record Parsed(UnpairedExample example, List<DataProblem> problems) {
+    public Parsed {
+      problems = List.copyOf(problems);
+    }
+
+    /** True when the record parsed without problems. */
+    public boolean ok() {
+      return problems.isEmpty();
+    }
+  }
+
+  /** Parses a record, collecting all problems. */
+  public Parsed check(SourceRecord record) {
+    Objects.requireNonNull(record, "record");
+    PreferenceParser.Ctx ctx = new PreferenceParser.Ctx(record);
+    Segment prompt = PreferenceParser.segment(ctx, "prompt", true);
+    Segment completion = PreferenceParser.segment(ctx, "completion", true);
+    JsonNode label = record.value().get("label");
+    if (label == null || label.isNull()) {
+      ctx.fail("label", "missing field");
+    } else if (!label.isBoolean()) {
+      ctx.fail("label", "expected true or false but got " + PreferenceParser.kind(label));
+    }
+    if (prompt != null && completion != null && prompt.isChat() != completion.isChat()) {
+      ctx.fail("completion", "expected " + PreferenceParser.kindName(prompt) + " like prompt but got "
+          + PreferenceParser.kindName(completion));
+    }
+    if (!ctx.problems.isEmpty()) {
+      return new Parsed(null, ctx.problems);
+    }
+    return new Parsed(new UnpairedExample(record.file(), record.line(), prompt, completion, label.booleanValue(),
+        PreferenceParser.extras(ctx, Set.of("prompt", "completion", "label"))), List.of());
+  }
+}
