@@ -101,20 +101,30 @@ def write_ids(path, ids):
     path.write_text("".join(json.dumps(r) + "\n" for r in ids))
 
 
-def compare(tag, base, init, loss_type, batch=4, accum=1, start=None, precompute=False):
+def compare(tag, base, init, loss_type, batch=4, accum=1, start=None, precompute=False, weights=None, steps=1):
     """Runs both from the adapter `start` (default: the fresh initial one) and reports every figure."""
     adapter = start or init
-    model, logs, ids = trl_run(base, adapter, WORK / f"trl_{tag}", [loss_type], batch, accum, precompute=precompute)
+    kw = {"loss_weights": weights} if weights else {}
+    model, logs, ids = trl_run(base, adapter, WORK / f"trl_{tag}", loss_type.split(","), batch, accum, steps,
+                               precompute=precompute, **kw)
     data = WORK / f"ids_{tag}.jsonl"
     write_ids(data, ids)
     out = WORK / f"a4j_{tag}"
     extra = ["precompute_ref_log_probs: true"] if precompute else []
-    rows = a4j_run(base, data, out, LR, batch, accum, adapter=start, loss=loss_type, extra=extra)
-    detail = f"loss {loss_type}, batch {batch} x accumulation {accum}, lr {LR}, clip {CLIP}, beta {BETA}"
-    if len(rows) != 1 or len(logs) != 1:
-        report(f"dpo_step/{tag}", math.nan, 0, f"expected 1 logged step, got align4j {len(rows)}, TRL {len(logs)}")
+    if weights:
+        extra.append("loss_weights: " + ",".join(map(str, weights)))
+    rows = a4j_run(base, data, out, LR, batch, accum, steps, adapter=start, loss=loss_type, extra=extra)
+    if len(rows) != steps or len(logs) != steps:
+        report(f"dpo_step/{tag}", math.nan, 0, f"expected {steps} logged steps, got align4j {len(rows)}, TRL {len(logs)}")
         return
-    ours, log = rows[0], logs[0]
+    for i in range(steps):
+        # step 1 starts at policy == reference (every log-ratio 0); step 2 runs the loss away from that point
+        compare_step(f"{tag}/step{i + 1}" if steps > 1 else tag, rows[i], logs[i],
+                     f"loss {loss_type}, batch {batch} x accumulation {accum}, lr {LR}, clip {CLIP}, beta {BETA}")
+    compare_adapter(tag, out, model, adapter)
+
+
+def compare_step(tag, ours, log, detail):
     report(f"dpo_step/{tag}/loss", abs(ours["loss"] - log["loss"]), 2e-6,
            f"align4j {ours['loss']:.7f} vs TRL {log['loss']:.7f}; {detail}")
     report(f"dpo_step/{tag}/grad_norm", abs(ours["grad_norm"] - log["grad_norm"]) / max(log["grad_norm"], 1e-12), 1e-4,
@@ -128,6 +138,9 @@ def compare(tag, base, init, loss_type, batch=4, accum=1, start=None, precompute
                 worst, name = d, f"{k}: align4j {ours[k]:.6g} vs TRL {log[k]:.6g}"
     report(f"dpo_step/{tag}/metrics", worst if not missing else math.nan, 2e-5,
            f"{len(METRICS) - len(missing)} metrics, largest difference {name}" + (f"; missing {missing}" if missing else ""))
+
+
+def compare_adapter(tag, out, model, adapter):
     mine = load_file(str(out / "adapter" / "adapter_model.safetensors"))
     theirs = {k.replace(".default", ""): v for k, v in model.state_dict().items() if "lora_" in k and ".ref." not in k}
     theirs = {("base_model.model." + k if not k.startswith("base_model.model.") else k): v for k, v in theirs.items()}
@@ -162,11 +175,12 @@ def main():
     moved = WORK / "moved"
     a4j_run(base, data0, moved, 0.2, 4, 1)
     cases = [("sigmoid", dict(loss_type="sigmoid")),
-             ("ipo", dict(loss_type="ipo")),
-             ("hinge", dict(loss_type="hinge")),
+             ("ipo", dict(loss_type="ipo", steps=2)),
+             ("hinge", dict(loss_type="hinge", steps=2)),
+             ("rpo_sigmoid_sft", dict(loss_type="sigmoid,sft", weights=[1.0, 0.5])),
              ("sigmoid_accum", dict(loss_type="sigmoid", batch=2, accum=2)),
              ("sigmoid_precompute", dict(loss_type="sigmoid", precompute=True)),
-             ("sigmoid_from_adapter", dict(loss_type="sigmoid", start=moved / "adapter"))]
+             ("sigmoid_from_adapter", dict(loss_type="sigmoid", start=moved / "adapter", steps=2))]
     for tag, kw in cases:
         try:
             compare(tag, base, init / "adapter", **kw)

@@ -16,37 +16,13 @@ final class DpoMetrics {
   private DpoMetrics() {}
 
   /**
-   * @param policy {@code 2B} policy sums (chosen rows first)
-   * @param ref {@code 2B} reference sums, or null for reference-free objectives (then no {@code rewards/*})
+   * @param logs the loss's TRL metrics of this micro-batch (means over its pairs)
+   * @param logits next-token logits {@code [2B, T, V]}
    */
-  static Map<String, NDArray> of(NDManager m, double beta, double[] policy, double[] ref, NDArray logits,
-      DpoBatch batch) {
+  static Map<String, NDArray> of(NDManager m, Map<String, Double> logs, NDArray logits, DpoBatch batch) {
     int b = batch.pairs();
     Map<String, NDArray> out = new LinkedHashMap<>();
-    if (ref != null) {
-      double rc = 0;
-      double rr = 0;
-      double acc = 0;
-      for (int i = 0; i < b; i++) {
-        double c = beta * (policy[i] - ref[i]);
-        double r = beta * (policy[b + i] - ref[b + i]);
-        rc += c;
-        rr += r;
-        acc += c > r ? 1 : 0;
-      }
-      out.put("rewards/chosen", m.create(rc));
-      out.put("rewards/rejected", m.create(rr));
-      out.put("rewards/accuracies", m.create(acc));
-      out.put("rewards/margins", m.create(rc - rr));
-    }
-    double lc = 0;
-    double lr = 0;
-    for (int i = 0; i < b; i++) {
-      lc += policy[i];
-      lr += policy[b + i];
-    }
-    out.put("logps/chosen", m.create(lc));
-    out.put("logps/rejected", m.create(lr));
+    logs.forEach((k, v) -> out.put(k, m.create(b * v)));
     tokenMetrics(m, logits, batch, out);
     return out;
   }

@@ -83,12 +83,9 @@ public final class DpoObjective implements Objective<DpoPair, DpoBatch> {
       refChosen = r.get("0:" + b);
       refRejected = r.get(b + ":");
     }
-    NDArray perPair = loss.perPair(new PairLoss.Inputs(sums.get("0:" + b), sums.get(b + ":"), refChosen, refRejected,
-        lp, logits, batch));                                                     // [B]
-    double[] policy = NoGrad.run(() -> sums.stopGradient().toType(ai.djl.ndarray.types.DataType.FLOAT64, false)
-        .toDoubleArray());
-    Map<String, NDArray> metrics = DpoMetrics.of(m, loss.beta(), policy, ref, logits, batch);
-    return new Loss(perPair.sum(), metrics);
+    PairLoss.Output out = loss.apply(new PairLoss.Inputs(sums.get("0:" + b), sums.get(b + ":"), refChosen, refRejected,
+        lp, logits, batch));
+    return new Loss(out.sum(), DpoMetrics.of(m, out.logs(), logits, batch));
   }
 
   private double[] live(CausalLM model, DpoBatch batch) {

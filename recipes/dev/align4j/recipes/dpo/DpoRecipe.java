@@ -3,7 +3,7 @@ package dev.align4j.recipes.dpo;
 import static dev.align4j.peft.config.ConfigKey.nonNegative;
 import static dev.align4j.peft.config.ConfigKey.positive;
 
-import dev.align4j.dpo.Truncation;
+import dev.align4j.peft.data.preference.TruncationMode;
 import dev.align4j.peft.config.ConfigKey;
 import dev.align4j.peft.config.KeyType;
 import dev.align4j.peft.config.RecipeSchema;
@@ -30,9 +30,9 @@ public record DpoRecipe(
     String modelNameOrPath, String adapterNameOrPath, String refModel, PrefTuning finetuningType, int loraRank,
     double loraAlpha, String loraTarget, boolean useDora, boolean useRslora, int quantizationBit,
     boolean doubleQuantization, String dataset, String evalDataset, Optional<BuiltinTemplate> template, int cutoffLen,
-    Truncation truncationMode, String prefLoss, String lossWeights, double prefBeta, double dpoLabelSmoothing,
+    TruncationMode truncationMode, String prefLoss, String lossWeights, double prefBeta, double dpoLabelSmoothing,
     String ldAlpha, String fDivergenceType, double fAlphaDivergenceCoef, boolean useWeighting, double discopopTau,
-    double simpoGamma, double cpoAlpha, double ktoChosenWeight, double ktoRejectedWeight,
+    boolean referenceFree, double simpoGamma, double cpoAlpha, double ktoChosenWeight, double ktoRejectedWeight,
     boolean precomputeRefLogProbs, String refLogpsCacheDir, Precision precision, AttentionImpl attention,
     int perDeviceTrainBatchSize, int gradientAccumulationSteps, double learningRate, ScheduleType lrSchedulerType,
     long warmupSteps, long maxSteps, double maxGradNorm, double weightDecay, long seed, long saveSteps, long evalSteps,
@@ -60,9 +60,10 @@ public record DpoRecipe(
       ConfigKey.of("eval_dataset", KeyType.STRING, "", "held-out pairs: eval loss and rewards/* every eval_steps"),
       ConfigKey.of("template", KeyType.optionalChoice(BuiltinTemplate.class, "the tokenizer's own chat template"),
           Optional.empty(), "chat template for base models without one"),
-      ConfigKey.of("cutoff_len", KeyType.INT, 1024, "TRL's max_length: prompt+completion rows are cut to this; pairs whose prompt fills it are dropped (counted)")
+      ConfigKey.of("cutoff_len", KeyType.INT, 1024, "TRL's max_length: longer prompt+completion rows are cut (truncation_mode), counted and reported")
           .check(n -> n >= 2, ">= 2"),
-      ConfigKey.of("truncation_mode", KeyType.choice(Truncation.class), Truncation.KEEP_START, "keep_start (TRL's default) or keep_end"));
+      ConfigKey.of("truncation_mode", KeyType.choice(TruncationMode.class), TruncationMode.KEEP_START,
+          "keep_start (TRL's: the completion's end is lost) or prompt_first (the prompt's start goes first)"));
 
   private static final List<ConfigKey<?>> PREF_KEYS = List.of(
       ConfigKey.of("pref_loss", KeyType.STRING, "",
@@ -77,6 +78,7 @@ public record DpoRecipe(
       ConfigKey.of("f_alpha_divergence_coef", KeyType.DOUBLE, 0.5, "alpha of alpha_divergence"),
       ConfigKey.of("use_weighting", KeyType.BOOL, false, "WPO: weight each pair by its policy's length-normalised probability"),
       ConfigKey.of("discopop_tau", KeyType.DOUBLE, 0.05, "DiscoPOP's temperature").check(positive(), "> 0"),
+      ConfigKey.of("reference_free", KeyType.BOOL, false, "reference-free DPO: the reference log-probs are taken as 0 (no reference forward)"),
       ConfigKey.of("simpo_gamma", KeyType.DOUBLE, 0.5, "SimPO: target reward margin"),
       ConfigKey.of("cpo_alpha", KeyType.DOUBLE, 0.0, "SimPO/CPO: weight of the chosen NLL (TRL's CPO default 1.0; pure SimPO 0)")
           .check(nonNegative(), ">= 0"),

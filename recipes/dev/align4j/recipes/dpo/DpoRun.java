@@ -9,6 +9,7 @@ import dev.align4j.dpo.PairLoss;
 import dev.align4j.dpo.Reference;
 import dev.align4j.dpo.ReferenceFingerprint;
 import dev.align4j.dpo.ReferencePrecompute;
+import dev.align4j.dpo.Truncation;
 import dev.align4j.peft.adapter.LoraConfig;
 import dev.align4j.peft.adapter.LoraInit;
 import dev.align4j.peft.adapter.PeftAdapterFiles;
@@ -76,9 +77,9 @@ public final class DpoRun {
       CausalLM model = pm.model();
       model.config().requireVocabCovers(tok.vocabSize(), modelDir);
       long pad = tok.padId().orElse(tok.eosIds().length > 0 ? tok.eosIds()[0] : 0);
-      List<DpoPair> train = PreferenceData.pairs(Path.of(r.dataset()), tok, r, modelDir, tag);
+      List<DpoPair> train = PreferenceData.pairs(Path.of(r.dataset()), tok, r, model.config().vocabSize(), tag);
       List<DpoPair> eval = r.evalDataset().isBlank() ? List.of()
-          : PreferenceData.pairs(Path.of(r.evalDataset()), tok, r, modelDir, tag);
+          : PreferenceData.pairs(Path.of(r.evalDataset()), tok, r, model.config().vocabSize(), tag);
       if (train.isEmpty()) {
         throw new IllegalArgumentException(r.dataset() + ": no pairs to train on");
       }
@@ -129,7 +130,7 @@ public final class DpoRun {
         if (!loss.needsReference()) {
           reference = null;
         }
-        DpoCollator collator = new DpoCollator(pad, r.cutoffLen(), r.truncationMode(), r.ldAlphaValue());
+        DpoCollator collator = new DpoCollator(pad, r.cutoffLen(), Truncation.KEEP_START, r.ldAlphaValue());
         String refText = reference == null ? "none (reference-free)" : reference.describe();
         System.err.printf("%s: %d pairs (%d held out); reference: %s%n", tag, train.size(), eval.size(), refText);
         Reference live = reference;

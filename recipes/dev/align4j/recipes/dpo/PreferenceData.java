@@ -2,29 +2,63 @@ package dev.align4j.recipes.dpo;
 
 import dev.align4j.dpo.DpoPair;
 import dev.align4j.peft.data.JsonRecords;
+import dev.align4j.peft.data.SourceRecord;
+import dev.align4j.peft.data.preference.DpoEncoding;
+import dev.align4j.peft.data.preference.OverlongPolicy;
+import dev.align4j.peft.data.preference.PreferenceOptions;
+import dev.align4j.peft.data.preference.PreferencePreparer;
+import dev.align4j.peft.data.preference.PreferenceTokenizer;
+import dev.align4j.peft.data.preference.Prepared;
+import dev.align4j.peft.tokenizer.ChatTemplate;
 import dev.align4j.peft.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
-/** Reads a recipe's preference data into tokenised pairs. */
+/**
+ * A recipe's preference data as tokenised pairs: text or chat pairs in any format the preference
+ * reader knows (TRL's prompt/chosen/rejected, implicit prompts, LLaMA-Factory rankings), tokenised as
+ * TRL's DPOTrainer does, over-long pairs cut by {@code truncation_mode} and counted; or pre-tokenised
+ * {@code prompt_ids/chosen_ids/rejected_ids}.
+ */
 final class PreferenceData {
   private PreferenceData() {}
 
-  static List<DpoPair> pairs(Path file, Tokenizer tok, DpoRecipe r, Path modelDir, String tag) throws IOException {
+  static List<DpoPair> pairs(Path file, Tokenizer tok, DpoRecipe r, long vocab, String tag) throws IOException {
     if (!Files.exists(file)) {
       throw new NoSuchFileException(file.toString(), null, "dataset not found");
     }
-    var first = JsonRecords.readAll(file).stream().findFirst();
-    if (first.isEmpty()) {
-      throw new IllegalArgumentException(file + ": no records");
+    SourceRecord first;
+    try (JsonRecords records = JsonRecords.open(file)) {
+      if (!records.hasNext()) {
+        throw new IllegalArgumentException(file + ": no records");
+      }
+      first = records.next();
     }
-    if (TokenizedPairs.isTokenized(first.get().value())) {
-      return TokenizedPairs.read(file, tok.vocabSize());
+    if (TokenizedPairs.isTokenized(first.value())) {
+      // TRL drops pairs whose prompt alone fills max_length (keep_start would leave no completion token)
+      List<DpoPair> all = TokenizedPairs.read(file, vocab);
+      List<DpoPair> kept = all.stream().filter(p -> p.promptIds().length < r.cutoffLen()).toList();
+      if (kept.size() < all.size()) {
+        System.err.printf("%s: %s: %d of %d pairs dropped: the prompt alone fills cutoff_len %d%n", tag, file,
+            all.size() - kept.size(), all.size(), r.cutoffLen());
+      }
+      return kept;
     }
-    throw new IllegalArgumentException(file + ":" + first.get().line()
-        + ": text preference data is not supported yet; give prompt_ids/chosen_ids/rejected_ids");
+    ChatTemplate template = r.template().map(t -> t.template(tok.specialTokens())).orElseGet(() -> tok.chatTemplate().orElse(null));
+    PreferencePreparer prep = new PreferencePreparer(new PreferenceTokenizer(tok, template),
+        new PreferenceOptions(r.cutoffLen(), OverlongPolicy.TRUNCATE, r.truncationMode(), false));
+    Prepared<DpoEncoding> prepared = prep.forDpo(dev.align4j.peft.data.preference.PreferenceData.readPairs(file));
+    System.err.println(tag + ": " + file + ": " + prepared.report().read() + " pairs read, " + prepared.report().kept()
+        + " kept");
+    prepared.report().lines().forEach(l -> System.err.println(tag + ":   " + l));
+    List<DpoPair> out = new ArrayList<>();
+    for (DpoEncoding e : prepared.examples()) {
+      out.add(new DpoPair(e.promptIds(), e.chosenIds(), e.rejectedIds()));
+    }
+    return out;
   }
 }

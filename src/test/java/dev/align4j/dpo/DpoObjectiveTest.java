@@ -38,7 +38,7 @@ class DpoObjectiveTest {
   private static PeftModel movedPolicy(CausalLM model, List<DpoPair> pairs) throws IOException {
     PeftModel peft = new PeftModel(model);
     peft.addLora("default", LoraConfig.of(4, 8, "all-linear"), 7);
-    DpoObjective obj = new DpoObjective(DpoCollator.of(0), new DpoTestSupport.Sigmoid(BETA),
+    DpoObjective obj = new DpoObjective(DpoCollator.of(0), DpoTestSupport.sigmoid(BETA),
         new Reference.AdaptersOff(peft.state()));
     try (TrainingSession<DpoPair, DpoBatch> s =
         new Trainer(model, peft.trainableParameters(), TrainerConfig.of(1, 4, 1), x -> 0.05, null).open(obj)) {
@@ -53,7 +53,7 @@ class DpoObjectiveTest {
     List<DpoPair> pairs = DpoTestSupport.pairs(6, 11);
     try (NDManager m = Torch.newManager(); CausalLM model = DpoTestSupport.model(m, Precision.FLOAT64, 5)) {
       PeftModel peft = movedPolicy(model, pairs);
-      DpoObjective obj = new DpoObjective(DpoCollator.of(0), new DpoTestSupport.Sigmoid(BETA),
+      DpoObjective obj = new DpoObjective(DpoCollator.of(0), DpoTestSupport.sigmoid(BETA),
           new Reference.AdaptersOff(peft.state()));
       Evaluation.Result r = Evaluation.run(model, obj, pairs, 4);   // batches of 4 and 2: padding differs
       double loss = 0;
@@ -93,8 +93,8 @@ class DpoObjectiveTest {
       DpoCollator c = DpoCollator.of(0);
       List<String> log = new ArrayList<>();
       List<DpoPair> cached = ReferencePrecompute.attach(model, ref, c, pairs, 3, tmp.resolve("cache"), "ref-A", log::add);
-      DpoObjective live = new DpoObjective(c, new DpoTestSupport.Sigmoid(BETA), ref);
-      DpoObjective fromCache = new DpoObjective(c, new DpoTestSupport.Sigmoid(BETA), null);
+      DpoObjective live = new DpoObjective(c, DpoTestSupport.sigmoid(BETA), ref);
+      DpoObjective fromCache = new DpoObjective(c, DpoTestSupport.sigmoid(BETA), null);
       Evaluation.Result a = Evaluation.run(model, live, pairs, 4);
       Evaluation.Result b = Evaluation.run(model, fromCache, cached, 4);
       assertThat(b.loss()).isCloseTo(a.loss(), Offset.offset(1e-12));
@@ -148,8 +148,8 @@ class DpoObjectiveTest {
       PeftModel peft = new PeftModel(model);
       Reference.FrozenAdapter ref = Reference.FrozenAdapter.load(peft, adapter, "default");
       assertThat(peft.trainableAdapters()).containsExactly("default");
-      DpoObjective withCopy = new DpoObjective(DpoCollator.of(0), new DpoTestSupport.Sigmoid(BETA), ref);
-      DpoObjective withBase = new DpoObjective(DpoCollator.of(0), new DpoTestSupport.Sigmoid(BETA),
+      DpoObjective withCopy = new DpoObjective(DpoCollator.of(0), DpoTestSupport.sigmoid(BETA), ref);
+      DpoObjective withBase = new DpoObjective(DpoCollator.of(0), DpoTestSupport.sigmoid(BETA),
           new Reference.AdaptersOff(peft.state()));
       // the starting policy is its reference: every log-ratio is 0 (trl#1340: the bare base is not)
       Evaluation.Result copy = Evaluation.run(model, withCopy, pairs, 4);

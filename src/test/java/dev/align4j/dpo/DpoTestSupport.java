@@ -3,7 +3,8 @@ package dev.align4j.dpo;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import dev.align4j.peft.kernels.Kernels;
+import dev.align4j.dpo.loss.DpoLossConfig;
+import dev.align4j.dpo.loss.DpoLossType;
 import dev.align4j.peft.model.AttentionImpl;
 import dev.align4j.peft.model.CausalLM;
 import dev.align4j.peft.model.ModelConfig;
@@ -16,24 +17,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 
-/** Tiny models, pairs and a hand-written sigmoid loss for the DPO tests. */
+/** Tiny models and pairs for the DPO tests. */
 final class DpoTestSupport {
   private DpoTestSupport() {}
 
-  /** -logsigmoid(beta * ((pc - rc) - (pr - rr))), written out: relu(-x) + log(1 + exp(-|x|)). */
-  record Sigmoid(double beta) implements PairLoss {
-    @Override
-    public NDArray perPair(Inputs in) {
-      NDArray d = in.chosen().sub(in.refChosen()).sub(in.rejected().sub(in.refRejected()));
-      NDArray x = d.mul(Kernels.scalar(d, beta));
-      NDArray negRelu = x.neg().maximum(Kernels.scalar(x, 0));
-      return negRelu.add(x.abs().neg().exp().add(Kernels.scalar(x, 1)).log());
-    }
-
-    @Override
-    public boolean needsReference() {
-      return true;
-    }
+  /** TRL's default loss (sigmoid) at {@code beta}. */
+  static PairLoss sigmoid(double beta) {
+    return new DpoFamilyLoss(DpoLossConfig.of(beta, DpoLossType.SIGMOID));
   }
 
   static CausalLM model(NDManager m, Precision p, long seed) {
