@@ -125,8 +125,8 @@ def compare(tag, base, init, loss_type, batch=4, accum=1, start=None, precompute
 
 
 def compare_step(tag, ours, log, detail):
-    report(f"dpo_step/{tag}/loss", abs(ours["loss"] - log["loss"]), 2e-6,
-           f"align4j {ours['loss']:.7f} vs TRL {log['loss']:.7f}; {detail}")
+    report(f"dpo_step/{tag}/loss", abs(ours["loss"] - log["loss"]) / max(1.0, abs(log["loss"])), 5e-7,
+           f"relative to max(1, |loss|); align4j {ours['loss']:.7f} vs TRL {log['loss']:.7f}; {detail}")
     report(f"dpo_step/{tag}/grad_norm", abs(ours["grad_norm"] - log["grad_norm"]) / max(log["grad_norm"], 1e-12), 1e-4,
            f"relative; align4j {ours['grad_norm']:.6f} vs TRL {log['grad_norm']:.6f} (before clipping)")
     worst, name = 0.0, ""

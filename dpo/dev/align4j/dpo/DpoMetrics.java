@@ -23,46 +23,57 @@ final class DpoMetrics {
     int b = batch.pairs();
     Map<String, NDArray> out = new LinkedHashMap<>();
     logs.forEach((k, v) -> out.put(k, m.create(b * v)));
-    tokenMetrics(m, logits, batch, out);
+    boolean[] chosen = new boolean[2 * b];
+    java.util.Arrays.fill(chosen, 0, b, true);
+    tokenMetrics(m, logits, batch, chosen, true, b, out);
     return out;
   }
 
-  /** logits/chosen|rejected, entropy and mean_token_accuracy over the completion tokens. */
-  private static void tokenMetrics(NDManager m, NDArray logits, DpoBatch batch, Map<String, NDArray> out) {
-    int b = batch.pairs();
+  /**
+   * logits/chosen|rejected, entropy and (with {@code accuracy}) mean_token_accuracy over the completion
+   * tokens, each TRL's token mean of the micro-batch times its {@code units} (pairs or examples).
+   *
+   * @param chosen which rows are chosen/desirable (DPO: the first half; KTO: by label)
+   */
+  static void tokenMetrics(NDManager m, NDArray logits, DpoBatch batch, boolean[] chosen, boolean accuracy, int units,
+      Map<String, NDArray> out) {
     NoGrad.run(() -> {
-      NDArray z = logits.stopGradient().get(":, :-1, :");                                   // [2B, T-1, V]
-      NDArray mask = CompletionLogps.like(batch.completionMask(), z);                       // [2B, T-1]
-      NDArray meanLogit = z.mean(new int[] {2});                                            // [2B, T-1]
+      NDArray z = logits.stopGradient().get(":, :-1, :");                                   // [R, T-1, V]
+      NDArray mask = CompletionLogps.like(batch.completionMask(), z);                       // [R, T-1]
       NDArray logp = z.logSoftmax(-1);
-      NDArray entropy = logp.exp().mul(logp).sum(new int[] {2}).neg();                      // [2B, T-1]
-      NDArray labels = batch.input().inputIds().get(":, 1:");
-      NDArray correct = z.argMax(-1).eq(labels).toType(z.getDataType(), false);              // [2B, T-1]
-      double[] mk = mask.toType(DataType.FLOAT64, false).toDoubleArray();
-      double[] ml = meanLogit.mul(mask).sum(new int[] {1}).toType(DataType.FLOAT64, false).toDoubleArray();                 // [2B]
-      double[] en = entropy.mul(mask).sum(new int[] {1}).toType(DataType.FLOAT64, false).toDoubleArray();
-      double[] ok = correct.mul(mask).sum(new int[] {1}).toType(DataType.FLOAT64, false).toDoubleArray();
-      int cols = (int) mask.getShape().get(1);
-      double[] tokens = new double[2 * b];
-      for (int r = 0; r < 2 * b; r++) {
-        for (int j = 0; j < cols; j++) {
-          tokens[r] += mk[r * cols + j];
+      double[] ml = rowSums(z.mean(new int[] {2}), mask);                                   // [R]
+      double[] en = rowSums(logp.exp().mul(logp).sum(new int[] {2}).neg(), mask);
+      double[] tk = rowSums(mask.onesLike(), mask);
+      double[] ok = accuracy ? rowSums(z.argMax(-1).eq(batch.input().inputIds().get(":, 1:"))
+          .toType(z.getDataType(), false), mask) : null;
+      double tc = 0, tr = 0, sc = 0, sr = 0, e = 0, a = 0;
+      for (int r = 0; r < chosen.length; r++) {
+        e += en[r];
+        if (chosen[r]) {
+          tc += tk[r];
+          sc += ml[r];
+          a += accuracy ? ok[r] : 0;
+        } else {
+          tr += tk[r];
+          sr += ml[r];
         }
       }
-      double tc = 0, tr = 0, sc = 0, sr = 0, e = 0, a = 0;
-      for (int i = 0; i < b; i++) {
-        tc += tokens[i];
-        tr += tokens[b + i];
-        sc += ml[i];
-        sr += ml[b + i];
-        e += en[i] + en[b + i];
-        a += ok[i];
+      // TRL logs a figure only when its tokens exist (KTO), or 0 (DPO): the DPO batches always have both
+      if (tc > 0 || accuracy) {
+        out.put("logits/chosen", m.create(tc > 0 ? units * sc / tc : 0.0));
       }
-      out.put("logits/chosen", m.create(tc > 0 ? b * sc / tc : 0.0));
-      out.put("logits/rejected", m.create(tr > 0 ? b * sr / tr : 0.0));
-      out.put("entropy", m.create(tc + tr > 0 ? b * e / (tc + tr) : 0.0));
-      out.put("mean_token_accuracy", m.create(tc > 0 ? b * a / tc : 0.0));
+      if (tr > 0 || accuracy) {
+        out.put("logits/rejected", m.create(tr > 0 ? units * sr / tr : 0.0));
+      }
+      out.put("entropy", m.create(tc + tr > 0 ? units * e / (tc + tr) : 0.0));
+      if (accuracy) {
+        out.put("mean_token_accuracy", m.create(tc > 0 ? units * a / tc : 0.0));
+      }
       return null;
     });
+  }
+
+  private static double[] rowSums(NDArray x, NDArray mask) {
+    return x.mul(mask).sum(new int[] {1}).toType(DataType.FLOAT64, false).toDoubleArray();
   }
 }

@@ -41,6 +41,20 @@ public record RefCacheKey(String datasetSha256, String referenceSha256) {
     return HexFormat.of().formatHex(d.digest());
   }
 
+  /** Hash of tokenised KTO examples (ids, labels, KL completions, in order) and the row limit. */
+  public static String ktoDataset(List<KtoExample> examples, int maxLength) {
+    MessageDigest d = digest();
+    d.update(("align4j-kto-examples-1 max_length=" + maxLength + " n=" + examples.size() + "\n")
+        .getBytes(StandardCharsets.UTF_8));
+    for (KtoExample e : examples) {
+      update(d, e.promptIds());
+      update(d, e.completionIds());
+      update(d, e.klCompletionIds());
+      d.update((byte) (e.desirable() ? 1 : 0));
+    }
+    return HexFormat.of().formatHex(d.digest());
+  }
+
   private static void update(MessageDigest d, long[] ids) {
     ByteBuffer b = ByteBuffer.allocate(8 * (ids.length + 1));
     b.putLong(ids.length);   // the length first: [1,2][3] and [1][2,3] hash differently

@@ -61,4 +61,50 @@ public final class ReferencePrecompute {
     }
     return out;
   }
+
+  /**
+   * KTO examples with the reference's log-probs of their completion and KL completion attached ({@code
+   * RefLogps.chosen} and {@code rejected}), from {@code cacheDir} or computed (batches of {@code
+   * batchSize}, rows cut to {@code maxLength}) and written there.
+   */
+  public static List<KtoExample> attachKto(CausalLM policy, Reference reference, List<KtoExample> examples, long padId,
+      int maxLength, int batchSize, Path cacheDir, String referenceSha256, Consumer<String> log) throws IOException {
+    RefCacheKey key = new RefCacheKey(RefCacheKey.ktoDataset(examples, maxLength), referenceSha256);
+    RefLogpCache.Lookup hit = RefLogpCache.read(cacheDir, key, examples.size());
+    List<RefLogps> values;
+    if (hit.values().isPresent()) {
+      values = hit.values().get();
+      log.accept("reference log-probs: " + hit.reason());
+    } else {
+      long t0 = System.nanoTime();
+      values = new ArrayList<>();
+      for (int i = 0; i < examples.size(); i += batchSize) {
+        List<KtoExample> chunk = examples.subList(i, Math.min(examples.size(), i + batchSize));
+        int n = chunk.size();
+        long[][] p = new long[n][];
+        long[][] c = new long[n][];
+        long[][] k = new long[n][];
+        for (int j = 0; j < n; j++) {
+          p[j] = chunk.get(j).promptIds();
+          c[j] = chunk.get(j).completionIds();
+          k[j] = chunk.get(j).klCompletionIds();
+        }
+        try (NDManager s = policy.manager().newSubManager()) {
+          double[] main = reference.logps(policy, SequenceRows.collate(s, p, c, padId, maxLength, n));
+          double[] kl = reference.logps(policy, SequenceRows.collate(s, p, k, padId, maxLength, n));
+          for (int j = 0; j < n; j++) {
+            values.add(new RefLogps(main[j], kl[j]));
+          }
+        }
+      }
+      Path f = RefLogpCache.write(cacheDir, key, values);
+      log.accept(String.format("reference log-probs: computed for %d examples with %s in %.1f s (%s); cached in %s",
+          examples.size(), reference.describe(), (System.nanoTime() - t0) / 1e9, hit.reason(), f));
+    }
+    List<KtoExample> out = new ArrayList<>(examples.size());
+    for (int i = 0; i < examples.size(); i++) {
+      out.add(examples.get(i).withRef(values.get(i)));
+    }
+    return out;
+  }
 }

@@ -31,6 +31,7 @@ import picocli.CommandLine.Command;
       dev.align4j.recipes.sft.SftCommand.class,
       dev.align4j.recipes.sft.PtCommand.class,
       dev.align4j.recipes.dpo.DpoCommand.class,
+      dev.align4j.recipes.dpo.KtoCommand.class,
       dev.align4j.recipes.dpo.OrpoCommand.class,
       dev.align4j.recipes.dpo.SimpoCommand.class,
       dev.align4j.recipes.data.DataCommand.class,

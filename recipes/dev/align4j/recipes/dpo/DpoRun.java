@@ -5,26 +5,26 @@ import ai.djl.ndarray.NDManager;
 import dev.align4j.dpo.DpoCollator;
 import dev.align4j.dpo.DpoObjective;
 import dev.align4j.dpo.DpoPair;
+import dev.align4j.dpo.KtoExample;
+import dev.align4j.dpo.KtoObjective;
 import dev.align4j.dpo.PairLoss;
-import dev.align4j.dpo.Reference;
-import dev.align4j.dpo.ReferenceFingerprint;
 import dev.align4j.dpo.ReferencePrecompute;
 import dev.align4j.dpo.Truncation;
-import dev.align4j.peft.adapter.LoraConfig;
-import dev.align4j.peft.adapter.LoraInit;
+import dev.align4j.dpo.loss.KtoLossConfig;
+import dev.align4j.dpo.loss.KtoLossType;
 import dev.align4j.peft.adapter.PeftAdapterFiles;
 import dev.align4j.peft.adapter.PeftModel;
 import dev.align4j.peft.io.AtomicFiles;
 import dev.align4j.peft.model.CausalLM;
 import dev.align4j.peft.model.ModelLoader;
 import dev.align4j.peft.model.ModelSaver;
-import dev.align4j.peft.model.Parameter;
 import dev.align4j.peft.model.PretrainedModel;
 import dev.align4j.peft.model.TinyCheckpoint;
 import dev.align4j.peft.quant.QuantizedModels;
 import dev.align4j.peft.tokenizer.Tokenizer;
 import dev.align4j.peft.torch.Torch;
 import dev.align4j.peft.train.CurvePlot;
+import dev.align4j.peft.train.Objective;
 import dev.align4j.peft.train.RunProvenance;
 import dev.align4j.peft.train.StopSignal;
 import dev.align4j.peft.train.Trainer;
@@ -35,17 +35,15 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * The preference-optimisation main ({@code align4j dpo}): recipe in; the policy adapter (or full
- * model), metrics with TRL's names, plots of the loss, reward margins and accuracies, and the resolved
- * config out. The reference is never a second copy for LoRA: the base with adapters off, or a frozen
- * copy of the starting adapter on the same base.
+ * The preference-optimisation main ({@code align4j dpo|kto|orpo|simpo}): recipe in; the policy adapter
+ * (or full model), metrics with TRL's names, plots of the loss, reward margins and accuracies, and the
+ * resolved config out. For LoRA the reference is never a second copy: the base with adapters off, or
+ * a frozen copy of the starting adapter on the same base ({@link PolicySetup}).
  */
 public final class DpoRun {
   /**
@@ -57,7 +55,7 @@ public final class DpoRun {
 
   private DpoRun() {}
 
-  /** Runs a DPO-family recipe on {@code device}. */
+  /** Runs a recipe of {@code stage} on {@code device}. */
   public static Summary run(Stage stage, DpoRecipe r, Device device) throws IOException {
     Path modelDir = Path.of(r.modelNameOrPath());
     Path out = Path.of(r.outputDir());
@@ -77,108 +75,96 @@ public final class DpoRun {
       CausalLM model = pm.model();
       model.config().requireVocabCovers(tok.vocabSize(), modelDir);
       long pad = tok.padId().orElse(tok.eosIds().length > 0 ? tok.eosIds()[0] : 0);
-      List<DpoPair> train = PreferenceData.pairs(Path.of(r.dataset()), tok, r, model.config().vocabSize(), tag);
-      List<DpoPair> eval = r.evalDataset().isBlank() ? List.of()
-          : PreferenceData.pairs(Path.of(r.evalDataset()), tok, r, model.config().vocabSize(), tag);
+      long vocab = model.config().vocabSize();
+      Path trainFile = Path.of(r.dataset());
+      Path evalFile = r.evalDataset().isBlank() ? null : Path.of(r.evalDataset());
+      if (stage == Stage.KTO) {
+        List<KtoExample> train = PreferenceData.unpaired(trainFile, tok, r, tag);
+        List<KtoExample> eval = evalFile == null ? List.of() : PreferenceData.unpaired(evalFile, tok, r, tag);
+        quantize(r, model, tag);
+        KtoLossConfig cfg = new KtoLossConfig(r.prefBeta(), KtoLossType.fromId(r.lossTypes(stage).get(0)),
+            r.ktoChosenWeight(), r.ktoRejectedWeight());
+        try (PolicySetup p = PolicySetup.of(r, model, m, tok.vocabSize(), true)) {
+          String refText = p.describe();
+          System.err.printf("%s: %d examples (%d held out); reference: %s%n", tag, train.size(), eval.size(), refText);
+          if (r.precomputeRefLogProbs()) {
+            Path cache = cacheDir(r, out);
+            String hash = p.referenceHash(r);
+            train = ReferencePrecompute.attachKto(model, p.reference, train, pad, r.cutoffLen(),
+                r.perDeviceTrainBatchSize(), cache, hash, line -> System.err.println(tag + ": " + line));
+            if (!eval.isEmpty()) {
+              eval = ReferencePrecompute.attachKto(model, p.reference, eval, pad, r.cutoffLen(),
+                  r.perDeviceTrainBatchSize(), cache, hash, line -> System.err.println(tag + ": " + line + " (eval)"));
+            }
+            p.dropReference();
+          }
+          KtoObjective objective = new KtoObjective(cfg, pad, r.cutoffLen(), p.reference);
+          return train(stage, r, objective, train, eval, p, pm, pad, out, refText);
+        }
+      }
+      List<DpoPair> train = PreferenceData.pairs(trainFile, tok, r, vocab, tag);
+      List<DpoPair> eval = evalFile == null ? List.of() : PreferenceData.pairs(evalFile, tok, r, vocab, tag);
       if (train.isEmpty()) {
         throw new IllegalArgumentException(r.dataset() + ": no pairs to train on");
       }
-      if (r.quantizationBit() == 4) {
-        long bytes = QuantizedModels.quantize(model, r.doubleQuantization());
-        System.err.printf("%s: QLoRA base in NF4, %.1f MiB of quantised weights%n", tag, bytes / 1048576.0);
-      }
+      quantize(r, model, tag);
       PairLoss loss = LossSelection.of(stage, r);
-      PeftModel peft = null;
-      Reference reference;
-      List<Path> refDirs = new ArrayList<>(List.of(modelDir));
-      PretrainedModel refCopy = null;
-      List<Parameter> trainables;
-      try {
-        if (r.finetuningType() == PrefTuning.LORA) {
-          peft = new PeftModel(model);
-          if (!r.adapterNameOrPath().isBlank()) {
-            Path adapter = Path.of(r.adapterNameOrPath());
-            if (r.refModel().isBlank()) {
-              reference = Reference.FrozenAdapter.load(peft, adapter, "default");
-              refDirs.add(adapter);
-            } else {
-              PeftAdapterFiles.load(peft, adapter, "default");
-              peft.setActive("default");
-              reference = null;
-            }
-          } else {
-            List<String> targets = r.loraTarget().equals("all") ? List.of("all-linear")
-                : Arrays.stream(r.loraTarget().split(",")).map(String::trim).toList();
-            peft.addLora("default", new LoraConfig(r.loraRank(), r.loraAlpha(), 0.0, targets, LoraInit.KAIMING_UNIFORM,
-                r.useRslora(), r.useDora(), List.of()), r.seed());
-            reference = new Reference.AdaptersOff(peft.state());
-          }
-          trainables = peft.trainableParameters();
-        } else {
-          model.setAllTrainable(true);
-          trainables = model.trainableParameters();
-          // the policy before its first step serves a precompute; live, it needs a copy that stays put
-          reference = r.precomputeRefLogProbs() ? new Reference.Policy() : null;
-        }
-        if (!r.refModel().isBlank() || (reference == null && loss.needsReference())) {
-          Path refDir = Path.of(r.refModel().isBlank() ? r.modelNameOrPath() : r.refModel());
-          refCopy = ModelLoader.load(refDir, r.precision(), r.attention(), m);
-          refCopy.model().config().requireVocabCovers(tok.vocabSize(), refDir);
-          reference = new Reference.SeparateModel(refCopy.model());
-          refDirs = List.of(refDir);
-        }
-        if (!loss.needsReference()) {
-          reference = null;
-        }
+      try (PolicySetup p = PolicySetup.of(r, model, m, tok.vocabSize(), loss.needsReference())) {
         DpoCollator collator = new DpoCollator(pad, r.cutoffLen(), Truncation.KEEP_START, r.ldAlphaValue());
-        String refText = reference == null ? "none (reference-free)" : reference.describe();
+        String refText = p.describe();
         System.err.printf("%s: %d pairs (%d held out); reference: %s%n", tag, train.size(), eval.size(), refText);
-        Reference live = reference;
-        if (reference != null && r.precomputeRefLogProbs()) {
-          Path cache = r.refLogpsCacheDir().isBlank() ? out.resolve("ref_logps") : Path.of(r.refLogpsCacheDir());
-          String how = "precision=" + r.precision() + " attention=" + r.attention() + " quantization_bit="
-              + r.quantizationBit() + " double_quantization=" + r.doubleQuantization() + " reference=" + reference.describe();
-          String hash = ReferenceFingerprint.of(how, refDirs);
-          train = ReferencePrecompute.attach(model, reference, collator, train, r.perDeviceTrainBatchSize(), cache, hash,
-              line -> System.err.println(tag + ": " + line));
+        if (p.reference != null && r.precomputeRefLogProbs()) {
+          Path cache = cacheDir(r, out);
+          String hash = p.referenceHash(r);
+          train = ReferencePrecompute.attach(model, p.reference, collator, train, r.perDeviceTrainBatchSize(), cache,
+              hash, line -> System.err.println(tag + ": " + line));
           if (!eval.isEmpty()) {
-            eval = ReferencePrecompute.attach(model, reference, collator, eval, r.perDeviceTrainBatchSize(), cache, hash,
-                line -> System.err.println(tag + ": " + line + " (eval)"));
+            eval = ReferencePrecompute.attach(model, p.reference, collator, eval, r.perDeviceTrainBatchSize(), cache,
+                hash, line -> System.err.println(tag + ": " + line + " (eval)"));
           }
-          live = null;
-          if (refCopy != null) {   // the values are on disk now: the copy's memory goes back
-            refCopy.close();
-            refCopy = null;
-          }
+          p.dropReference();   // the values are on disk: a loaded reference copy's memory goes back
         }
-        DpoObjective objective = new DpoObjective(collator, loss, live);
-        TrainerConfig cfg = TrainingKeys.trainerConfig(DpoRecipe.SCHEMA, r, pad);
-        Trainer trainer = new Trainer(model, trainables, cfg, TrainingKeys.schedule(DpoRecipe.SCHEMA, r)::lrAt,
-            out.resolve("checkpoints"));
-        PeftModel p = peft;
-        TrainingLoop.Result res = new TrainingLoop<>(trainer, objective, out, stage.command())
-            .withEvaluation(eval, (int) r.evalSteps())
-            .withEarlyStopping(TrainingKeys.earlyStopping(DpoRecipe.SCHEMA, r))
-            .onBest(step -> save(out.resolve("best"), p, pm, modelDir, r, step))
-            .run(train);
-        Path metrics = out.resolve("metrics.jsonl");
-        CurvePlot.plot(metrics, "rewards/margins", "eval_rewards/margins", out.resolve("rewards.png"));
-        CurvePlot.plot(metrics, "rewards/accuracies", "eval_rewards/accuracies", out.resolve("accuracy.png"));
-        var done = res.steps();
-        if (StopSignal.requested() && !res.stoppedEarly()
-            && (done.isEmpty() || done.get(done.size() - 1).step() < r.maxSteps())) {
-          System.err.printf("align4j: stopped by %s; %s; rerun the same command to resume%n", StopSignal.signalName(),
-              StopSignal.checkpointOnStop() ? "checkpoint in " + out.resolve("checkpoints") : "no checkpoint written");
-          return new Summary(res, out, refText, true);
-        }
-        save(out.resolve(peft != null ? "adapter" : "model"), peft, pm, modelDir, r, -1);
-        return new Summary(res, out, refText, false);
-      } finally {
-        if (refCopy != null) {
-          refCopy.close();
-        }
+        return train(stage, r, new DpoObjective(collator, loss, p.reference), train, eval, p, pm, pad, out, refText);
       }
     }
+  }
+
+  private static Path cacheDir(DpoRecipe r, Path out) {
+    return r.refLogpsCacheDir().isBlank() ? out.resolve("ref_logps") : Path.of(r.refLogpsCacheDir());
+  }
+
+  private static void quantize(DpoRecipe r, CausalLM model, String tag) {
+    if (r.quantizationBit() == 4) {
+      long bytes = QuantizedModels.quantize(model, r.doubleQuantization());
+      System.err.printf("%s: QLoRA base in NF4, %.1f MiB of quantised weights%n", tag, bytes / 1048576.0);
+    }
+  }
+
+  /** The shared loop: evaluation, early stopping with best/, plots, the final adapter or model. */
+  private static <E> Summary train(Stage stage, DpoRecipe r, Objective<E, ?> objective, List<E> train, List<E> eval,
+      PolicySetup p, PretrainedModel pm, long pad, Path out, String refText) throws IOException {
+    Path modelDir = Path.of(r.modelNameOrPath());
+    TrainerConfig cfg = TrainingKeys.trainerConfig(DpoRecipe.SCHEMA, r, pad);
+    Trainer trainer = new Trainer(pm.model(), p.trainables, cfg, TrainingKeys.schedule(DpoRecipe.SCHEMA, r)::lrAt,
+        out.resolve("checkpoints"));
+    PeftModel peft = p.peft;
+    TrainingLoop.Result res = new TrainingLoop<>(trainer, objective, out, stage.command())
+        .withEvaluation(eval, (int) r.evalSteps())
+        .withEarlyStopping(TrainingKeys.earlyStopping(DpoRecipe.SCHEMA, r))
+        .onBest(step -> save(out.resolve("best"), peft, pm, modelDir, r, step))
+        .run(train);
+    Path metrics = out.resolve("metrics.jsonl");
+    CurvePlot.plot(metrics, "rewards/margins", "eval_rewards/margins", out.resolve("rewards.png"));
+    CurvePlot.plot(metrics, "rewards/accuracies", "eval_rewards/accuracies", out.resolve("accuracy.png"));
+    var done = res.steps();
+    if (StopSignal.requested() && !res.stoppedEarly()
+        && (done.isEmpty() || done.get(done.size() - 1).step() < r.maxSteps())) {
+      System.err.printf("align4j: stopped by %s; %s; rerun the same command to resume%n", StopSignal.signalName(),
+          StopSignal.checkpointOnStop() ? "checkpoint in " + out.resolve("checkpoints") : "no checkpoint written");
+      return new Summary(res, out, refText, true);
+    }
+    save(out.resolve(peft != null ? "adapter" : "model"), peft, pm, modelDir, r, -1);
+    return new Summary(res, out, refText, false);
   }
 
   /** The trained adapter (PEFT format) or full model, swapped in whole; {@code best_step.txt} for best/. */

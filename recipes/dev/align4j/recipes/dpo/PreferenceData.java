@@ -3,7 +3,9 @@ package dev.align4j.recipes.dpo;
 import dev.align4j.dpo.DpoPair;
 import dev.align4j.peft.data.JsonRecords;
 import dev.align4j.peft.data.SourceRecord;
+import dev.align4j.dpo.KtoExample;
 import dev.align4j.peft.data.preference.DpoEncoding;
+import dev.align4j.peft.data.preference.KtoEncoding;
 import dev.align4j.peft.data.preference.OverlongPolicy;
 import dev.align4j.peft.data.preference.PreferenceOptions;
 import dev.align4j.peft.data.preference.PreferencePreparer;
@@ -58,6 +60,63 @@ final class PreferenceData {
     List<DpoPair> out = new ArrayList<>();
     for (DpoEncoding e : prepared.examples()) {
       out.add(new DpoPair(e.promptIds(), e.chosenIds(), e.rejectedIds()));
+    }
+    return out;
+  }
+
+  /**
+   * KTO examples: unpaired {@code prompt/completion/label} records (or pairs, unpaired in TRL's order),
+   * tokenised as TRL's KTOTrainer does, or pre-tokenised {@code prompt_ids/completion_ids/label}; each
+   * with its KL completion (TRL's rotation within blocks of {@code per_device_train_batch_size}).
+   */
+  static List<KtoExample> unpaired(Path file, Tokenizer tok, DpoRecipe r, String tag) throws IOException {
+    if (!Files.exists(file)) {
+      throw new NoSuchFileException(file.toString(), null, "dataset not found");
+    }
+    List<long[]> prompts = new ArrayList<>();
+    List<long[]> completions = new ArrayList<>();
+    List<Boolean> labels = new ArrayList<>();
+    List<SourceRecord> records = JsonRecords.readAll(file);
+    if (!records.isEmpty() && records.get(0).value().has("completion_ids")) {
+      for (SourceRecord rec : records) {
+        var v = rec.value();
+        if (!v.has("prompt_ids") || !v.has("completion_ids") || !v.path("label").isBoolean()) {
+          throw new IllegalArgumentException(file + ":" + rec.line() + ": expected prompt_ids, completion_ids and a"
+              + " boolean label");
+        }
+        prompts.add(ids(v.get("prompt_ids")));
+        completions.add(ids(v.get("completion_ids")));
+        labels.add(v.get("label").asBoolean());
+      }
+    } else {
+      ChatTemplate template = r.template().map(t -> t.template(tok.specialTokens()))
+          .orElseGet(() -> tok.chatTemplate().orElse(null));
+      PreferencePreparer prep = new PreferencePreparer(new PreferenceTokenizer(tok, template),
+          new PreferenceOptions(r.cutoffLen(), OverlongPolicy.TRUNCATE, r.truncationMode(), false));
+      Prepared<KtoEncoding> prepared = prep.forKto(dev.align4j.peft.data.preference.PreferenceData.readUnpaired(file));
+      System.err.println(tag + ": " + file + ": " + prepared.report().read() + " examples read, "
+          + prepared.report().kept() + " kept");
+      prepared.report().lines().forEach(l -> System.err.println(tag + ":   " + l));
+      for (KtoEncoding e : prepared.examples()) {
+        prompts.add(e.promptIds());
+        completions.add(e.completionIds());
+        labels.add(e.label());
+      }
+    }
+    boolean[] l = new boolean[labels.size()];
+    for (int i = 0; i < l.length; i++) {
+      l[i] = labels.get(i);
+    }
+    if (l.length == 0) {
+      throw new IllegalArgumentException(file + ": no examples to train on");
+    }
+    return KtoExample.withKlCompletions(prompts, completions, l, r.perDeviceTrainBatchSize());
+  }
+
+  private static long[] ids(com.fasterxml.jackson.databind.JsonNode n) {
+    long[] out = new long[n.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = n.get(i).asLong();
     }
     return out;
   }

@@ -128,6 +128,19 @@ class DpoCliTest {
   }
 
   @Test
+  void ktoTrainsOnPairsUnpairedAsTrlWithTheKlTerm() throws IOException {
+    Path out = tmp.resolve("kto");
+    String[] r = run("kto", "--config", "recipes/dpo_tiny_test.yaml", "model_name_or_path=" + model,
+        "dataset=" + pairs, "output_dir=" + out, "ref_logps_cache_dir=" + tmp.resolve("cache"), "max_steps=1");
+    assertThat(r[0]).as(r[2]).isEqualTo("0");
+    assertThat(r[2]).contains("8 examples read").contains("reference log-probs: computed for 8 examples");
+    JsonNode step = metrics(out).get(0);
+    assertThat(step.get("examples").asInt()).isEqualTo(2);
+    assertThat(step.has("kl")).isTrue();
+    assertThat(step.get("loss").asDouble()).isCloseTo(0.5, org.assertj.core.data.Offset.offset(1e-6));
+  }
+
+  @Test
   void badKeysAndLossTypesAreNamed() {
     String[] r = dpo(tmp.resolve("bad"), "pref_loss=sigmoidd");
     assertThat(r[0]).isEqualTo("1");
