@@ -140,20 +140,20 @@ def compare_step(tag, ours, log, detail):
            f"{len(METRICS) - len(missing)} metrics, largest difference {name}" + (f"; missing {missing}" if missing else ""))
 
 
-def compare_adapter(tag, out, model, adapter):
+def compare_adapter(tag, out, model, adapter, prefix="dpo_step"):
     mine = load_file(str(out / "adapter" / "adapter_model.safetensors"))
     theirs = {k.replace(".default", ""): v for k, v in model.state_dict().items() if "lora_" in k and ".ref." not in k}
     theirs = {("base_model.model." + k if not k.startswith("base_model.model.") else k): v for k, v in theirs.items()}
     differ = sorted(set(mine) ^ set(theirs))
     if differ:
-        report(f"dpo_step/{tag}/adapter", math.nan, 0, f"tensor names differ: {differ[:4]}")
+        report(f"{prefix}/{tag}/adapter", math.nan, 0, f"tensor names differ: {differ[:4]}")
         return
     first = load_file(str(adapter / "adapter_model.safetensors"))
     diff = max((mine[k].float() - theirs[k].float()).abs().max().item() for k in mine)
     moved = max((theirs[k].float() - first[k].float()).abs().max().item() for k in mine)
     # Adam's first update is lr * g / (|g| + eps): for an entry whose gradient is near eps (1e-8) the float32
     # rounding of g shows in the update, up to about lr * 1e-4 (measured 9.3e-7 at lr 1e-2)
-    report(f"dpo_step/{tag}/adapter", diff, 3e-6, f"{len(mine)} LoRA tensors; the step moved them by up to {moved:.3g}")
+    report(f"{prefix}/{tag}/adapter", diff, 3e-6, f"{len(mine)} LoRA tensors; the step moved them by up to {moved:.3g}")
 
 
 def main():

@@ -17,9 +17,10 @@ import java.util.Map;
  * KTO on the shared engine, as TRL 1.13's {@code KTOTrainer}: the policy's completion log-probs with
  * autograd, the KL estimate from the mismatched completions (policy and reference, no gradient), the
  * reference live or from the cache, and {@link KtoLoss} summed over examples (the engine divides by
- * the effective batch's examples: TRL's mean for one micro-batch).
+ * the effective batch's examples: TRL's mean for one micro-batch). Its unit is a {@link KtoBlock}, so a
+ * micro-batch holds the completions its KL term is scored on, as TRL's sequential sampler gives.
  */
-public final class KtoObjective implements Objective<KtoExample, KtoBatch> {
+public final class KtoObjective implements Objective<KtoBlock, KtoBatch> {
   private final KtoLossConfig config;
   private final long padId;
   private final int maxLength;
@@ -37,7 +38,8 @@ public final class KtoObjective implements Objective<KtoExample, KtoBatch> {
   }
 
   @Override
-  public KtoBatch collate(NDManager manager, List<KtoExample> examples) {
+  public KtoBatch collate(NDManager manager, List<KtoBlock> blocks) {
+    List<KtoExample> examples = flatten(blocks);
     int n = examples.size();
     long[][] prompts = new long[n][];
     long[][] completions = new long[n][];
@@ -62,8 +64,14 @@ public final class KtoObjective implements Objective<KtoExample, KtoBatch> {
   }
 
   @Override
-  public long count(List<KtoExample> examples) {
-    return examples.size();
+  public long count(List<KtoBlock> blocks) {
+    return flatten(blocks).size();
+  }
+
+  private static List<KtoExample> flatten(List<KtoBlock> blocks) {
+    List<KtoExample> out = new java.util.ArrayList<>();
+    blocks.forEach(b -> out.addAll(b.examples()));
+    return out;
   }
 
   @Override
@@ -72,9 +80,9 @@ public final class KtoObjective implements Objective<KtoExample, KtoBatch> {
   }
 
   @Override
-  public long tokens(List<KtoExample> examples) {
+  public long tokens(List<KtoBlock> blocks) {
     long t = 0;
-    for (KtoExample e : examples) {
+    for (KtoExample e : flatten(blocks)) {
       t += e.promptIds().length + e.completionIds().length;
     }
     return t;

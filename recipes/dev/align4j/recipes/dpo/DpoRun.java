@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import dev.align4j.dpo.DpoCollator;
 import dev.align4j.dpo.DpoObjective;
 import dev.align4j.dpo.DpoPair;
+import dev.align4j.dpo.KtoBlock;
 import dev.align4j.dpo.KtoExample;
 import dev.align4j.dpo.KtoObjective;
 import dev.align4j.dpo.PairLoss;
@@ -99,7 +100,9 @@ public final class DpoRun {
             p.dropReference();
           }
           KtoObjective objective = new KtoObjective(cfg, pad, r.cutoffLen(), p.reference);
-          return train(stage, r, objective, train, eval, p, pm, pad, out, refText);
+          // one block (TRL's batch of the KL rotation) per micro-batch
+          int b = r.perDeviceTrainBatchSize();
+          return train(stage, r, objective, KtoBlock.of(train, b), KtoBlock.of(eval, b), p, pm, pad, out, refText, 1);
         }
       }
       List<DpoPair> train = PreferenceData.pairs(trainFile, tok, r, vocab, tag);
@@ -124,7 +127,8 @@ public final class DpoRun {
           }
           p.dropReference();   // the values are on disk: a loaded reference copy's memory goes back
         }
-        return train(stage, r, new DpoObjective(collator, loss, p.reference), train, eval, p, pm, pad, out, refText);
+        return train(stage, r, new DpoObjective(collator, loss, p.reference), train, eval, p, pm, pad, out, refText,
+            r.perDeviceTrainBatchSize());
       }
     }
   }
@@ -142,9 +146,12 @@ public final class DpoRun {
 
   /** The shared loop: evaluation, early stopping with best/, plots, the final adapter or model. */
   private static <E> Summary train(Stage stage, DpoRecipe r, Objective<E, ?> objective, List<E> train, List<E> eval,
-      PolicySetup p, PretrainedModel pm, long pad, Path out, String refText) throws IOException {
+      PolicySetup p, PretrainedModel pm, long pad, Path out, String refText, int microBatch) throws IOException {
     Path modelDir = Path.of(r.modelNameOrPath());
-    TrainerConfig cfg = TrainingKeys.trainerConfig(DpoRecipe.SCHEMA, r, pad);
+    TrainerConfig c = TrainingKeys.trainerConfig(DpoRecipe.SCHEMA, r, pad);
+    TrainerConfig cfg = new TrainerConfig(c.maxSteps(), microBatch, c.gradAccumSteps(), c.maxGradNorm(), c.beta1(),
+        c.beta2(), c.eps(), c.weightDecay(), c.checkpointEvery(), c.keepLast(), c.seed(), c.padId(),
+        c.activationCheckpointing());
     Trainer trainer = new Trainer(pm.model(), p.trainables, cfg, TrainingKeys.schedule(DpoRecipe.SCHEMA, r)::lrAt,
         out.resolve("checkpoints"));
     PeftModel peft = p.peft;

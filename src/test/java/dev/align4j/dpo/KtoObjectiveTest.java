@@ -60,11 +60,12 @@ class KtoObjectiveTest {
       peft.addLora("default", LoraConfig.of(4, 8, "all-linear"), 7);
       Reference ref = new Reference.AdaptersOff(peft.state());
       KtoObjective live = new KtoObjective(KtoLossConfig.DEFAULTS, 0, 0, ref);
-      try (TrainingSession<KtoExample, KtoBatch> s =
-          new Trainer(model, peft.trainableParameters(), TrainerConfig.of(1, 3, 1), x -> 0.05, null).open(live)) {
-        s.step(List.of(data.subList(0, 3)));   // move the policy off the reference
+      List<KtoBlock> blocks = KtoBlock.of(data, 3);
+      try (TrainingSession<KtoBlock, KtoBatch> s =
+          new Trainer(model, peft.trainableParameters(), TrainerConfig.of(1, 1, 1), x -> 0.05, null).open(live)) {
+        s.step(List.of(blocks.subList(0, 1)));   // move the policy off the reference
       }
-      Evaluation.Result r = Evaluation.run(model, live, data.subList(0, 3), 3);
+      Evaluation.Result r = Evaluation.run(model, live, blocks.subList(0, 1), 1);
       // TRL: z0 = max(0, mean(KL_pi - KL_ref)); desirable 1 - sig(b(u - z0)), undesirable 1 - sig(b(z0 - u))
       double kl = 0;
       double[] u = new double[3];
@@ -88,7 +89,7 @@ class KtoObjectiveTest {
       assertThat(Math.abs(r.loss() - 0.5)).isGreaterThan(1e-5);
       List<KtoExample> cached = ReferencePrecompute.attachKto(model, ref, data, 0, 0, 2, tmp, "ref", x -> { });
       Evaluation.Result c = Evaluation.run(model, new KtoObjective(KtoLossConfig.DEFAULTS, 0, 0, null),
-          cached.subList(0, 3), 3);
+          KtoBlock.of(cached, 3).subList(0, 1), 1);
       assertThat(c.loss()).isCloseTo(r.loss(), Offset.offset(1e-12));
       assertThat(c.metrics().get("kl")).isCloseTo(r.metrics().get("kl"), Offset.offset(1e-12));
     }
