@@ -83,6 +83,10 @@ public final class DpoRun {
         List<KtoExample> train = PreferenceData.unpaired(trainFile, tok, r, tag);
         List<KtoExample> eval = evalFile == null ? List.of() : PreferenceData.unpaired(evalFile, tok, r, tag);
         quantize(r, model, tag);
+        if (r.perDeviceTrainBatchSize() < 2 && !r.lossTypes(stage).equals(List.of("apo_zero_unpaired"))) {
+          throw new IllegalArgumentException("kto: per_device_train_batch_size must be >= 2: the KL term scores each prompt"
+              + " with another example's completion of the same batch (TRL's rotation)");
+        }
         KtoLossConfig cfg = new KtoLossConfig(r.prefBeta(), KtoLossType.fromId(r.lossTypes(stage).get(0)),
             r.ktoChosenWeight(), r.ktoRejectedWeight());
         try (PolicySetup p = PolicySetup.of(r, model, m, tok.vocabSize(), true)) {
