@@ -5,7 +5,8 @@ PEFT format by a learning-rate-0 run and loaded into PEFT), the same preference 
 itself (DPOTrainer's prepared train_dataset: prompt_ids, chosen_ids, rejected_ids, EOS appended to text
 completions, handed to align4j as pre-tokenised data), dropout off (TRL's disable_dropout), AdamW
 (betas 0.9/0.999, eps 1e-8, weight decay 0.1), constant learning rate, no warm-up, gradient clipping.
-Compared: the loss, the gradient norm before clipping, TRL's logged metrics (rewards/chosen|rejected|
+A text case hands align4j the text rows instead, so its own tokenisation (the preference reader, EOS
+appended to text completions) is compared too. Compared: the loss, the gradient norm before clipping, TRL's logged metrics (rewards/chosen|rejected|
 accuracies|margins, logps/chosen|rejected, logits/chosen|rejected, entropy, mean_token_accuracy) and
 every updated LoRA tensor; for several loss types; with gradient accumulation; with precomputed
 reference log-probs; and starting from an existing (non-zero) adapter, where TRL's reference is a frozen
@@ -101,14 +102,16 @@ def write_ids(path, ids):
     path.write_text("".join(json.dumps(r) + "\n" for r in ids))
 
 
-def compare(tag, base, init, loss_type, batch=4, accum=1, start=None, precompute=False, weights=None, steps=1):
+def compare(tag, base, init, loss_type, batch=4, accum=1, start=None, precompute=False, weights=None, steps=1,
+            text=False):
     """Runs both from the adapter `start` (default: the fresh initial one) and reports every figure."""
     adapter = start or init
     kw = {"loss_weights": weights} if weights else {}
     model, logs, ids = trl_run(base, adapter, WORK / f"trl_{tag}", loss_type.split(","), batch, accum, steps,
                                precompute=precompute, **kw)
     data = WORK / f"ids_{tag}.jsonl"
-    write_ids(data, ids)
+    # text: align4j reads the same text rows and tokenises them itself (its preference reader, TRL's rules)
+    write_ids(data, text_rows() if text else ids)
     out = WORK / f"a4j_{tag}"
     extra = ["precompute_ref_log_probs: true"] if precompute else []
     if weights:
@@ -179,6 +182,7 @@ def main():
              ("hinge", dict(loss_type="hinge", steps=2)),
              ("rpo_sigmoid_sft", dict(loss_type="sigmoid,sft", weights=[1.0, 0.5])),
              ("sigmoid_accum", dict(loss_type="sigmoid", batch=2, accum=2)),
+             ("sigmoid_text", dict(loss_type="sigmoid", text=True)),
              ("sigmoid_precompute", dict(loss_type="sigmoid", precompute=True)),
              ("sigmoid_from_adapter", dict(loss_type="sigmoid", start=moved / "adapter", steps=2))]
     for tag, kw in cases:

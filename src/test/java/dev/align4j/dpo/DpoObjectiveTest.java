@@ -166,4 +166,32 @@ class DpoObjectiveTest {
       assertThat(Evaluation.run(model, withCopy, pairs, 4).loss()).isLessThan(Math.log(2));
     }
   }
+
+  @Test
+  void fullTrainingScoresAgainstASeparateCopyThatStaysPut() throws IOException {
+    List<DpoPair> pairs = DpoTestSupport.pairs(4, 14);
+    try (NDManager m = Torch.newManager(); CausalLM model = DpoTestSupport.model(m, Precision.FLOAT64, 5);
+        CausalLM copy = DpoTestSupport.model(m, Precision.FLOAT64, 5)) {
+      model.setAllTrainable(true);
+      DpoCollator c = DpoCollator.of(0);
+      // before the first step the policy itself is the reference (what a precompute uses)
+      List<RefLogps> fromPolicy = ReferencePrecompute.compute(model, new Reference.Policy(), c, pairs, 4);
+      List<RefLogps> fromCopy = ReferencePrecompute.compute(model, new Reference.SeparateModel(copy), c, pairs, 4);
+      assertThat(fromCopy).isEqualTo(fromPolicy);
+      DpoObjective obj = new DpoObjective(c, DpoTestSupport.sigmoid(BETA), new Reference.SeparateModel(copy));
+      try (TrainingSession<DpoPair, DpoBatch> s = new Trainer(model, model.trainableParameters(),
+          TrainerConfig.of(1, 4, 1), x -> 1e-3, null).open(obj)) {
+        assertThat(s.step(List.of(pairs)).loss()).isCloseTo(Math.log(2), Offset.offset(1e-12));
+      }
+      double loss = 0;
+      for (int i = 0; i < pairs.size(); i++) {
+        DpoPair p = pairs.get(i);
+        double u = seqLogp(model, p.promptIds(), p.chosenIds()) - fromCopy.get(i).chosen()
+            - seqLogp(model, p.promptIds(), p.rejectedIds()) + fromCopy.get(i).rejected();
+        loss += softplusNeg(BETA * u);
+      }
+      assertThat(Evaluation.run(model, obj, pairs, 4).loss()).isCloseTo(loss / pairs.size(), Offset.offset(1e-12));
+      assertThat(ReferencePrecompute.compute(model, new Reference.SeparateModel(copy), c, pairs, 4)).isEqualTo(fromCopy);
+    }
+  }
 }
