@@ -4,7 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import ai.djl.ndarray.NDManager;
+import dev.align4j.peft.model.ModelConfig;
+import dev.align4j.peft.model.ModelFamily;
+import dev.align4j.peft.model.TinyCheckpoint;
+import dev.align4j.peft.torch.Torch;
 import dev.align4j.recipes.Align4j;
+import dev.align4j.sft.demo.CharTokenizer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -13,13 +19,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code align4j dpo|orpo|simpo} end to end on a tiny Qwen3-shaped checkpoint with the real Qwen3
- * tokenizer and its chat template: chat pairs, held-out evaluation, the reference log-prob cache
+ * {@code align4j dpo|kto|orpo|simpo} end to end on a tiny Qwen3-shaped checkpoint with a character
+ * tokenizer and its ChatML template: chat pairs, held-out evaluation, the reference log-prob cache
  * reused by a second run and refused after the reference changes, resume, and the reference-free stages.
  */
 class DpoCliTest {
@@ -27,12 +34,21 @@ class DpoCliTest {
   static Path model;
   static Path pairs;
 
+  /** A tiny Qwen3 with the demo's character tokenizer (ChatML template): a small vocabulary keeps runs fast. */
+  static Path tinyModel(String name, long seed) throws IOException {
+    Path dir = tmp.resolve(name);
+    int vocab = CharTokenizer.write(dir, List.of("告警主机多次登录失败事件类型：暴力破解；风险等级：高恶意软件 0123456789"));
+    ModelConfig cfg = new ModelConfig(ModelFamily.QWEN3, vocab, 16, 32, 2, 2, 1, 8, 1e-6, 10000.0, null, 128, true,
+        false, "float32");
+    try (NDManager m = Torch.newManager()) {
+      TinyCheckpoint.write(dir, cfg, seed, null, Optional.empty(), m);
+    }
+    return dir;
+  }
+
   @BeforeAll
   static void makeModel() throws IOException {
-    model = tmp.resolve("tiny");
-    assertThat(Align4j.execute("tiny", "--family", "qwen3", "--out", model.toString(), "--tokenizer",
-        "recipes/assets/tokenizers/qwen3", "--hidden", "16", "--intermediate", "32", "--heads", "2",
-        "--kv-heads", "1", "--seed", "7")).isZero();
+    model = tinyModel("tiny", 7);
     pairs = tmp.resolve("pairs.jsonl");
     List<String> lines = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
@@ -99,10 +115,7 @@ class DpoCliTest {
     assertThat(again[0]).as(again[2]).isEqualTo("0");
     assertThat(again[2]).contains("reference log-probs: reused");
     // another reference (other weights, same data and cache directory) is computed afresh, never reused
-    Path other = tmp.resolve("tiny_other");
-    assertThat(Align4j.execute("tiny", "--family", "qwen3", "--out", other.toString(), "--tokenizer",
-        "recipes/assets/tokenizers/qwen3", "--hidden", "16", "--intermediate", "32", "--heads", "2",
-        "--kv-heads", "1", "--seed", "8")).isZero();
+    Path other = tinyModel("tiny_other", 8);
     String[] changed = dpo(tmp.resolve("run3"), "model_name_or_path=" + other, "max_steps=1", "eval_dataset=");
     assertThat(changed[0]).as(changed[2]).isEqualTo("0");
     assertThat(changed[2]).contains("reference log-probs: computed").doesNotContain("reused");
