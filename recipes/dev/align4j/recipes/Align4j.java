@@ -34,10 +34,15 @@ import picocli.CommandLine.Command;
       dev.align4j.recipes.dpo.KtoCommand.class,
       dev.align4j.recipes.dpo.OrpoCommand.class,
       dev.align4j.recipes.dpo.SimpoCommand.class,
+      dev.align4j.recipes.rm.RmCommand.class,
+      dev.align4j.recipes.rm.ScoreCommand.class,
+      dev.align4j.recipes.rm.EvalRmCommand.class,
       dev.align4j.recipes.data.DataCommand.class,
       dev.align4j.recipes.bench.BenchCommand.class,
       dev.align4j.recipes.cli.TokenizeCommand.class,
       dev.align4j.recipes.cli.ChatTemplateCommand.class,
+      dev.align4j.recipes.cli.DpoLossEvalCommand.class,
+      dev.align4j.recipes.search.SearchCommand.class,
     })
 public final class Align4j implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -104,6 +104,9 @@ def dataset(seed, pairs, length):
     g = torch.Generator().manual_seed(seed)
     ids, att, comp = make_rows(g, 2 * pairs, length)
     pol, ref = make_logits(g, 2 * pairs, length)
+    # favour the next token at about half the positions, so that mean_token_accuracy is neither 0 nor 1
+    hit = (torch.rand(2 * pairs, length - 1, generator=g) < 0.5).double().unsqueeze(-1)
+    pol[:, :-1] += 2.5 * hit * F.one_hot(ids[:, 1:], V)
     return {"input_ids": ids, "attention_mask": att, "completion_mask": comp, "policy_logits": pol, "ref_logits": ref}
 
 
@@ -124,6 +127,11 @@ DPO_DEFAULTS = dict(beta=0.1, loss_type=["sigmoid"], loss_weights=None, label_sm
                     discopop_tau=0.05, reference_free=False)
 
 
+DPO_METRICS = ("rewards/chosen", "rewards/rejected", "rewards/accuracies", "rewards/margins", "logps/chosen",
+               "logps/rejected", "logits/chosen", "logits/rejected", "entropy", "mean_token_accuracy")
+LOGIT_METRICS = DPO_METRICS[-4:]
+
+
 def run_dpo(d, cfg):
     policy = FixedLogits([(d["input_ids"], d["policy_logits"])], trainable=True)
     ref = FixedLogits([(d["input_ids"], d["ref_logits"])], trainable=False)
@@ -141,8 +149,7 @@ def run_dpo(d, cfg):
         inputs["ref_rejected_logps"] = torch.zeros(b)
     loss = DPOTrainer._compute_loss(s, policy, inputs, False)
     m = s._metrics["train"]
-    metrics = {k: m[k][-1] for k in ("rewards/chosen", "rewards/rejected", "rewards/accuracies", "rewards/margins",
-                                     "logps/chosen", "logps/rejected")}
+    metrics = {k: m[k][-1] for k in DPO_METRICS}
     out = {"loss": float(loss.detach()), "metrics": metrics}
     try:
         loss.backward()
@@ -168,7 +175,10 @@ def run_cdpo(d, cfg):
     metrics = {"rewards/chosen": float(chosen_rewards.mean()), "rewards/rejected": float(rejected_rewards.mean()),
                "rewards/accuracies": float((chosen_rewards > rejected_rewards).double().mean()),
                "rewards/margins": float((chosen_rewards - rejected_rewards).mean()),
-               "logps/chosen": float(cw.mean()), "logps/rejected": float(cl.mean())}
+               "logps/chosen": float(cw.detach().mean()), "logps/rejected": float(cl.detach().mean())}
+    # the logit metrics do not depend on the loss type: DPOTrainer's own, from a sigmoid run on the same logits
+    plain = run_dpo(d, dict(DPO_DEFAULTS, beta=cfg["beta"]))
+    metrics.update({k: plain["metrics"][k] for k in LOGIT_METRICS})
     return {"loss": float(loss.detach()), "metrics": metrics, "grad_policy_logits": flat(pol.grad)}
 
 
@@ -259,7 +269,8 @@ def run_kto(d, cfg):
     loss = KTOTrainer._compute_loss(s, policy, batch, False)
     loss.backward()
     m = s._metrics["train"]
-    keys = ("kl", "rewards/chosen", "rewards/rejected", "rewards/margins", "logps/chosen", "logps/rejected")
+    keys = ("kl", "rewards/chosen", "rewards/rejected", "rewards/margins", "logps/chosen", "logps/rejected",
+            "logits/chosen", "logits/rejected", "entropy")
     metrics = {k: m[k][-1] for k in keys if k in m and m[k]}
     return {"loss": float(loss.detach()), "metrics": metrics, "grad_policy_logits": flat(policy.logits[0].grad)}
 
@@ -349,6 +360,23 @@ def pair_cases():
     return c
 
 
+def trl_failures(datasets):
+    """Configurations TRL 1.13 cannot run (align4j computes them); recorded so the README's claim is checked."""
+    tries = {
+        "alpha_divergence on float64 logits": ("base", dict(DPO_DEFAULTS, loss_type=["sigmoid"],
+                                                            f_divergence_type="alpha_divergence")),
+        "sft with use_weighting": ("base", dict(DPO_DEFAULTS, loss_type=["sigmoid", "sft"], use_weighting=True)),
+    }
+    out = {}
+    for what, (ds, cfg) in tries.items():
+        try:
+            run_dpo(datasets[ds], cfg)
+            out[what] = "runs"
+        except (KeyError, RuntimeError) as e:
+            out[what] = f"{type(e).__name__}: {str(e).splitlines()[0][:160]}"
+    return out
+
+
 RUNNERS = {"dpo": run_dpo, "cdpo": run_cdpo, "kto": run_kto, "orpo": run_orpo, "cpo": run_cpo}
 
 
@@ -374,6 +402,7 @@ def build():
     assert by["kto_kl_clamped"]["metrics"]["kl"] == 0.0
     assert by["kto_all_undesirable"]["metrics"]["kl"] > 0.05
     return {"generator": "src/test/resources/dpo/make_loss_goldens.py", "trl": trl.__version__,
+            "trl_failures": trl_failures(datasets),
             "torch": torch.__version__, "vocab": V,
             "datasets": {k: ds_json(v) for k, v in datasets.items()}, "cases": cases}
 

@@ -138,12 +138,13 @@ def main():
                 dpo_cut = prepare(DPOTrainer, name, tok, CUT)
                 coll = DataCollatorForPreference(pad_token_id=pad, max_length=CUT)
                 out["dpo_cut"] = []
-                for r in dpo_cut:   # one row per batch: the collator's truncation without padding
+                for r in dpo_cut:   # one row per batch: the collator's truncation
                     b = coll([{k: r[k] for k in ("prompt_ids", "chosen_ids", "rejected_ids")}])
-                    out["dpo_cut"].append({"id": r["id"], "chosen_input_ids": b["input_ids"][0].tolist(),
-                                           "rejected_input_ids": b["input_ids"][1].tolist(),
-                                           "chosen_completion_mask": b["completion_mask"][0].tolist(),
-                                           "rejected_completion_mask": b["completion_mask"][1].tolist()})
+                    n = b["attention_mask"].sum(dim=1).tolist()   # chosen and rejected share the padding
+                    out["dpo_cut"].append({"id": r["id"], "chosen_input_ids": b["input_ids"][0][:n[0]].tolist(),
+                                           "rejected_input_ids": b["input_ids"][1][:n[1]].tolist(),
+                                           "chosen_completion_mask": b["completion_mask"][0][:n[0]].tolist(),
+                                           "rejected_completion_mask": b["completion_mask"][1][:n[1]].tolist()})
             out["kto"] = [{"id": r["id"], "label": r["label"], "prompt_ids": r["prompt_ids"],
                            "completion_ids": r["completion_ids"]} for r in prepare(KTOTrainer, name, tok, None)]
             out["kto_cut"] = [r["id"] + ("+" if r["label"] else "-") for r in prepare(KTOTrainer, name, tok, CUT)]

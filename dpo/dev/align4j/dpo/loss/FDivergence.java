@@ -1,6 +1,7 @@
 package dev.align4j.dpo.loss;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.stream.Collectors;
@@ -19,8 +20,8 @@ public enum FDivergence {
   /** f'(t) = log(2t/(1+t)): {@code log 2 + logsig(u)}. */
   JS_DIVERGENCE("js_divergence"),
   /**
-   * f'(t) = (t^(a-1) - 1)/(a-1): {@code (e^((a-1)u) - 1)/(a-1)}; the exponent is clamped at 80 as
-   * TRL does; {@code |a - 1| < 1e-6} falls back to reverse KL.
+   * f'(t) = (t^(a-1) - 1)/(a-1): {@code (e^((a-1)u) - 1)/(a-1)}; the exponent is clamped at 80 (11
+   * in float16) as TRL does; {@code |a - 1| < 1e-6} falls back to reverse KL.
    */
   ALPHA_DIVERGENCE("alpha_divergence");
 
@@ -63,9 +64,9 @@ public enum FDivergence {
         if (Math.abs(alpha - 1.0) < 1e-6) {
           return u;
         }
-        // TRL clamps (a-1)u at 80 (float32/bf16; 11 for float16) so that exp stays finite
+        // TRL clamps (a-1)u at 80 (11 for float16) so that exp stays finite in the input's dtype
         NDArray t = u.mul(LossMath.scalar(u, alpha - 1.0));
-        t = t.minimum(LossMath.scalar(t, 80.0));
+        t = t.minimum(LossMath.scalar(t, u.getDataType() == DataType.FLOAT16 ? 11.0 : 80.0));
         return t.exp().sub(LossMath.scalar(t, 1.0)).mul(LossMath.scalar(t, 1.0 / (alpha - 1.0)));
       default:
         throw new IllegalStateException(id);

@@ -79,6 +79,28 @@ public final class KtoLoss {
     return new KtoLossOutput(loss, losses, chosenRewards, rejectedRewards, kl, metrics);
   }
 
+  /**
+   * Where each example's KL completion comes from, as TRL's {@code KTOTrainer._prepare_dataset} builds
+   * it: the dataset, in order, is cut into batches of {@code batchSize} (the last may be shorter) and
+   * the completions rotate by one within each batch, {@code (x_1, y_n), (x_2, y_1), ..., (x_n, y_(n-1))}.
+   * Returns {@code src} with example i's KL sequence = prompt i + completion {@code src[i]}; KTO needs
+   * the training batches to be these same, unshuffled groups (TRL requires sequential sampling).
+   */
+  public static int[] klCompletionSources(int n, int batchSize) {
+    if (batchSize < 1 || n < 0) {
+      throw new IllegalArgumentException("need n >= 0 and batchSize >= 1, got " + n + " and " + batchSize);
+    }
+    int[] src = new int[n];
+    for (int start = 0; start < n; start += batchSize) {
+      int end = Math.min(n, start + batchSize);
+      src[start] = end - 1;
+      for (int i = start + 1; i < end; i++) {
+        src[i] = i - 1;
+      }
+    }
+    return src;
+  }
+
   private static long[] indices(boolean[] labels, boolean want) {
     int n = 0;
     for (boolean b : labels) {

@@ -49,6 +49,23 @@ public final class ScoreHead {
     return new ScoreHead(Parameter.master(parameterName, w, model.precision()));
   }
 
+  /**
+   * A head of a full (or freeze-tuned, or merged) reward model, outside any adapter: transformers'
+   * {@code score.weight}, initialised from {@code N(0, 0.02)} with {@code seed}. Frozen until the
+   * caller marks it trainable.
+   */
+  public static ScoreHead standalone(CausalLM model, int numLabels, long seed) {
+    return create(model, MODULE + ".weight", numLabels, seed);
+  }
+
+  /** A head over an existing weight {@code [num_labels, H]} (a loaded {@code score.weight}). */
+  public static ScoreHead of(Parameter weight) {
+    if (weight.shape().dimension() != 2) {
+      throw new IllegalArgumentException("score weight " + weight.name() + " must be [num_labels, H], got " + weight.shape());
+    }
+    return new ScoreHead(weight);
+  }
+
   /** The weight {@code [num_labels, H]}. */
   public Parameter weight() {
     return weight;

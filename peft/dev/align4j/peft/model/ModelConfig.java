@@ -100,6 +100,15 @@ public record ModelConfig(
         ropeTheta, ropeScaling, maxPositionEmbeddings, tieWordEmbeddings, attentionBias, torchDtype, false, null);
   }
 
+  /**
+   * This config with {@code tie_word_embeddings} set: how a checkpoint without {@code lm_head} (a
+   * {@code *ForSequenceClassification} model) is built, its unused LM head reading the embeddings.
+   */
+  public ModelConfig withTiedEmbeddings(boolean tied) {
+    return new ModelConfig(family, vocabSize, hiddenSize, intermediateSize, numLayers, numHeads, numKvHeads, headDim,
+        rmsNormEps, ropeTheta, ropeScaling, maxPositionEmbeddings, tied, attentionBias, torchDtype, mlpBias, slidingWindow);
+  }
+
   private static void positive(String field, int v) {
     if (v <= 0) {
       throw new IllegalArgumentException("config: " + field + " must be > 0, got " + v);

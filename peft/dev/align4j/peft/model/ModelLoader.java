@@ -50,6 +50,47 @@ public final class ModelLoader {
     }
   }
 
+  /**
+   * Loads a checkpoint whose head is not the LM head, such as transformers'
+   * {@code *ForSequenceClassification} (a reward model: {@code score.weight}, no {@code lm_head}): the
+   * decoder as {@link #load} builds it (without {@code lm_head.weight} the config is taken as tied,
+   * so the unused LM head reads the embeddings), and every tensor the decoder does not use, by name,
+   * into {@code extras} (on {@code parent}, in the compute dtype).
+   */
+  public static PretrainedModel loadHeadless(
+      Path dir, Precision precision, AttentionImpl attention, NDManager parent, Map<String, NDArray> extras)
+      throws IOException {
+    try (HfCheckpoint ckpt = HfCheckpoint.open(dir)) {
+      ModelConfig config = ModelConfig.fromJson(ckpt.config(), dir.resolve("config.json").toString());
+      if (!config.tieWordEmbeddings() && !ckpt.tensorNames().contains("lm_head.weight")) {
+        config = config.withTiedEmbeddings(true);
+      }
+      Map<String, Shape> expected = WeightNames.expected(config);
+      LinkedHashMap<String, NDArray> tensors = new LinkedHashMap<>();
+      try (NDManager staging = parent.newSubManager()) {
+        for (String name : ckpt.tensorNames()) {
+          TensorInfo info = ckpt.info(name);
+          Shape shape = new Shape(info.shape());
+          if (!expected.containsKey(name)) {
+            if (!WeightNames.ignorable(name, config)) {
+              NDArray x = toNd(staging, name, info, ckpt.bytes(name), shape, precision);
+              x.attach(parent);
+              extras.put(name, x);
+            }
+            continue;
+          }
+          if (!expected.get(name).equals(shape)) {
+            throw new IllegalArgumentException(dir + ": tensor " + name + " has shape " + shape
+                + ", expected " + expected.get(name) + " for this config.json");
+          }
+          tensors.put(name, toNd(staging, name, info, ckpt.bytes(name), shape, precision));
+        }
+        CausalLM model = CausalLM.create(config, precision, attention, parent, tensors);
+        return new PretrainedModel(model, ckpt.config(), ckpt.generationConfig(), dir);
+      }
+    }
+  }
+
   private static NDArray toNd(
       NDManager m, String name, TensorInfo info, ByteBuffer bytes, Shape shape, Precision p) {
     ByteBuffer b = bytes.duplicate().order(ByteOrder.LITTLE_ENDIAN);

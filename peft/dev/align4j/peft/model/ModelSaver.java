@@ -12,7 +12,9 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Saves a {@link CausalLM} as a Hugging Face checkpoint: {@code config.json}, optional {@code
@@ -35,12 +37,27 @@ public final class ModelSaver {
   public static void save(
       CausalLM model, ObjectNode configJson, Optional<ObjectNode> generationConfig, Path dir,
       long maxShardBytes) throws IOException {
+    save(model, configJson, generationConfig, dir, maxShardBytes, Set.of(), Map.of());
+  }
+
+  /**
+   * As {@link #save(CausalLM, ObjectNode, Optional, Path, long)}, leaving out the parameters named in
+   * {@code skip} and adding {@code extra} tensors after the decoder's: a
+   * {@code *ForSequenceClassification} checkpoint is the decoder without {@code lm_head.weight} plus
+   * {@code score.weight}.
+   */
+  public static void save(
+      CausalLM model, ObjectNode configJson, Optional<ObjectNode> generationConfig, Path dir, long maxShardBytes,
+      Set<String> skip, Map<String, NDArray> extra) throws IOException {
     ObjectNode cfg = configJson != null ? configJson.deepCopy() : model.config().toJson();
     DType dtype = storageType(cfg.path("torch_dtype").asText(model.config().torchDtype()));
     LinkedHashMap<String, TensorData> tensors = new LinkedHashMap<>();
     for (Parameter p : model.parameters().values()) {
-      tensors.put(p.name(), tensorData(p.data(), dtype));
+      if (!skip.contains(p.name())) {
+        tensors.put(p.name(), tensorData(p.data(), dtype));
+      }
     }
+    extra.forEach((name, x) -> tensors.put(name, tensorData(x, dtype)));
     HfCheckpointWriter.write(dir, cfg, generationConfig, tensors, maxShardBytes);
   }
 

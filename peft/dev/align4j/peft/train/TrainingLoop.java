@@ -28,7 +28,8 @@ public final class TrainingLoop<E> {
    *
    * @param steps the metrics of the steps run now (not those before a resume)
    * @param evals {@code {step, eval loss}} of the evaluations run now
-   * @param bestStep the step with the lowest eval loss over the whole run (0 without evaluation)
+   * @param bestStep the step with the best eval loss (or monitored metric, {@link #withMonitor}) over the
+   *     whole run (0 without evaluation)
    * @param stoppedEarly whether early stopping ended the run (now or before a resume)
    */
   public record Result(List<StepMetrics> steps, List<double[]> evals, Path metrics, long bestStep, boolean stoppedEarly) {}
@@ -44,6 +45,8 @@ public final class TrainingLoop<E> {
   private LongConsumer onBest = step -> { };
   private Consumer<Boolean> trainingMode = on -> { };
   private Function<CausalLM, List<String>> sampler;
+  private String monitor;
+  private boolean greaterIsBetter;
 
   /**
    * @param trainer the engine (its run directory holds the checkpoints)
@@ -67,6 +70,17 @@ public final class TrainingLoop<E> {
   /** Stops when the eval loss has not improved for {@code patience} evaluations. */
   public TrainingLoop<E> withEarlyStopping(EarlyStopping rule) {
     this.earlyStopping = rule;
+    return this;
+  }
+
+  /**
+   * Selects the best evaluation (early stopping, {@link #onBest}) by the objective's eval metric {@code
+   * metric} instead of the eval loss, as transformers' {@code metric_for_best_model} and {@code
+   * greater_is_better} (reward modelling: {@code accuracy}, higher is better). {@code null}: the loss.
+   */
+  public TrainingLoop<E> withMonitor(String metric, boolean greaterIsBetter) {
+    this.monitor = metric;
+    this.greaterIsBetter = greaterIsBetter;
     return this;
   }
 
@@ -103,8 +117,9 @@ public final class TrainingLoop<E> {
       hooks.close();
     }
     if (hooks.stoppedNow) {
-      System.err.printf("%nalign4j: early stopping at step %d (best eval loss %.4f at step %d)%n",
-          hooks.steps.get(hooks.steps.size() - 1).step(), hooks.state.best(), hooks.state.bestStep());
+      System.err.printf("%nalign4j: early stopping at step %d (best eval %s %.4f at step %d)%n",
+          hooks.steps.get(hooks.steps.size() - 1).step(), monitor == null ? "loss" : monitor,
+          greaterIsBetter ? -hooks.state.best() : hooks.state.best(), hooks.state.bestStep());
     }
     Path metrics = outDir.resolve("metrics.jsonl");
     CurvePlot.plot(metrics, "loss", "eval_loss", outDir.resolve("loss.png"));
@@ -167,7 +182,13 @@ public final class TrainingLoop<E> {
       }
       samples.forEach(row.putArray("samples")::add);
       log.write(row);
-      state = state.after(step, r.loss(), earlyStopping);
+      double monitored = monitor == null ? r.loss() : r.metrics().getOrDefault(monitor, Double.NaN);
+      if (Double.isNaN(monitored)) {
+        throw new IllegalStateException("early stopping monitors eval_" + monitor + ", which the objective does not report"
+            + " (it reports " + r.metrics().keySet() + ")");
+      }
+      // EarlyStopping minimises: a metric where greater is better is compared negated
+      state = state.after(step, greaterIsBetter ? -monitored : monitored, earlyStopping);
       if (state.bestStep() == step) {
         onBest.accept(step);
       }

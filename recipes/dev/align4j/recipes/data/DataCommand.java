@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "data", mixinStandardHelpOptions = true,
         description = "Validate, clean (PII), deduplicate and split instruction datasets (JSONL or JSON array).",
-        subcommands = {ValidateCommand.class, CleanCommand.class, DedupCommand.class, SplitCommand.class})
+        subcommands = {ValidateCommand.class, CleanCommand.class, DedupCommand.class, SplitCommand.class,
+            PairsCommand.class})
 public final class DataCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -26,12 +26,12 @@ import dev.align4j.peft.tokenizer.Tokenizer;
 import dev.align4j.peft.torch.Torch;
 import dev.align4j.peft.train.CurvePlot;
 import dev.align4j.peft.train.Objective;
-import dev.align4j.peft.train.RunProvenance;
 import dev.align4j.peft.train.StopSignal;
 import dev.align4j.peft.train.Trainer;
 import dev.align4j.peft.train.TrainerConfig;
 import dev.align4j.peft.train.TrainingKeys;
 import dev.align4j.peft.train.TrainingLoop;
+import dev.align4j.recipes.sft.SftRun;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -62,12 +62,12 @@ public final class DpoRun {
     Path out = Path.of(r.outputDir());
     Files.createDirectories(out);
     AtomicFiles.recoverDirectories(out);
-    Map<String, Path> data = new LinkedHashMap<>();
-    data.put("dataset_sha256", Path.of(r.dataset()));
+    Map<String, String> data = new LinkedHashMap<>();
+    data.put("dataset", r.dataset());
     if (!r.evalDataset().isBlank()) {
-      data.put("eval_dataset_sha256", Path.of(r.evalDataset()));
+      data.put("eval_dataset", r.evalDataset());
     }
-    RunProvenance.writeResolved(DpoRecipe.SCHEMA, r, out, data, r.seed(), r.allowConfigChange());
+    SftRun.writeResolved(DpoRecipe.SCHEMA, r, data, r.seed(), r.allowConfigChange(), out);
     String tag = "align4j " + stage.command();
     try (StopSignal.Region graceful = StopSignal.graceful();
         NDManager m = Torch.newManager(device);

@@ -50,7 +50,13 @@ public record SftRecipe(
       ConfigKey.of("train_on_prompt", KeyType.BOOL, false, "train on every token (default: assistant turns and their end-of-turn token only)"),
       ConfigKey.of("mask_history", KeyType.BOOL, false, "train only on the last assistant turn"),
       ConfigKey.of("packing", KeyType.BOOL, false, "several examples per row, block-diagonal attention"),
-      ConfigKey.of("neftune_noise_alpha", KeyType.DOUBLE, 0.0, "NEFTune embedding noise; 0 disables").check(nonNegative(), ">= 0"),
+      ConfigKey.of("neftune_noise_alpha", KeyType.DOUBLE, 0.0, "NEFTune embedding noise; 0 disables").check(nonNegative(), ">= 0"));
+
+  /**
+   * What trains and how: {@code finetuning_type} and its methods' keys, shared by every stage recipe
+   * that fine-tunes a model (SFT, reward modelling).
+   */
+  public static final List<ConfigKey<?>> ADAPTER_KEYS = List.of(
       ConfigKey.of("finetuning_type", KeyType.choice(FinetuningType.class), FinetuningType.LORA, "what is trained"),
       ConfigKey.of("lora_rank", KeyType.INT, 8, "LoRA rank r").check(positive(), "> 0"),
       ConfigKey.of("lora_alpha", KeyType.DOUBLE, 16.0, "LoRA scaling numerator (alpha / r, or alpha / sqrt(r) with rsLoRA)"),
@@ -72,7 +78,7 @@ public record SftRecipe(
 
   /** Every key of an SFT recipe, in README order. */
   public static final RecipeSchema<SftRecipe> SCHEMA = new RecipeSchema<>(SftRecipe.class,
-      RecipeSchema.concat(List.of(SFT_KEYS, TrainingKeys.ALL, OUTPUT_KEYS)));
+      RecipeSchema.concat(List.of(SFT_KEYS, ADAPTER_KEYS, TrainingKeys.ALL, OUTPUT_KEYS)));
 
   /** Cross-key checks (each key's own rule is checked by {@link #SCHEMA}). */
   public SftRecipe {

@@ -296,32 +296,45 @@ public final class SftRun {
    * the provenance.
    */
   private static void writeResolved(SftRecipe r, Path out) throws IOException {
+    java.util.LinkedHashMap<String, String> data = new java.util.LinkedHashMap<>();
+    data.put("dataset", r.dataset());
+    if (!r.evalDataset().isBlank()) {
+      data.put("eval_dataset", r.evalDataset());
+    }
+    writeResolved(SftRecipe.SCHEMA, r, data, r.seed(), r.allowConfigChange(), out);
+  }
+
+  /**
+   * Writes {@code resolved_config.json} for any stage's recipe: the resolved keys and the provenance
+   * (version, git commit, seed, the SHA-256 of each data file as {@code <key>_sha256}). When {@code out}
+   * holds a checkpoint this run will resume, the recipe must match the one that wrote it ({@link
+   * ResolvedConfig#requireSameRun} with {@link TrainingKeys}' rules).
+   *
+   * @param dataFiles recipe key to data file path, each checked to exist
+   */
+  public static <R extends Record> void writeResolved(dev.align4j.peft.config.RecipeSchema<R> schema, R r,
+      java.util.Map<String, String> dataFiles, long seed, boolean allowConfigChange, Path out) throws IOException {
     ObjectNode prov = new ObjectMapper().createObjectNode();
     prov.put("align4j_version", "0.1.0");
     gitCommit().ifPresent(c -> prov.put("git_commit", c));
-    Path data = Path.of(r.dataset());
-    if (!Files.exists(data)) {
-      throw new NoSuchFileException(data.toString(), null, "dataset not found");
-    }
-    prov.put("dataset_sha256", sha256(data));
-    if (!r.evalDataset().isBlank()) {
-      Path eval = Path.of(r.evalDataset());
-      if (!Files.exists(eval)) {
-        throw new NoSuchFileException(eval.toString(), null, "eval_dataset not found");
+    for (java.util.Map.Entry<String, String> e : dataFiles.entrySet()) {
+      Path data = Path.of(e.getValue());
+      if (!Files.exists(data)) {
+        throw new NoSuchFileException(data.toString(), null, e.getKey() + " not found");
       }
-      prov.put("eval_dataset_sha256", sha256(eval));
+      prov.put(e.getKey() + "_sha256", sha256(data));
     }
-    prov.put("seed", r.seed());
+    prov.put("seed", seed);
     Optional<Path> resume = TrainingCheckpoint.latest(out.resolve("checkpoints"));
     Optional<ObjectNode> previous = ResolvedConfig.read(out);
     ObjectNode provenance = prov;
     if (resume.isPresent() && previous.isPresent()) {
       long step = Long.parseLong(resume.get().getFileName().toString().substring("checkpoint-".length()));
-      provenance = ResolvedConfig.requireSameRun(SftRecipe.SCHEMA, previous.get(), r, prov, step,
-          TrainingKeys.MAY_CHANGE_ON_RESUME, TrainingKeys.FIXED_BY_CHECKPOINT, r.allowConfigChange(),
+      provenance = ResolvedConfig.requireSameRun(schema, previous.get(), r, prov, step,
+          TrainingKeys.MAY_CHANGE_ON_RESUME, TrainingKeys.FIXED_BY_CHECKPOINT, allowConfigChange,
           out.resolve(ResolvedConfig.FILE));
     }
-    ResolvedConfig.write(out, r.toJson(), provenance);
+    ResolvedConfig.write(out, schema.toJson(r), provenance);
   }
 
   static String sha256(Path p) throws IOException {

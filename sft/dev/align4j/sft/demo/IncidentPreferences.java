@@ -4,13 +4,18 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.align4j.peft.data.JsonlWriter;
+import dev.align4j.peft.data.preference.PreferencePair;
+import dev.align4j.peft.data.preference.Segment;
+import dev.align4j.peft.tokenizer.ChatMessage;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
+import java.util.OptionalDouble;
 import java.util.Set;
 import java.util.SplittableRandom;
 
@@ -67,6 +72,17 @@ public final class IncidentPreferences {
       o.set("rejected", messages("assistant", rejected));
       o.put("kind", defect.key());
       return o;
+    }
+
+    /**
+     * The pair as the preference layer's record (chat, kind in the extras), for use without a file;
+     * {@code file} and {@code line} only locate it in reports.
+     */
+    public PreferencePair toPreferencePair(Path file, long line) {
+      return new PreferencePair(file, line, new Segment.Chat(List.of(ChatMessage.user(user))),
+          new Segment.Chat(List.of(ChatMessage.assistant(chosen))),
+          new Segment.Chat(List.of(ChatMessage.assistant(rejected))), OptionalDouble.empty(),
+          Map.of("kind", defect.key()));
     }
 
     private static ArrayNode messages(String role, String content) {

@@ -1,5 +1,6 @@
 package dev.align4j.dpo.loss.check;
 
+import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -26,6 +27,7 @@ import dev.align4j.dpo.loss.KtoLoss;
 import dev.align4j.dpo.loss.KtoLossConfig;
 import dev.align4j.dpo.loss.KtoLossOutput;
 import dev.align4j.dpo.loss.KtoLossType;
+import dev.align4j.dpo.loss.LogitMetrics;
 import dev.align4j.dpo.loss.OrpoLogps;
 import dev.align4j.dpo.loss.OrpoLoss;
 import dev.align4j.dpo.loss.OrpoLossConfig;
@@ -52,11 +54,16 @@ public final class LossCaseRunner {
   /** One align4j result. */
   public record Result(String name, double loss, Map<String, Double> metrics, double[] gradPolicyLogits) {}
 
-  /** Runs every case of a goldens document. */
+  /** Runs every case of a goldens document on the CPU. */
   public static List<Result> runAll(JsonNode doc) {
+    return runAll(doc, Device.cpu());
+  }
+
+  /** Runs every case of a goldens document on a device. */
+  public static List<Result> runAll(JsonNode doc, Device device) {
     List<Result> out = new ArrayList<>();
     for (JsonNode c : doc.path("cases")) {
-      out.add(run(doc, c));
+      out.add(run(doc, c, device));
     }
     return out;
   }
@@ -79,15 +86,20 @@ public final class LossCaseRunner {
     return root;
   }
 
-  /** Runs one case. */
+  /** Runs one case on the CPU. */
   public static Result run(JsonNode doc, JsonNode c) {
+    return run(doc, c, Device.cpu());
+  }
+
+  /** Runs one case on a device. */
+  public static Result run(JsonNode doc, JsonNode c, Device device) {
     String name = c.path("name").asText();
     String kind = c.path("kind").asText();
     JsonNode ds = doc.path("datasets").path(c.path("dataset").asText());
     if (ds.isMissingNode()) {
       throw new IllegalArgumentException("case " + name + ": no dataset '" + c.path("dataset").asText() + "'");
     }
-    try (NDManager m = Torch.newManager()) {
+    try (NDManager m = Torch.newManager(device)) {
       NDArray logits = array(m, ds, "policy_logits");
       logits.setRequiresGradient(true);
       Result r;
@@ -161,7 +173,10 @@ public final class LossCaseRunner {
           SequenceLogps.wpoWeights(tokR, shift.get(b + ":"), maskR));
     }
     DpoLossOutput out = DpoLoss.compute(cfg, in);
-    return new Computed(out.loss(), out.metrics().logs());
+    Map<String, Double> metrics = out.metrics().logs();
+    metrics.putAll(LogitMetrics.of(shift.get("0:" + b), shift.get(b + ":"), rows.labels.get("0:" + b), maskC, maskR)
+        .logs());
+    return new Computed(out.loss(), metrics);
   }
 
   private static Computed kto(NDManager m, JsonNode ds, JsonNode cfgJson, NDArray logits) {
@@ -185,7 +200,25 @@ public final class LossCaseRunner {
     }
     boolean kl = cfg.lossType().usesKl();
     KtoLossOutput out = KtoLoss.compute(cfg, new KtoLogps(pol, ref, desirable, kl ? klPol : null, kl ? klRef : null));
-    return new Computed(out.loss(), out.metrics().logs());
+    Map<String, Double> metrics = out.metrics().logs();
+    // TRL's KTO logs the logit means per side (only for a side with tokens) and the entropy, not the accuracy
+    boolean[] undesirable = new boolean[desirable.length];
+    for (int i = 0; i < desirable.length; i++) {
+      undesirable[i] = !desirable[i];
+    }
+    NDArray dRows = m.create(desirable);
+    NDArray uRows = m.create(undesirable);
+    NDArray shift = logits.get(":, :-1, :");
+    LogitMetrics lm = LogitMetrics.of(shift.get(dRows), shift.get(uRows), rows.labels.get(dRows), rows.mask.get(dRows),
+        rows.mask.get(uRows));
+    metrics.put("entropy", lm.entropy());
+    if (out.metrics().logs().containsKey("rewards/chosen")) {
+      metrics.put("logits/chosen", lm.logitsChosen());
+    }
+    if (out.metrics().logs().containsKey("rewards/rejected")) {
+      metrics.put("logits/rejected", lm.logitsRejected());
+    }
+    return new Computed(out.loss(), metrics);
   }
 
   private static Computed pair(NDManager m, JsonNode ds, String kind, JsonNode cfgJson, NDArray logits) {

@@ -22,6 +22,7 @@ public final class PreferencePreparer {
   private final PreferenceTokenizer tokenizer;
   private final PreferenceOptions options;
 
+  /** A preparer tokenising with {@code tokenizer} under {@code options}. */
   public PreferencePreparer(PreferenceTokenizer tokenizer, PreferenceOptions options) {
     this.tokenizer = Objects.requireNonNull(tokenizer, "tokenizer");
     this.options = Objects.requireNonNull(options, "options");

@@ -16,6 +16,10 @@ import java.util.Set;
  * decides by the first record, as TRL does).
  */
 public final class UnpairedParser {
+  /** A parser for TRL's unpaired field names ({@code prompt}, {@code completion}, {@code label}). */
+  public UnpairedParser() {
+  }
+
   /** Parses a record, throwing {@link DataFormatException} for its first problem. */
   public UnpairedExample parse(SourceRecord record) {
     Parsed p = check(record);

@@ -74,6 +74,7 @@ class IncidentPreferencesTest {
       assertThat(r.rejected()).isEqualTo(new Segment.Chat(List.of(ChatMessage.assistant(pairs.get(i).rejected()))));
       assertThat(r.extras()).isEqualTo(Map.of("kind", pairs.get(i).defect().key()));
       assertThat(r.line()).isEqualTo(i + 1);
+      assertThat(pairs.get(i).toPreferencePair(f, i + 1)).isEqualTo(r);   // the same pair without the file
     }
   }
 }
