@@ -3,10 +3,31 @@ package dev.align4j.recipes;
 import dev.align4j.peft.io.CheckpointFormatException;
 import dev.align4j.peft.torch.Torch;
 import dev.align4j.peft.train.StopSignal;
+import dev.align4j.recipes.bench.BenchCommand;
+import dev.align4j.recipes.cli.ChatTemplateCommand;
+import dev.align4j.recipes.cli.DpoLossEvalCommand;
 import dev.align4j.recipes.cli.GenerateCommand;
 import dev.align4j.recipes.cli.InfoCommand;
 import dev.align4j.recipes.cli.LogprobsCommand;
+import dev.align4j.recipes.cli.MergeCommand;
+import dev.align4j.recipes.cli.ProbeCommand;
 import dev.align4j.recipes.cli.TinyCommand;
+import dev.align4j.recipes.cli.TokenizeCommand;
+import dev.align4j.recipes.cli.TourCommand;
+import dev.align4j.recipes.data.DataCommand;
+import dev.align4j.recipes.demo.DemoCommand;
+import dev.align4j.recipes.dpo.DpoCommand;
+import dev.align4j.recipes.dpo.KtoCommand;
+import dev.align4j.recipes.dpo.OrpoCommand;
+import dev.align4j.recipes.dpo.SimpoCommand;
+import dev.align4j.recipes.rl.RlCommand;
+import dev.align4j.recipes.rm.EvalRmCommand;
+import dev.align4j.recipes.rm.RmCommand;
+import dev.align4j.recipes.rm.ScoreCommand;
+import dev.align4j.recipes.search.SearchCommand;
+import dev.align4j.recipes.sft.MultiTaskCommand;
+import dev.align4j.recipes.sft.PtCommand;
+import dev.align4j.recipes.sft.SftCommand;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.reflect.InvocationTargetException;
@@ -25,29 +46,29 @@ import picocli.CommandLine.Command;
       GenerateCommand.class,
       LogprobsCommand.class,
       TinyCommand.class,
-      dev.align4j.recipes.cli.TourCommand.class,
-      dev.align4j.recipes.demo.DemoCommand.class,
-      dev.align4j.recipes.cli.MergeCommand.class,
-      dev.align4j.recipes.sft.SftCommand.class,
-      dev.align4j.recipes.sft.PtCommand.class,
-      dev.align4j.recipes.dpo.DpoCommand.class,
-      dev.align4j.recipes.dpo.KtoCommand.class,
-      dev.align4j.recipes.dpo.OrpoCommand.class,
-      dev.align4j.recipes.dpo.SimpoCommand.class,
-      dev.align4j.recipes.rm.RmCommand.class,
-      dev.align4j.recipes.rm.ScoreCommand.class,
-      dev.align4j.recipes.rm.EvalRmCommand.class,
-      dev.align4j.recipes.rl.RlCommand.Ppo.class,
-      dev.align4j.recipes.rl.RlCommand.Grpo.class,
-      dev.align4j.recipes.rl.RlCommand.Rloo.class,
-      dev.align4j.recipes.data.DataCommand.class,
-      dev.align4j.recipes.bench.BenchCommand.class,
-      dev.align4j.recipes.cli.TokenizeCommand.class,
-      dev.align4j.recipes.cli.ChatTemplateCommand.class,
-      dev.align4j.recipes.cli.DpoLossEvalCommand.class,
-      dev.align4j.recipes.search.SearchCommand.class,
-      dev.align4j.recipes.cli.ProbeCommand.class,
-      dev.align4j.recipes.sft.MultiTaskCommand.class,
+      TourCommand.class,
+      DemoCommand.class,
+      MergeCommand.class,
+      SftCommand.class,
+      PtCommand.class,
+      DpoCommand.class,
+      KtoCommand.class,
+      OrpoCommand.class,
+      SimpoCommand.class,
+      RmCommand.class,
+      ScoreCommand.class,
+      EvalRmCommand.class,
+      RlCommand.Ppo.class,
+      RlCommand.Grpo.class,
+      RlCommand.Rloo.class,
+      DataCommand.class,
+      BenchCommand.class,
+      TokenizeCommand.class,
+      ChatTemplateCommand.class,
+      DpoLossEvalCommand.class,
+      SearchCommand.class,
+      ProbeCommand.class,
+      MultiTaskCommand.class,
     })
 public final class Align4j implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
