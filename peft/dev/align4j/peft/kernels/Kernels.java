@@ -137,6 +137,24 @@ public final class Kernels {
   }
 
   /**
+   * Whether autograd records operations on {@code x} (a leaf that requires a gradient, or a result of
+   * one in grad mode). DJL's own {@code requiresGrad} answers for leaves only.
+   */
+  public boolean requiresGrad(NDArray x) {
+    if (JniUtils.requiresGrad((PtNDArray) x)) {
+      return true;
+    }
+    if (!JniUtils.isGradMode()) {
+      return false;
+    }
+    try (NDManager s = x.getManager().newSubManager()) {
+      NDArray flag = call("requires_grad", x);
+      flag.attach(s);
+      return flag.toLongArray()[0] != 0;
+    }
+  }
+
+  /**
    * Little-endian bfloat16 bytes ({@code uint8 [2n]}) as a bfloat16 tensor of {@code shape}, decoded
    * exactly from sign, exponent and mantissa (TorchScript has no dtype-reinterpreting view).
    */
