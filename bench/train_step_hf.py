@@ -82,8 +82,9 @@ def main():
     setup_rss = status_mib("VmRSS:")
     peak_setup = status_mib("VmHWM:")
     reset = reset_peak_rss()
-    times, fwd, bwd, optim = [], [], [], []
+    times, fwd, bwd, optim, cpu = [], [], [], [], []
     for s in range(a.warmup + a.steps):
+        c0 = time.process_time()
         t0 = time.perf_counter()
         out = model(input_ids=ids, labels=ids)
         loss = out.loss
@@ -93,6 +94,7 @@ def main():
         opt.step()
         opt.zero_grad(set_to_none=True)
         t3 = time.perf_counter()
+        c1 = time.process_time()
         loss_value = loss.item()
         del out, loss
         if s >= a.warmup:
@@ -100,6 +102,7 @@ def main():
             fwd.append((t1 - t0) * 1e3)
             bwd.append((t2 - t1) * 1e3)
             optim.append((t3 - t2) * 1e3)
+            cpu.append((c1 - c0) * 1e3)
     if a.profile:
         from torch.profiler import profile, ProfilerActivity
         with profile(activities=[ProfilerActivity.CPU], record_shapes=False) as prof:
@@ -112,7 +115,7 @@ def main():
     print(json.dumps({
         "side": "transformers+peft", "method": a.method, "precision": a.precision, "batch": a.batch,
         "seq": a.seq, "step_ms": times, "median_ms": med(times),
-        "phase_ms": {"forward": med(fwd), "backward": med(bwd), "optimizer": med(optim)},
+        "phase_ms": {"forward": med(fwd), "backward": med(bwd), "optimizer": med(optim)}, "cpu_ms": med(cpu),
         "trainable": trainable, "setup_rss_mib": setup_rss,
         "peak_rss_mib": max(peak_setup, status_mib("VmHWM:")),
         "step_peak_rss_mib": status_mib("VmHWM:") if reset else float("nan"), "loss": loss_value,

@@ -117,10 +117,10 @@ public final class BenchCommand implements Callable<Integer> {
       }
       PeftBenchmark.Row r = PeftBenchmark.run(c, methods.get(0), Precision.parse(precisions.get(0)), batch, seq, warmup,
           steps, deviceOption.device());
-      // ROW method precision batch seq step fwd bwd opt trainable setupRss peak stepPeak loss
-      System.out.printf(java.util.Locale.ROOT, "ROW\t%s\t%s\t%d\t%d\t%.1f\t%.1f\t%.1f\t%.1f\t%d\t%.0f\t%.0f\t%.0f\t%.6f%n",
+      // ROW method precision batch seq step fwd bwd opt cpu trainable setupRss peak stepPeak loss
+      System.out.printf(java.util.Locale.ROOT, "ROW\t%s\t%s\t%d\t%d\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%d\t%.0f\t%.0f\t%.0f\t%.6f%n",
           r.method(), r.precision(), r.batch(), r.seq(), r.stepMs(), r.forwardMs(), r.backwardMs(), r.optimizerMs(),
-          r.trainable(), r.setupRssMiB(), r.peakRssMiB(), r.stepPeakRssMiB(), r.loss());
+          r.cpuMs(), r.trainable(), r.setupRssMiB(), r.peakRssMiB(), r.stepPeakRssMiB(), r.loss());
       return 0;
     }
     System.out.printf("model %s (%,d parameters), batch %d x %d tokens, one training step (forward, backward, AdamW), float32 compute, %d threads%n",
@@ -137,7 +137,7 @@ public final class BenchCommand implements Callable<Integer> {
       double ms = Double.parseDouble(f[5]);
       double opt = Double.parseDouble(f[8]);
       System.out.printf("%-8s %10.1f %10.0f %6.1f (%2.0f%%) %,14d %6s MiB%n", f[1], ms, batch * seq / (ms / 1000), opt,
-          100 * opt / ms, Long.parseLong(f[9]), f[11]);
+          100 * opt / ms, Long.parseLong(f[10]), f[12]);
     }
     return 0;
   }

@@ -27,7 +27,7 @@ public final class CompareBenchmark {
 
   /** One process's measurement, with the 1-minute load average read just before it started. */
   public record Run(String side, String method, String precision, int batch, double stepMs, double forwardMs,
-      double backwardMs, double optimizerMs, double peakRssMiB, double stepPeakRssMiB, double loss, double load) {}
+      double backwardMs, double optimizerMs, double cpuMs, double peakRssMiB, double stepPeakRssMiB, double loss, double load) {}
 
   /** What to compare. */
   public record Plan(List<PeftBenchmark.Method> methods, List<Integer> batches, List<Precision> precisions, int seq,
@@ -48,8 +48,8 @@ public final class CompareBenchmark {
         p.shape(), p.seq(), p.warmup(), p.steps(), p.rounds(), p.threads() > 0 ? "" + p.threads() : "default");
     out.printf("env MKL_CBWR=%s OMP_NUM_THREADS=%s; python %s%n", System.getenv("MKL_CBWR"),
         System.getenv("OMP_NUM_THREADS"), p.python());
-    out.printf("%-7s %-6s %-9s %5s %5s %10s %9s %9s %9s %10s %10s %6s%n", "side", "method", "precision", "batch",
-        "round", "step ms", "fwd ms", "bwd ms", "opt ms", "peak MiB", "step MiB", "load");
+    out.printf("%-7s %-6s %-9s %5s %5s %10s %9s %9s %9s %10s %10s %10s %6s%n", "side", "method", "precision", "batch",
+        "round", "step ms", "fwd ms", "bwd ms", "opt ms", "cpu ms", "peak MiB", "step MiB", "load");
     for (Precision prec : p.precisions()) {
       for (int batch : p.batches()) {
         for (PeftBenchmark.Method m : p.methods()) {
@@ -71,17 +71,21 @@ public final class CompareBenchmark {
   }
 
   private static void print(PrintStream out, Run r, int round) {
-    out.printf(Locale.ROOT, "%-7s %-6s %-9s %5d %5d %10.1f %9.1f %9.1f %9.1f %10.0f %10.0f %6.2f%n",
+    out.printf(Locale.ROOT, "%-7s %-6s %-9s %5d %5d %10.1f %9.1f %9.1f %9.1f %10.1f %10.0f %10.0f %6.2f%n",
         r.side(), r.method(), r.precision(), r.batch(), round + 1, r.stepMs(), r.forwardMs(), r.backwardMs(),
-        r.optimizerMs(), r.peakRssMiB(), r.stepPeakRssMiB(), r.load());
+        r.optimizerMs(), r.cpuMs(), r.peakRssMiB(), r.stepPeakRssMiB(), r.load());
     out.flush();
   }
 
-  /** Medians per configuration and side; ratio = align4j tokens/s over transformers' (QLoRA: over align4j LoRA). */
+  /**
+   * Medians per configuration and side; ratio = align4j tokens/s over transformers' (QLoRA: over align4j
+   * LoRA), from wall time; cpu ratio the same from the processes' CPU time per step.
+   */
   static void summary(Plan p, List<Run> runs, PrintStream out) {
     out.println();
-    out.printf("%-6s %-9s %5s %12s %12s %8s %14s %14s %12s %12s %11s%n", "method", "precision", "batch",
-        "align4j ms", "anchor ms", "ratio", "align4j tok/s", "anchor tok/s", "align4j MiB", "anchor MiB", "load");
+    out.printf("%-6s %-9s %5s %12s %12s %8s %14s %14s %10s %12s %12s %11s%n", "method", "precision", "batch",
+        "align4j ms", "anchor ms", "ratio", "align4j tok/s", "anchor tok/s", "cpu ratio", "align4j MiB", "anchor MiB",
+        "load");
     for (Precision prec : p.precisions()) {
       for (int batch : p.batches()) {
         for (PeftBenchmark.Method m : p.methods()) {
@@ -95,14 +99,16 @@ public final class CompareBenchmark {
           }
           double am = median(a.stream().mapToDouble(Run::stepMs).toArray());
           double hm = h.isEmpty() ? Double.NaN : median(h.stream().mapToDouble(Run::stepMs).toArray());
+          double ac = median(a.stream().mapToDouble(Run::cpuMs).toArray());
+          double hc = h.isEmpty() ? Double.NaN : median(h.stream().mapToDouble(Run::cpuMs).toArray());
           double tokens = (double) batch * p.seq();
           double aPeak = a.stream().mapToDouble(Run::peakRssMiB).max().orElse(Double.NaN);
           double hPeak = h.stream().mapToDouble(Run::peakRssMiB).max().orElse(Double.NaN);
           double lo = runs.stream().filter(r -> a.contains(r) || h.contains(r)).mapToDouble(Run::load).min().orElse(0);
           double hi = runs.stream().filter(r -> a.contains(r) || h.contains(r)).mapToDouble(Run::load).max().orElse(0);
-          out.printf(Locale.ROOT, "%-6s %-9s %5d %12.1f %12.1f %7.2fx %14.0f %14.0f %12.0f %12.0f %5.1f-%-5.1f%s%n",
+          out.printf(Locale.ROOT, "%-6s %-9s %5d %12.1f %12.1f %7.2fx %14.0f %14.0f %9.2fx %12.0f %12.0f %5.1f-%-5.1f%s%n",
               method, prec.name().toLowerCase(Locale.ROOT), batch, am, hm, hm / am, tokens / (am / 1000),
-              tokens / (hm / 1000), aPeak, hPeak, lo, hi,
+              tokens / (hm / 1000), hc / ac, aPeak, hPeak, lo, hi,
               m == PeftBenchmark.Method.QLORA ? "  (anchor: align4j LoRA)" : "");
         }
       }
@@ -127,12 +133,12 @@ public final class CompareBenchmark {
     String precision = prec.name().toLowerCase(Locale.ROOT);
     if (row == null) {
       return new Run("align4j", method, precision, batch, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
-          Double.NaN, Double.NaN, load);
+          Double.NaN, Double.NaN, Double.NaN, load);
     }
     String[] f = row.split("\t");
-    // ROW method precision batch seq step fwd bwd opt trainable setupRss peak stepPeak loss
-    return new Run("align4j", method, precision, batch, d(f[5]), d(f[6]), d(f[7]), d(f[8]), d(f[11]), d(f[12]),
-        d(f[13]), load);
+    // ROW method precision batch seq step fwd bwd opt cpu trainable setupRss peak stepPeak loss
+    return new Run("align4j", method, precision, batch, d(f[5]), d(f[6]), d(f[7]), d(f[8]), d(f[9]), d(f[12]), d(f[13]),
+        d(f[14]), load);
   }
 
   private static Run transformers(Plan p, PeftBenchmark.Method m, Precision prec, int batch)
@@ -147,12 +153,13 @@ public final class CompareBenchmark {
     String precision = prec.name().toLowerCase(Locale.ROOT);
     if (line == null) {
       return new Run("hf", method, precision, batch, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
-          Double.NaN, Double.NaN, load);
+          Double.NaN, Double.NaN, Double.NaN, load);
     }
     JsonNode j = JSON.readTree(line);
     JsonNode ph = j.path("phase_ms");
     return new Run("hf", method, precision, batch, j.path("median_ms").asDouble(), ph.path("forward").asDouble(),
-        ph.path("backward").asDouble(), ph.path("optimizer").asDouble(), j.path("peak_rss_mib").asDouble(),
+        ph.path("backward").asDouble(), ph.path("optimizer").asDouble(), j.path("cpu_ms").asDouble(),
+        j.path("peak_rss_mib").asDouble(),
         j.path("step_peak_rss_mib").asDouble(Double.NaN), j.path("loss").asDouble(), load);
   }
 

@@ -45,13 +45,15 @@ public final class PeftBenchmark {
   /**
    * One measured row; times are medians over the measured steps, in ms.
    *
+   * @param cpuMs CPU time of the whole process per step (all threads), which other processes on a
+   *     shared machine disturb far less than the wall time
    * @param setupRssMiB resident memory once the model, adapters and optimizer exist, before any step
    * @param peakRssMiB the process's peak resident memory (model build included)
    * @param stepPeakRssMiB peak resident memory during the steps alone (the peak counter is reset after
    *     the set-up), or NaN where Linux does not allow the reset
    */
   public record Row(String method, String precision, int batch, int seq, double stepMs, double forwardMs,
-      double backwardMs, double optimizerMs, long trainable, double setupRssMiB, double peakRssMiB,
+      double backwardMs, double optimizerMs, double cpuMs, long trainable, double setupRssMiB, double peakRssMiB,
       double stepPeakRssMiB, double loss) {
     /** Tokens per second of the median step. */
     public double tokensPerSec() {
@@ -105,12 +107,14 @@ public final class PeftBenchmark {
         double[] fwd = new double[steps];
         double[] bwd = new double[steps];
         double[] opt = new double[steps];
+        double[] cpu = new double[steps];
         double loss = Double.NaN;
         try (AdamW adam = new AdamW(params, m, 0.9, 0.999, 1e-8, 0.0)) {
           System.gc();
           double setupRss = MetricsLog.rssMib();
           boolean reset = resetPeakRss();
           for (int s = 0; s < warmup + steps; s++) {
+            long c0 = cpuNanos();
             long t0 = System.nanoTime();
             long t1;
             long t2;
@@ -129,7 +133,9 @@ public final class PeftBenchmark {
             }
             adam.step(1e-4);
             long t3 = System.nanoTime();
+            long c1 = cpuNanos();
             if (s >= warmup) {
+              cpu[s - warmup] = (c1 - c0) / 1e6;
               total[s - warmup] = (t3 - t0) / 1e6;
               fwd[s - warmup] = (t1 - t0) / 1e6;
               bwd[s - warmup] = (t2 - t1) / 1e6;
@@ -137,7 +143,7 @@ public final class PeftBenchmark {
             }
           }
           return new Row(method.name().toLowerCase(), precision.name().toLowerCase(), batch, seq, median(total),
-              median(fwd), median(bwd), median(opt), trainable, setupRss, MatmulRate.peakRssMiB(),
+              median(fwd), median(bwd), median(opt), median(cpu), trainable, setupRss, MatmulRate.peakRssMiB(),
               reset ? MatmulRate.peakRssMiB() : Double.NaN, loss);
         }
       }
@@ -167,6 +173,12 @@ public final class PeftBenchmark {
       out.put(name, t);
     }
     return out;
+  }
+
+  /** CPU time of this process so far (every thread, libtorch's included), ns. */
+  static long cpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+        .getOperatingSystemMXBean()).getProcessCpuTime();
   }
 
   private static double median(double[] xs) {
