@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import dev.align4j.peft.adapter.LoraConfig;
 import dev.align4j.peft.adapter.PeftModel;
@@ -37,6 +38,7 @@ import java.util.SplittableRandom;
  * step time split into phases, trainable parameters and peak RSS. The loss is SFT's ({@link
  * TokenLoss#sumNll} over every next token, divided by the token count); no gradient clipping, as the
  * transformers side of {@code bench compare} ({@code bench/train_step_hf.py}) does none either.
+ * With {@code -Dalign4j.bench.profile=trace.json} the last step runs under libtorch's profiler.
  */
 public final class PeftBenchmark {
   /** Methods compared. */
@@ -113,7 +115,13 @@ public final class PeftBenchmark {
           System.gc();
           double setupRss = MetricsLog.rssMib();
           boolean reset = resetPeakRss();
+          String profile = System.getProperty("align4j.bench.profile");
           for (int s = 0; s < warmup + steps; s++) {
+            boolean profiled = profile != null && s == warmup + steps - 1;
+            if (profiled) {
+              // libtorch's autograd profiler over the last step: a Chrome trace (bench/profile_ops.py sums it)
+              JniUtils.startProfile(false, true, false);
+            }
             long c0 = cpuNanos();
             long t0 = System.nanoTime();
             long t1;
@@ -134,6 +142,9 @@ public final class PeftBenchmark {
             adam.step(1e-4);
             long t3 = System.nanoTime();
             long c1 = cpuNanos();
+            if (profiled) {
+              JniUtils.stopProfile(profile);
+            }
             if (s >= warmup) {
               cpu[s - warmup] = (c1 - c0) / 1e6;
               total[s - warmup] = (t3 - t0) / 1e6;
