@@ -37,6 +37,8 @@ import java.util.List;
  */
 public final class Kernels {
   private static volatile Kernels instance;
+  private static final boolean OPTIMIZE_DEFAULT =
+      Boolean.parseBoolean(System.getProperty("ai.djl.pytorch.graph_optimizer", "true"));
 
   private final NDManager manager;
   private final PtSymbolBlock block;
@@ -95,7 +97,16 @@ public final class Kernels {
       NDArray marker = scratch.create(0f);
       marker.setName("module_method:" + method);
       list.add(marker);
-      NDArray out = block.forward(store, list, true).singletonOrThrow();
+      // no graph-executor optimisation: its differentiable graphs replace ops' own backward (silu's)
+      // by symbolic formulas once a method has run twice, so results depended on the call count (a
+      // resumed run differed from an uninterrupted one in the 7th digit, TrainerTest)
+      JniUtils.setGraphExecutorOptimize(false);
+      NDArray out;
+      try {
+        out = block.forward(store, list, true).singletonOrThrow();
+      } finally {
+        JniUtils.setGraphExecutorOptimize(OPTIMIZE_DEFAULT);
+      }
       out.attach(owner);
       return out;
     } finally {
