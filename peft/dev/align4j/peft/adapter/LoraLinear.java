@@ -100,14 +100,18 @@ public final class LoraLinear implements dev.align4j.peft.model.Linear {
     return y;
   }
 
-  /** {@code s * B A dropout(x)}. */
+  /**
+   * {@code s * B A dropout(x)}, the scale applied to the rank-r product {@code A x} ({@code [..., r]})
+   * rather than to the output ({@code [..., out]}), which is the same product with r/out of the
+   * elementwise work in forward and backward.
+   */
   private NDArray delta(NDArray x, LoraWeights w, NDArray a, NDArray b) {
     NDArray h = x;
     if (w.dropout() > 0 && state.training()) {
       h = Dropout.dropout(h, (float) w.dropout(), true).singletonOrThrow();
     }
-    return Kernels.get().mulScalar(
-        Linear.linear(Linear.linear(h, a).singletonOrThrow(), b).singletonOrThrow(), w.scaling()); // [..., out]
+    NDArray ax = Kernels.get().mulScalar(Linear.linear(h, a).singletonOrThrow(), w.scaling()); // [..., r]
+    return Linear.linear(ax, b).singletonOrThrow();                                               // [..., out]
   }
 
   /** One active adapter on the unmerged base output {@code y}. */

@@ -12,7 +12,8 @@ import java.util.List;
  * AdamW with PyTorch's semantics (decoupled weight decay, bias correction), its state kept beside
  * each parameter. Norm gains and biases (1-D tensors) get no weight decay, as transformers' Trainer
  * does. The update runs in place tensor by tensor (a handful of libtorch ops each, temporaries freed
- * per step); libtorch's fused multi-tensor kernel is behind a flag (see {@code FUSED}).
+ * per step) when {@code -Dalign4j.fusedAdamw=false}; by default libtorch's fused multi-tensor kernel
+ * updates each group in one call (see {@code FUSED}).
  */
 public final class AdamW implements AutoCloseable {
   private final List<Parameter> decay = new ArrayList<>();
@@ -110,11 +111,13 @@ public final class AdamW implements AutoCloseable {
 
   /**
    * Whether to use libtorch's fused {@code _fused_adamw_} through the kernel bridge (one call per
-   * group), with {@code -Dalign4j.fusedAdamw=true}. Off by default: it was suspected while hunting
-   * NaNs that turned out to come from DJL's zero-copy {@code NDArray.set} (see TrainingCheckpoint)
-   * and from MKL's dynamic threading; the per-tensor path is the one tested against the reference.
+   * group); on by default, {@code -Dalign4j.fusedAdamw=false} for the per-tensor path. It was once
+   * suspected while hunting NaNs that turned out to come from DJL's zero-copy {@code NDArray.set}
+   * (see TrainingCheckpoint) and from MKL's dynamic threading. AdamWTest checks the default (fused)
+   * path against the reference. Full fine-tuning of the SmolLM2-135M shape: the per-tensor update took
+   * 4.6 s of a 19.9 s step (1 thread, loaded machine), about 15 libtorch ops per tensor.
    */
-  private static final boolean FUSED = Boolean.getBoolean("align4j.fusedAdamw");
+  private static final boolean FUSED = Boolean.parseBoolean(System.getProperty("align4j.fusedAdamw", "true"));
 
   /** Optimizer steps taken. */
   public long steps() {

@@ -50,7 +50,7 @@ public record TokenCrossEntropy(long padId) implements Objective<TrainingExample
 
   @Override
   public Loss lossFromHidden(CausalLM model, TokenLoss.Batch batch, NDArray hidden) {
-    return new Loss(TokenLoss.sumNllFromLogits(model.logits(hidden), batch));
+    return new Loss(TokenLoss.sumNllFromHidden(model, hidden, batch));
   }
 
   @Override

@@ -73,7 +73,15 @@ public final class TokenLoss {
 
   /** Sum of {@code -log p(target)} over the batch's targets: a scalar in the logits' dtype. */
   public static NDArray sumNll(CausalLM model, Batch batch) {
-    return sumNllFromLogits(model.logits(batch.input()), batch);
+    return sumNllFromHidden(model, model.hiddenStates(batch.input(), null), batch);
+  }
+
+  /**
+   * {@link #sumNll} from final hidden states ({@code [B, T, H]}); the output head's logits are formed
+   * a chunk of positions at a time (see {@link CausalLM#nextTokenNllSum}).
+   */
+  public static NDArray sumNllFromHidden(CausalLM model, NDArray hidden, Batch batch) {
+    return model.nextTokenNllSum(hidden, batch.input().inputIds(), batch.weights());
   }
 
   /** {@link #sumNll} from logits already computed ({@code [B, T, V]}). */

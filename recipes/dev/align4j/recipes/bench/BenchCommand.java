@@ -21,9 +21,9 @@ import picocli.CommandLine.Parameters;
  * {@code align4j bench model}: forward+backward step time, tokens/s, achieved GFLOP/s next to the
  * measured matmul rate, and peak RSS; each row runs in its own JVM so peaks do not mix.
  */
-@Command(name = "bench", description = "Benchmarks; print a table. Targets: model (forward+backward, f32/bf16, composed/fused), peft (full vs LoRA vs QLoRA step), sft (packing), data (preprocessing), generate (greedy tokens/s next to transformers)")
+@Command(name = "bench", description = "Benchmarks; print a table. Targets: model (forward+backward, f32/bf16, composed/fused), peft (full vs LoRA vs QLoRA step), compare (a training step next to transformers + PEFT), sft (packing), data (preprocessing), generate (greedy tokens/s next to transformers)")
 public final class BenchCommand implements Callable<Integer> {
-  @Parameters(index = "0", description = "what to measure: model, peft, sft, data or generate") String target;
+  @Parameters(index = "0", description = "what to measure: model, peft, compare, sft, data or generate") String target;
   @Option(names = "--method", split = ",", defaultValue = "FULL,LORA,QLORA", hidden = true) List<PeftBenchmark.Method> methods;
   @Option(names = "--shape", defaultValue = "smollm2-135m", description = "smollm2-135m or tiny") String shape;
   @Option(names = "--batch", defaultValue = "1") int batch;
@@ -33,11 +33,14 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--precision", split = ",", defaultValue = "float32,bfloat16") List<String> precisions;
   @Option(names = "--attention", split = ",", defaultValue = "COMPOSED,FUSED") List<AttentionImpl> attentions;
   @Option(names = "--examples", defaultValue = "100000", description = "examples for the data benchmark") int examples;
-  @Option(names = "--batches", split = ",", defaultValue = "1,8,32", description = "generate: batch sizes") List<Integer> batches;
+  @Option(names = "--batches", split = ",", description = "generate: batch sizes (default 1,8,32); compare: batch sizes (default 1,4)") List<Integer> batches;
+  @Option(names = "--methods", split = ",", defaultValue = "LORA,FULL,QLORA", description = "compare: methods (LORA, FULL, QLORA)") List<PeftBenchmark.Method> compareMethods;
+  @Option(names = "--rounds", defaultValue = "2", description = "compare: alternating rounds per configuration") int rounds;
+  @Option(names = "--train-script", defaultValue = "bench/train_step_hf.py", description = "compare: transformers' side") String trainScript;
   @Option(names = "--new-tokens", defaultValue = "32", description = "generate: tokens generated per row") int newTokens;
   @Option(names = "--prompt-min", defaultValue = "16", description = "generate: shortest prompt") int promptMin;
   @Option(names = "--prompt-max", defaultValue = "48", description = "generate: longest prompt") int promptMax;
-  @Option(names = "--threads", defaultValue = "0", description = "generate: intra-op threads for both sides (0: libtorch's default)") int threads;
+  @Option(names = "--threads", defaultValue = "0", description = "generate, compare, peft: intra-op threads (both sides; 0: libtorch's default)") int threads;
   @Option(names = "--python", description = "generate: python with torch and transformers (default: /tmp/hfref or the interop venv)") String python;
   @Option(names = "--hf-script", defaultValue = "bench/generate_hf.py", description = "generate: transformers' side") String hfScript;
   @Option(names = "--in-process", hidden = true, description = "measure one row here and print it as TSV") boolean inProcess;
@@ -45,8 +48,11 @@ public final class BenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (!List.of("model", "peft", "sft", "data", "generate").contains(target)) {
-      throw new IllegalArgumentException("unknown benchmark '" + target + "' (model, peft, sft, data, generate)");
+    if (!List.of("model", "peft", "compare", "sft", "data", "generate").contains(target)) {
+      throw new IllegalArgumentException("unknown benchmark '" + target + "' (model, peft, compare, sft, data, generate)");
+    }
+    if (target.equals("compare")) {
+      return compare();
     }
     if (target.equals("generate")) {
       return generate();
@@ -105,8 +111,16 @@ public final class BenchCommand implements Callable<Integer> {
 
   private int peft(ModelConfig c) throws Exception {
     if (inProcess) {
-      PeftBenchmark.Row r = PeftBenchmark.run(c, methods.get(0), batch, seq, warmup, steps, deviceOption.device());
-      System.out.printf("ROW\t%s\t%.1f\t%.1f\t%d\t%.0f%n", r.method(), r.stepMs(), r.optimizerMs(), r.trainable(), r.peakRssMiB());
+      dev.align4j.peft.torch.Torch.engine();   // loads libtorch before its thread count is touched
+      if (threads > 0) {
+        ai.djl.pytorch.jni.JniUtils.setNumThreads(threads);
+      }
+      PeftBenchmark.Row r = PeftBenchmark.run(c, methods.get(0), Precision.parse(precisions.get(0)), batch, seq, warmup,
+          steps, deviceOption.device());
+      // ROW method precision batch seq step fwd bwd opt cpu trainable setupRss peak stepPeak loss
+      System.out.printf(java.util.Locale.ROOT, "ROW\t%s\t%s\t%d\t%d\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%d\t%.0f\t%.0f\t%.0f\t%.6f%n",
+          r.method(), r.precision(), r.batch(), r.seq(), r.stepMs(), r.forwardMs(), r.backwardMs(), r.optimizerMs(),
+          r.cpuMs(), r.trainable(), r.setupRssMiB(), r.peakRssMiB(), r.stepPeakRssMiB(), r.loss());
       return 0;
     }
     System.out.printf("model %s (%,d parameters), batch %d x %d tokens, one training step (forward, backward, AdamW), float32 compute, %d threads%n",
@@ -114,18 +128,35 @@ public final class BenchCommand implements Callable<Integer> {
     System.out.printf("%-8s %10s %10s %10s %14s %10s%n", "method", "step ms", "tokens/s", "optim ms", "trainable", "peak RSS");
     for (PeftBenchmark.Method mth : methods) {
       String row = childRow(List.of("bench", "peft", "--in-process", "--shape", shape, "--batch", "" + batch, "--seq", "" + seq,
-          "--steps", "" + steps, "--warmup", "" + warmup, "--method", mth.name()));
+          "--steps", "" + steps, "--warmup", "" + warmup, "--method", mth.name(), "--precision", precisions.get(0)));
       if (row == null) {
         System.out.printf("%-8s failed%n", mth);
         continue;
       }
       String[] f = row.split("\t");
-      double ms = Double.parseDouble(f[2]);
-      double opt = Double.parseDouble(f[3]);
+      double ms = Double.parseDouble(f[5]);
+      double opt = Double.parseDouble(f[8]);
       System.out.printf("%-8s %10.1f %10.0f %6.1f (%2.0f%%) %,14d %6s MiB%n", f[1], ms, batch * seq / (ms / 1000), opt,
-          100 * opt / ms, Long.parseLong(f[4]), f[5]);
+          100 * opt / ms, Long.parseLong(f[10]), f[12]);
     }
     return 0;
+  }
+
+  private int compare() throws Exception {
+    Path py = python != null ? Path.of(python) : defaultPython();
+    Path script = Path.of(trainScript);
+    if (!Files.isRegularFile(script)) {
+      throw new IllegalArgumentException("--train-script " + script + " not found (run from the repository root)");
+    }
+    List<Precision> precs = new ArrayList<>();
+    for (String p : precisions) {
+      precs.add(Precision.parse(p));
+    }
+    List<Integer> bs = batches != null ? batches : List.of(1, 4);
+    CompareBenchmark.Plan plan = new CompareBenchmark.Plan(compareMethods, bs, precs, seq, steps, warmup, rounds,
+        threads, shape, py, script);
+    List<CompareBenchmark.Run> runs = CompareBenchmark.run(plan, childJvm(), System.out);
+    return runs.stream().anyMatch(r -> Double.isNaN(r.stepMs())) ? 1 : 0;
   }
 
   private int generate() throws Exception {
@@ -142,7 +173,7 @@ public final class BenchCommand implements Callable<Integer> {
       ai.djl.pytorch.jni.JniUtils.setNumThreads(threads);
     }
     ModelConfig c = shape.equals("tiny") ? ModelBenchmark.tinyShape() : GenerateBenchmark.smolLm2Vocab152k();
-    int[] bs = batches.stream().mapToInt(Integer::intValue).toArray();
+    int[] bs = (batches != null ? batches : List.of(1, 8, 32)).stream().mapToInt(Integer::intValue).toArray();
     System.out.printf("greedy generation, %s shape, vocab %,d (%,d parameters), float32, fused attention, "
         + "prompts of %d-%d tokens, %d new tokens per row, %d threads%n", shape, c.vocabSize(), c.parameterCount(),
         promptMin, promptMax, newTokens, ai.djl.pytorch.jni.JniUtils.getNumThreads());
@@ -170,11 +201,23 @@ public final class BenchCommand implements Callable<Integer> {
     throw new IllegalArgumentException("no python with transformers found: pass --python (see interop/install.sh)");
   }
 
-  private String childRow(List<String> args) throws Exception {
+  /** The command that starts a child align4j JVM like this one, up to the main class. */
+  private static List<String> childJvm() {
     String java = ProcessHandle.current().info().command().orElse("java");
     List<String> cmd = new ArrayList<>(List.of(java, "-Xmx8g", "-Dai.djl.offline=true", "-DOPT_OUT_TRACKING=true",
-        "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-Dorg.slf4j.simpleLogger.log.ai.djl.util.cuda.CudaUtils=error",
-        "-cp", System.getProperty("java.class.path"), "dev.align4j.recipes.Align4j"));
+        "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-Dorg.slf4j.simpleLogger.log.ai.djl.util.cuda.CudaUtils=error"));
+    // switches given to this JVM (-Dalign4j.*) reach the measured one
+    for (String k : System.getProperties().stringPropertyNames()) {
+      if (k.startsWith("align4j.")) {
+        cmd.add("-D" + k + "=" + System.getProperty(k));
+      }
+    }
+    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.align4j.recipes.Align4j"));
+    return cmd;
+  }
+
+  private String childRow(List<String> args) throws Exception {
+    List<String> cmd = childJvm();
     cmd.addAll(args);
     if (deviceOption.name() != null) {
       cmd.addAll(List.of("--device", deviceOption.name()));   // each row's JVM measures on the device asked for

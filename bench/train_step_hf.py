@@ -1,0 +1,127 @@
+"""One training step of transformers + PEFT, the anchor of `align4j bench compare`.
+
+Builds a random Llama model of the given shape (SmolLM2-135M by default), wraps it in PEFT LoRA
+(r, alpha on every linear layer: target_modules="all-linear", as align4j's "all-linear") or trains
+every parameter (full), and times forward + backward + AdamW on random token ids, the loss being
+transformers' own causal-LM loss (labels = input ids). Prints one JSON line on stdout:
+{"method", "precision", "batch", "seq", "step_ms": [...], "phase_ms": {...}, "peak_rss_mib", ...}.
+
+Precision bfloat16 follows what a user of transformers writes: the model is loaded in bfloat16
+(torch_dtype=torch.bfloat16); LoRA weights are created in float32 by PEFT (autocast_adapter_dtype),
+full fine-tuning trains the bfloat16 weights directly (no float32 masters).
+"""
+import argparse
+import json
+import os
+import sys
+import time
+
+import torch
+
+
+def status_mib(field):
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field):
+                return int(line.split()[1]) / 1024.0
+    return float("nan")
+
+
+def reset_peak_rss():
+    """Resets VmHWM (Linux clear_refs 5), so that the peak of the steps alone can be read."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--method", default="lora", choices=["lora", "full"])
+    ap.add_argument("--precision", default="float32", choices=["float32", "bfloat16"])
+    ap.add_argument("--batch", type=int, default=1)
+    ap.add_argument("--seq", type=int, default=512)
+    ap.add_argument("--steps", type=int, default=3)
+    ap.add_argument("--warmup", type=int, default=1)
+    ap.add_argument("--threads", type=int, default=0)
+    ap.add_argument("--shape", default="smollm2-135m", choices=["smollm2-135m", "tiny"])
+    ap.add_argument("--profile", action="store_true", help="print torch.profiler's op table to stderr")
+    a = ap.parse_args()
+    if a.threads > 0:
+        torch.set_num_threads(a.threads)
+    from transformers import LlamaConfig, LlamaForCausalLM
+    if a.shape == "tiny":
+        cfg = LlamaConfig(vocab_size=1024, hidden_size=128, intermediate_size=384, num_hidden_layers=2,
+                          num_attention_heads=4, num_key_value_heads=2, head_dim=32, rms_norm_eps=1e-5,
+                          rope_theta=10000.0, max_position_embeddings=2048, tie_word_embeddings=True)
+    else:
+        cfg = LlamaConfig(vocab_size=49152, hidden_size=576, intermediate_size=1536, num_hidden_layers=30,
+                          num_attention_heads=9, num_key_value_heads=3, head_dim=64, rms_norm_eps=1e-5,
+                          rope_theta=100000.0, max_position_embeddings=8192, tie_word_embeddings=True)
+    cfg._attn_implementation = "sdpa"
+    torch.manual_seed(0)
+    dtype = torch.bfloat16 if a.precision == "bfloat16" else torch.float32
+    model = LlamaForCausalLM(cfg).to(dtype)
+    if a.method == "lora":
+        from peft import LoraConfig, get_peft_model
+        model = get_peft_model(model, LoraConfig(r=16, lora_alpha=32, target_modules="all-linear",
+                                                 lora_dropout=0.0, task_type="CAUSAL_LM"))
+    else:
+        for p in model.parameters():
+            p.requires_grad_(True)
+    model.train()
+    params = [p for p in model.parameters() if p.requires_grad]
+    trainable = sum(p.numel() for p in params)
+    opt = torch.optim.AdamW(params, lr=1e-4, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0)
+    g = torch.Generator().manual_seed(0)
+    ids = torch.randint(0, cfg.vocab_size, (a.batch, a.seq), generator=g)
+    import gc
+    gc.collect()
+    setup_rss = status_mib("VmRSS:")
+    peak_setup = status_mib("VmHWM:")
+    reset = reset_peak_rss()
+    times, fwd, bwd, optim, cpu = [], [], [], [], []
+    for s in range(a.warmup + a.steps):
+        c0 = time.process_time()
+        t0 = time.perf_counter()
+        out = model(input_ids=ids, labels=ids)
+        loss = out.loss
+        t1 = time.perf_counter()
+        loss.backward()
+        t2 = time.perf_counter()
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+        t3 = time.perf_counter()
+        c1 = time.process_time()
+        loss_value = loss.item()
+        del out, loss
+        if s >= a.warmup:
+            times.append((t3 - t0) * 1e3)
+            fwd.append((t1 - t0) * 1e3)
+            bwd.append((t2 - t1) * 1e3)
+            optim.append((t3 - t2) * 1e3)
+            cpu.append((c1 - c0) * 1e3)
+    if a.profile:
+        from torch.profiler import profile, ProfilerActivity
+        with profile(activities=[ProfilerActivity.CPU], record_shapes=False) as prof:
+            out = model(input_ids=ids, labels=ids)
+            out.loss.backward()
+            opt.step()
+            opt.zero_grad(set_to_none=True)
+        print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=40), file=sys.stderr)
+    med = lambda xs: sorted(xs)[len(xs) // 2]
+    print(json.dumps({
+        "side": "transformers+peft", "method": a.method, "precision": a.precision, "batch": a.batch,
+        "seq": a.seq, "step_ms": times, "median_ms": med(times),
+        "phase_ms": {"forward": med(fwd), "backward": med(bwd), "optimizer": med(optim)}, "cpu_ms": med(cpu),
+        "trainable": trainable, "setup_rss_mib": setup_rss,
+        "peak_rss_mib": max(peak_setup, status_mib("VmHWM:")),
+        "step_peak_rss_mib": status_mib("VmHWM:") if reset else float("nan"), "loss": loss_value,
+        "threads": torch.get_num_threads(), "torch": torch.__version__,
+    }))
+
+
+if __name__ == "__main__":
+    main()

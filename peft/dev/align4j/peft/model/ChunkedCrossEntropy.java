@@ -1,0 +1,127 @@
+package dev.align4j.peft.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.nn.core.Linear;
+import dev.align4j.peft.kernels.Kernels;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The weighted next-token cross-entropy of an output head without the {@code [N, V]} logits of the
+ * whole batch: rows are taken a chunk at a time, and each chunk's gradients with respect to the
+ * hidden states ({@code (softmax - onehot) w W}) and to the head weight ({@code ((softmax - onehot)
+ * w)^T h}) are computed right there, while its logits exist, with autograd off. The loss returned is
+ * the exact sum plus zero-valued surrogate terms {@code S - detach(S)}, {@code S = sum(h * dh)} (and
+ * {@code sum(W * dW)} when the head trains), whose gradients are exactly those: backward reaches the
+ * hidden states and the head weight with what the full computation would give, scaled by whatever the
+ * caller multiplies the loss by, while no chunk's logits survive the forward. The same memory plan as
+ * fused linear cross-entropy kernels (Liger, Apple's Cut Cross-Entropy); here from plain ops.
+ *
+ * <p>Peak memory of the loss falls from several {@code [N, V]} float32 arrays (logits, their
+ * log-softmax, their gradient; 100 MB each at 512 tokens and a 49k vocabulary) to a few {@code [c,
+ * V]} chunks.
+ */
+final class ChunkedCrossEntropy {
+  /** Elements of one chunk's {@code [c, V]} logits (16 MB of float32). */
+  static final long CHUNK_ELEMENTS = 1L << 22;
+
+  private ChunkedCrossEntropy() {}
+
+  /**
+   * {@code sum_n w[n] * -log softmax(h[n] W^T)[labels[n]]} with exact gradients to {@code hidden} and to
+   * {@code weight}.
+   *
+   * @param hidden {@code [N, H]} in the compute dtype (the final hidden states of the predicting
+   *     positions)
+   * @param weight the head {@code [V, H]} in the compute dtype (may require a gradient)
+   * @param labels {@code [N]} int64
+   * @param w {@code [N]} float32/float64 token weights, or null for all ones
+   * @param rows rows per chunk
+   * @return a scalar in float32 (float64 under FLOAT64)
+   */
+  static NDArray nllSum(NDArray hidden, NDArray weight, NDArray labels, NDArray w, Precision precision, int rows) {
+    NDManager owner = hidden.getManager();
+    long n = hidden.getShape().get(0);
+    long vocab = weight.getShape().get(0);
+    boolean hiddenGrad = requiresGrad(hidden);
+    boolean weightGrad = requiresGrad(weight);
+    NDArray total = null;                                                       // scalar, master dtype
+    NDArray dW = null;                                                          // [V, H] master dtype
+    List<NDArray> dh = new ArrayList<>();
+    try (NDScope outer = new NDScope()) {
+      NDArray h = hidden.stopGradient();                                        // [N, H], shares storage
+      NDArray wt = weight.stopGradient();                                       // [V, H]
+      for (long s = 0; s < n; s += rows) {
+        long e = Math.min(n, s + rows);
+        try (NDScope scope = new NDScope()) {
+          NDArray hc = h.get(new NDIndex("{}:{}", s, e));                       // [c, H]
+          NDArray lab = labels.get(new NDIndex("{}:{}", s, e));                 // [c]
+          NDArray logits = Casts.upcast(Linear.linear(hc, wt).singletonOrThrow(), precision); // [c, V]
+          NDArray logp = logits.logSoftmax(-1);                                 // [c, V]
+          NDArray nll = logp.gather(lab.expandDims(-1), -1).squeeze(-1).neg(); // [c]
+          NDArray wc = w == null ? null : w.get(new NDIndex("{}:{}", s, e)).toType(nll.getDataType(), false); // [c]
+          NDArray part = (wc == null ? nll : nll.mul(wc)).sum();
+          total = accumulate(total, part);
+          if (hiddenGrad || weightGrad) {
+            // d nll / d logits = softmax - onehot(label), times the token's weight
+            NDArray g = logp.exp().sub(lab.oneHot((int) vocab, logp.getDataType())); // [c, V]
+            if (wc != null) {
+              g = g.mul(wc.expandDims(-1));
+            }
+            NDArray gc = Casts.downcast(g, precision);                         // [c, V] compute dtype
+            if (hiddenGrad) {
+              NDArray d = Casts.upcast(gc.matMul(wt), precision);               // [c, H]
+              NDScope.unregister(d);
+              dh.add(d);
+            }
+            if (weightGrad) {
+              dW = accumulate(dW, Casts.upcast(gc.transpose().matMul(hc), precision)); // [V, H]
+            }
+          }
+        }
+      }
+    }
+    NDArray loss = total;
+    if (hiddenGrad) {
+      NDArray grad = dh.size() == 1 ? dh.get(0) : NDArrays.concat(new NDList(dh), 0);   // [N, H]
+      if (dh.size() > 1) {
+        dh.forEach(NDArray::close);
+      }
+      loss = loss.add(zeroWithGradient(Casts.upcast(hidden, precision), grad));
+    }
+    if (weightGrad) {
+      loss = loss.add(zeroWithGradient(Casts.upcast(weight, precision), dW));
+    }
+    loss.attach(owner);
+    return loss;
+  }
+
+  /** {@code acc + x} in place (the first {@code x} becomes the accumulator), kept past the chunk's scope. */
+  private static NDArray accumulate(NDArray acc, NDArray x) {
+    if (acc == null) {
+      NDScope.unregister(x);
+      return x;
+    }
+    return acc.addi(x);
+  }
+
+  /** {@code sum(x * g) - detach(sum(x * g))}: zero, with gradient {@code g} with respect to {@code x}. */
+  private static NDArray zeroWithGradient(NDArray x, NDArray g) {
+    NDArray s = x.mul(g).sum();
+    return s.sub(s.stopGradient());
+  }
+
+  /** Rows per chunk so that a chunk's logits hold about {@link #CHUNK_ELEMENTS} elements. */
+  static int rowsFor(long vocab) {
+    return (int) Math.max(16, CHUNK_ELEMENTS / Math.max(1, vocab));
+  }
+
+  private static boolean requiresGrad(NDArray x) {
+    return Kernels.get().requiresGrad(x);
+  }
+}
