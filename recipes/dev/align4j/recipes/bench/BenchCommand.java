@@ -10,6 +10,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import dev.align4j.recipes.cli.DeviceOption;
 import picocli.CommandLine.Command;
@@ -37,7 +38,7 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--new-tokens", defaultValue = "32", description = "generate: tokens generated per row") int newTokens;
   @Option(names = "--prompt-min", defaultValue = "16", description = "generate: shortest prompt") int promptMin;
   @Option(names = "--prompt-max", defaultValue = "48", description = "generate: longest prompt") int promptMax;
-  @Option(names = "--threads", defaultValue = "0", description = "generate: intra-op threads for both sides (0: libtorch's default)") int threads;
+  @Option(names = "--threads", defaultValue = "0", description = "generate, rm, dpo: intra-op threads for both sides (0: libtorch's default)") int threads;
   @Option(names = "--python", description = "generate: python with torch and transformers (default: /tmp/hfref or the interop venv)") String python;
   @Option(names = "--hf-script", defaultValue = "bench/generate_hf.py", description = "generate: transformers' side") String hfScript;
   @Option(names = "--mode", split = ",", description = "rm/dpo: what to measure (RM; DPO_LIVE, DPO_CACHED)") List<PreferenceBenchmark.Mode> modes;
@@ -180,7 +181,7 @@ public final class BenchCommand implements Callable<Integer> {
         ai.djl.pytorch.jni.JniUtils.setNumThreads(threads);
       }
       PreferenceBenchmark.Row r = PreferenceBenchmark.run(c, ms.get(0), batch, seq, warmup, steps);
-      System.out.printf(java.util.Locale.ROOT, "{\"side\": \"align4j\", \"mode\": \"%s\", \"pairs\": %d, \"seq\": %d, "
+      System.out.printf(Locale.ROOT, "{\"side\": \"align4j\", \"mode\": \"%s\", \"pairs\": %d, \"seq\": %d, "
           + "\"step_ms\": %.3f, \"cpu_ms\": %.3f, \"peak_rss_mib\": %.1f, \"trainable\": %d, \"loss\": %.6f, "
           + "\"threads\": %d}%n", PreferenceCompare.name(r.mode()), r.pairs(), r.seq(), r.stepMs(), r.cpuMs(),
           r.peakRssMiB(), r.trainable(), r.loss(), ai.djl.pytorch.jni.JniUtils.getNumThreads());

@@ -64,6 +64,10 @@ public final class PreferenceCompare {
       }
     }
     String loadAfter = loadAverage();
+    for (Sample s : samples) {   // every child, in run order: the spread behind the medians
+      out.printf(Locale.ROOT, "  run: %-10s %-8s step %.1f ms, cpu %.1f ms, peak RSS %.0f MiB%n", name(s.mode()), s.side(),
+          s.stepMs(), s.cpuMs(), s.peakRssMiB());
+    }
     out.printf(Locale.ROOT, "%-10s %-8s %10s %10s %12s %12s %10s %12s%n", "mode", "side", "step ms", "cpu ms",
         "pairs/s", "pairs/cpu-s", "peak RSS", "trainable");
     for (PreferenceBenchmark.Mode mode : plan.modes()) {
@@ -120,7 +124,8 @@ public final class PreferenceCompare {
   /** Runs one child; its last stdout line that parses as JSON with a {@code step_ms} is its result. */
   private static Sample child(String side, PreferenceBenchmark.Mode mode, List<String> cmd)
       throws IOException, InterruptedException {
-    Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    Path log = Files.createTempFile("align4j-bench-", ".log");
+    Process p = new ProcessBuilder(cmd).redirectError(log.toFile()).start();
     JsonNode result = null;
     try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
       String line;
@@ -138,9 +143,15 @@ public final class PreferenceCompare {
       }
     }
     int rc = p.waitFor();
-    if (rc != 0 || result == null) {
-      System.err.printf("bench: %s child for %s failed (exit %d): %s%n", side, name(mode), rc, String.join(" ", cmd));
-      return null;
+    try {
+      if (rc != 0 || result == null) {
+        List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+        System.err.printf("bench: %s child for %s failed (exit %d): %s%n%s%n", side, name(mode), rc,
+            String.join(" ", cmd), String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size())));
+        return null;
+      }
+    } finally {
+      Files.deleteIfExists(log);
     }
     return new Sample(side, mode, result.get("step_ms").asDouble(), result.get("cpu_ms").asDouble(),
         result.get("peak_rss_mib").asDouble(), result.get("pairs").asInt(), result.get("trainable").asLong());
@@ -156,9 +167,11 @@ public final class PreferenceCompare {
     }
   }
 
-  private static double median(double[] xs) {
+  /** The median (the mean of the middle two for an even count). */
+  static double median(double[] xs) {
     double[] s = xs.clone();
     Arrays.sort(s);
-    return s[s.length / 2];
+    int n = s.length;
+    return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
   }
 }

@@ -78,4 +78,10 @@ class PreferenceBenchCommandTest {
     assertThat(Align4j.execute(new String[] {"bench", "rm", "--in-process", "--mode", "DPO_LIVE", "--shape", "tiny"}))
         .isNotZero();
   }
+
+  @Test
+  void medianOfAnEvenCountIsTheMeanOfTheMiddleTwo() {
+    assertThat(PreferenceCompare.median(new double[] {4, 1, 3})).isEqualTo(3);
+    assertThat(PreferenceCompare.median(new double[] {4, 1})).isEqualTo(2.5);
+  }
 }
