@@ -10,6 +10,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import dev.align4j.recipes.cli.DeviceOption;
 import picocli.CommandLine.Command;
@@ -21,9 +22,9 @@ import picocli.CommandLine.Parameters;
  * {@code align4j bench model}: forward+backward step time, tokens/s, achieved GFLOP/s next to the
  * measured matmul rate, and peak RSS; each row runs in its own JVM so peaks do not mix.
  */
-@Command(name = "bench", description = "Benchmarks; print a table. Targets: model (forward+backward, f32/bf16, composed/fused), peft (full vs LoRA vs QLoRA step), compare (a training step next to transformers + PEFT), sft (packing), data (preprocessing), generate (greedy tokens/s next to transformers)")
+@Command(name = "bench", description = "Benchmarks; print a table. Targets: model (forward+backward, f32/bf16, composed/fused), peft (full vs LoRA vs QLoRA step), compare (a training step next to transformers + PEFT), sft (packing), data (preprocessing), generate (greedy tokens/s next to transformers), rm (reward-model step next to TRL), dpo (DPO step, live and cached reference, next to TRL)")
 public final class BenchCommand implements Callable<Integer> {
-  @Parameters(index = "0", description = "what to measure: model, peft, compare, sft, data or generate") String target;
+  @Parameters(index = "0", description = "what to measure: model, peft, compare, sft, data, generate, rm or dpo") String target;
   @Option(names = "--method", split = ",", defaultValue = "FULL,LORA,QLORA", hidden = true) List<PeftBenchmark.Method> methods;
   @Option(names = "--shape", defaultValue = "smollm2-135m", description = "smollm2-135m or tiny") String shape;
   @Option(names = "--batch", defaultValue = "1") int batch;
@@ -40,19 +41,26 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--new-tokens", defaultValue = "32", description = "generate: tokens generated per row") int newTokens;
   @Option(names = "--prompt-min", defaultValue = "16", description = "generate: shortest prompt") int promptMin;
   @Option(names = "--prompt-max", defaultValue = "48", description = "generate: longest prompt") int promptMax;
-  @Option(names = "--threads", defaultValue = "0", description = "generate, compare, peft: intra-op threads (both sides; 0: libtorch's default)") int threads;
+  @Option(names = "--threads", defaultValue = "0", description = "generate, compare, peft, rm, dpo: intra-op threads (both sides; 0: libtorch's default)") int threads;
   @Option(names = "--python", description = "generate: python with torch and transformers (default: /tmp/hfref or the interop venv)") String python;
   @Option(names = "--hf-script", defaultValue = "bench/generate_hf.py", description = "generate: transformers' side") String hfScript;
+  @Option(names = "--mode", split = ",", description = "rm/dpo: what to measure (RM; DPO_LIVE, DPO_CACHED)") List<PreferenceBenchmark.Mode> modes;
+  @Option(names = "--reps", defaultValue = "1", description = "rm/dpo: fresh-process repetitions per side and mode (medians)") int reps;
+  @Option(names = "--trl-script", description = "rm/dpo: TRL's side (default bench/rm_step_trl.py or bench/dpo_step_trl.py)") String trlScript;
   @Option(names = "--in-process", hidden = true, description = "measure one row here and print it as TSV") boolean inProcess;
   @Mixin DeviceOption deviceOption;
 
   @Override
   public Integer call() throws Exception {
-    if (!List.of("model", "peft", "compare", "sft", "data", "generate").contains(target)) {
-      throw new IllegalArgumentException("unknown benchmark '" + target + "' (model, peft, compare, sft, data, generate)");
+    if (!List.of("model", "peft", "compare", "sft", "data", "generate", "rm", "dpo").contains(target)) {
+      throw new IllegalArgumentException(
+          "unknown benchmark '" + target + "' (model, peft, compare, sft, data, generate, rm, dpo)");
     }
     if (target.equals("compare")) {
       return compare();
+    }
+    if (target.equals("rm") || target.equals("dpo")) {
+      return preference();
     }
     if (target.equals("generate")) {
       return generate();
@@ -187,6 +195,42 @@ public final class BenchCommand implements Callable<Integer> {
       allSame &= r.identicalRows() == r.batch();
     }
     return allSame ? 0 : 1;
+  }
+
+  private int preference() throws Exception {
+    ModelConfig c = shape.equals("tiny") ? ModelBenchmark.tinyShape() : ModelBenchmark.smolLm2Shape();
+    boolean rm = target.equals("rm");
+    List<PreferenceBenchmark.Mode> ms = modes != null ? modes
+        : rm ? List.of(PreferenceBenchmark.Mode.RM) : List.of(PreferenceBenchmark.Mode.DPO_LIVE, PreferenceBenchmark.Mode.DPO_CACHED);
+    for (PreferenceBenchmark.Mode m : ms) {
+      if ((m == PreferenceBenchmark.Mode.RM) != rm) {
+        throw new IllegalArgumentException("--mode " + m + " does not belong to bench " + target);
+      }
+    }
+    if (inProcess) {
+      dev.align4j.peft.torch.Torch.engine();   // loads libtorch before its thread count is touched
+      if (threads > 0) {
+        ai.djl.pytorch.jni.JniUtils.setNumThreads(threads);
+      }
+      PreferenceBenchmark.Row r = PreferenceBenchmark.run(c, ms.get(0), batch, seq, warmup, steps);
+      System.out.printf(Locale.ROOT, "{\"side\": \"align4j\", \"mode\": \"%s\", \"pairs\": %d, \"seq\": %d, "
+          + "\"step_ms\": %.3f, \"cpu_ms\": %.3f, \"peak_rss_mib\": %.1f, \"trainable\": %d, \"loss\": %.6f, "
+          + "\"threads\": %d}%n", PreferenceCompare.name(r.mode()), r.pairs(), r.seq(), r.stepMs(), r.cpuMs(),
+          r.peakRssMiB(), r.trainable(), r.loss(), ai.djl.pytorch.jni.JniUtils.getNumThreads());
+      return 0;
+    }
+    Path py = python != null ? Path.of(python) : defaultPython();
+    Path script = Path.of(trlScript != null ? trlScript : rm ? "bench/rm_step_trl.py" : "bench/dpo_step_trl.py");
+    List<String> common = List.of("--shape", shape, "--batch", "" + batch, "--seq", "" + seq, "--steps", "" + steps,
+        "--warmup", "" + warmup, "--threads", "" + threads);
+    List<String> javaArgs = new ArrayList<>(List.of("bench", target));
+    javaArgs.addAll(common);
+    System.out.printf("%s step on %s (%,d parameters), LoRA r16/alpha32 on every linear layer%s, float32, "
+        + "%d pairs x %d tokens per sequence%s, median of %d steps after %d warm-up, align4j vs TRL in alternating fresh "
+        + "processes, %s threads, %d cores%n", rm ? "reward-model (Bradley-Terry)" : "DPO (sigmoid, beta 0.1)", shape,
+        c.parameterCount(), rm ? " + score head" : "", batch, seq, rm ? "" : " (prompt " + seq / 2 + ")", steps, warmup,
+        threads > 0 ? "" + threads : "default", Runtime.getRuntime().availableProcessors());
+    return PreferenceCompare.run(new PreferenceCompare.Plan(ms, reps, javaArgs, py, script, common), System.out);
   }
 
   private static Path defaultPython() {
