@@ -131,7 +131,7 @@ class SearchSpecTest {
     }
     file.overrides().keySet().forEach(SftRecipe.SCHEMA::key);
     String readme = Files.readString(Path.of("README.md"));
-    int at = readme.indexOf("```yaml", readme.indexOf("### Hyper-parameter search"));
+    int at = readme.indexOf("```yaml", readme.indexOf("## Hyper-parameter search"));
     String block = readme.substring(readme.indexOf('\n', at) + 1, readme.indexOf("```", at + 7));
     SearchSpec shown = parse(block);
     assertThat(shown.space()).isEqualTo(file.space());
