@@ -16,7 +16,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
-import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -491,64 +490,8 @@ public final class CausalLM implements AutoCloseable {
     return out;
   }
 
-  private interface Slot {
-    Linear get();
-
-    void set(Linear l);
-  }
-
-  private Slot slot(String path) {
-    if (path.equals("lm_head")) {
-      return new Slot() {
-        public Linear get() {
-          return lmHead;
-        }
-
-        public void set(Linear l) {
-          lmHead = l;
-        }
-      };
-    }
-    String prefix = "model.layers.";
-    if (path.startsWith(prefix)) {
-      String rest = path.substring(prefix.length());
-      int dot = rest.indexOf('.');
-      if (dot > 0) {
-        int i;
-        try {
-          i = Integer.parseInt(rest.substring(0, dot));
-        } catch (NumberFormatException e) {
-          i = -1;
-        }
-        if (i >= 0 && i < layers.size()) {
-          Attention a = layers.get(i).attention;
-          Mlp mlp = layers.get(i).mlp;
-          switch (rest.substring(dot + 1)) {
-            case "self_attn.q_proj": return slot(() -> a.q, l -> a.q = l);
-            case "self_attn.k_proj": return slot(() -> a.k, l -> a.k = l);
-            case "self_attn.v_proj": return slot(() -> a.v, l -> a.v = l);
-            case "self_attn.o_proj": return slot(() -> a.o, l -> a.o = l);
-            case "mlp.gate_proj": return slot(() -> mlp.gate, l -> mlp.gate = l);
-            case "mlp.up_proj": return slot(() -> mlp.up, l -> mlp.up = l);
-            case "mlp.down_proj": return slot(() -> mlp.down, l -> mlp.down = l);
-            default: break;
-          }
-        }
-      }
-    }
-    throw new IllegalArgumentException("no linear module named " + path);
-  }
-
-  private static Slot slot(Supplier<Linear> g, Consumer<Linear> s) {
-    return new Slot() {
-      public Linear get() {
-        return g.get();
-      }
-
-      public void set(Linear l) {
-        s.accept(l);
-      }
-    };
+  private LinearSlot slot(String path) {
+    return LinearSlot.resolve(path, layers, new LinearSlot(() -> lmHead, l -> lmHead = l));
   }
 
   @Override
