@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.align4j.peft.data.DataFormatException;
 import dev.align4j.peft.data.DataProblem;
+import dev.align4j.peft.data.RecordProblems;
 import dev.align4j.peft.data.SourceRecord;
 import java.util.ArrayList;
 import java.util.List;
@@ -65,35 +66,18 @@ public final class ExampleParser {
 
     /** Parses a record, collecting all problems instead of throwing. */
     public Parsed check(SourceRecord record) {
-        Ctx ctx = new Ctx(record);
+        RecordProblems ctx = new RecordProblems(record);
         Example ex = switch (mapping.format()) {
             case ALPACA -> alpaca(ctx);
             case SHAREGPT, OPENAI -> chat(ctx);
             case TEXT -> text(ctx);
         };
-        return new Parsed(ctx.problems.isEmpty() ? ex : null, ctx.problems);
-    }
-
-    private static final class Ctx {
-        final SourceRecord rec;
-        final List<DataProblem> problems = new ArrayList<>();
-
-        Ctx(SourceRecord rec) {
-            this.rec = rec;
-        }
-
-        void fail(String field, String what) {
-            problems.add(new DataProblem(rec.file(), rec.line(), field, what));
-        }
-
-        ObjectNode value() {
-            return rec.value();
-        }
+        return new Parsed(ctx.problems().isEmpty() ? ex : null, ctx.problems());
     }
 
     // ---- text ----
 
-    private Example text(Ctx ctx) {
+    private Example text(RecordProblems ctx) {
         String col = mapping.columns().text();
         String t = requiredText(ctx, ctx.value().get(col), col);
         return t == null ? null : new PlainText(t);
@@ -101,7 +85,7 @@ public final class ExampleParser {
 
     // ---- alpaca ----
 
-    private Example alpaca(Ctx ctx) {
+    private Example alpaca(RecordProblems ctx) {
         ColumnMapping.Columns c = mapping.columns();
         ObjectNode v = ctx.value();
         String prompt = requiredText(ctx, v.get(c.prompt()), c.prompt());
@@ -112,14 +96,14 @@ public final class ExampleParser {
         JsonNode history = v.get(c.history());
         if (history != null && !history.isNull()) {
             if (!history.isArray()) {
-                ctx.fail(c.history(), "expected an array of [query, response] pairs but got " + kind(history));
+                ctx.fail(c.history(), "expected an array of [query, response] pairs but got " + RecordProblems.kind(history));
             } else {
                 for (int i = 0; i < history.size(); i++) {
                     JsonNode pair = history.get(i);
                     String f = c.history() + "[" + i + "]";
                     if (!pair.isArray() || pair.size() != 2) {
                         ctx.fail(f, "expected a [query, response] pair but got "
-                                + (pair.isArray() ? "an array of " + pair.size() : kind(pair)));
+                                + (pair.isArray() ? "an array of " + pair.size() : RecordProblems.kind(pair)));
                         continue;
                     }
                     String q = requiredText(ctx, pair.get(0), f + "[0]");
@@ -131,7 +115,7 @@ public final class ExampleParser {
                 }
             }
         }
-        if (prompt == null || response == null || !ctx.problems.isEmpty()) {
+        if (prompt == null || response == null || !ctx.problems().isEmpty()) {
             return null;
         }
         String user = query == null || query.isEmpty() ? prompt : prompt + "\n" + query;
@@ -142,7 +126,7 @@ public final class ExampleParser {
 
     // ---- sharegpt / openai ----
 
-    private Example chat(Ctx ctx) {
+    private Example chat(RecordProblems ctx) {
         return messages(ctx, mapping.columns().messages(), Role.ASSISTANT);
     }
 
@@ -157,12 +141,12 @@ public final class ExampleParser {
         if (lastSide != Role.ASSISTANT && lastSide != Role.USER) {
             throw new IllegalArgumentException("the last turn is on the user or the assistant side, not " + lastSide);
         }
-        Ctx ctx = new Ctx(record);
+        RecordProblems ctx = new RecordProblems(record);
         Example ex = messages(ctx, field, lastSide);
-        return new Parsed(ctx.problems.isEmpty() ? ex : null, ctx.problems);
+        return new Parsed(ctx.problems().isEmpty() ? ex : null, ctx.problems());
     }
 
-    private Example messages(Ctx ctx, String col, Role lastSide) {
+    private Example messages(RecordProblems ctx, String col, Role lastSide) {
         ColumnMapping.Columns c = mapping.columns();
         ColumnMapping.Tags tags = mapping.tags();
         JsonNode msgs = ctx.value().get(col);
@@ -171,7 +155,7 @@ public final class ExampleParser {
             return null;
         }
         if (!msgs.isArray()) {
-            ctx.fail(col, "expected an array of messages but got " + kind(msgs));
+            ctx.fail(col, "expected an array of messages but got " + RecordProblems.kind(msgs));
             return null;
         }
         if (msgs.isEmpty()) {
@@ -185,7 +169,7 @@ public final class ExampleParser {
             String f = col + "[" + i + "]";
             JsonNode m = msgs.get(i);
             if (!m.isObject()) {
-                ctx.fail(f, "expected a message object but got " + kind(m));
+                ctx.fail(f, "expected a message object but got " + RecordProblems.kind(m));
                 structural = true;
                 continue;
             }
@@ -194,7 +178,7 @@ public final class ExampleParser {
             if (roleNode == null || roleNode.isNull()) {
                 ctx.fail(f + "." + tags.roleTag(), "missing field");
             } else if (!roleNode.isTextual()) {
-                ctx.fail(f + "." + tags.roleTag(), "expected a string but got " + kind(roleNode));
+                ctx.fail(f + "." + tags.roleTag(), "expected a string but got " + RecordProblems.kind(roleNode));
             } else {
                 Optional<Role> r = mapping.role(roleNode.textValue());
                 if (r.isEmpty()) {
@@ -231,7 +215,7 @@ public final class ExampleParser {
         } else if (!structural && side(turns.get(turns.size() - 1).role()) != lastSide) {
             ctx.fail(col, "conversation must end with " + (lastSide == Role.ASSISTANT ? "an assistant" : "a user") + " turn");
         }
-        if (!ctx.problems.isEmpty()) {
+        if (!ctx.problems().isEmpty()) {
             return null;
         }
         return new Conversation(system == null || system.isBlank() ? null : system, turns);
@@ -244,13 +228,13 @@ public final class ExampleParser {
 
     // ---- field helpers ----
 
-    private static String requiredText(Ctx ctx, JsonNode n, String field) {
+    private static String requiredText(RecordProblems ctx, JsonNode n, String field) {
         if (n == null || n.isNull()) {
             ctx.fail(field, "missing field");
             return null;
         }
         if (!n.isTextual()) {
-            ctx.fail(field, "expected a string but got " + kind(n));
+            ctx.fail(field, "expected a string but got " + RecordProblems.kind(n));
             return null;
         }
         String s = n.textValue();
@@ -261,26 +245,14 @@ public final class ExampleParser {
         return s;
     }
 
-    private static String optionalText(Ctx ctx, JsonNode n, String field) {
+    private static String optionalText(RecordProblems ctx, JsonNode n, String field) {
         if (n == null || n.isNull()) {
             return null;
         }
         if (!n.isTextual()) {
-            ctx.fail(field, "expected a string but got " + kind(n));
+            ctx.fail(field, "expected a string but got " + RecordProblems.kind(n));
             return null;
         }
         return n.textValue();
-    }
-
-    private static String kind(JsonNode n) {
-        return switch (n.getNodeType()) {
-            case ARRAY -> "an array";
-            case OBJECT -> "an object";
-            case NUMBER -> "a number";
-            case BOOLEAN -> "a boolean";
-            case NULL -> "null";
-            case STRING -> "a string";
-            default -> n.getNodeType().name().toLowerCase(java.util.Locale.ROOT);
-        };
     }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.align4j.peft.data.DataFormatException;
 import dev.align4j.peft.data.DataProblem;
+import dev.align4j.peft.data.RecordProblems;
 import dev.align4j.peft.data.SourceRecord;
 import dev.align4j.peft.data.format.ColumnMapping;
 import dev.align4j.peft.data.format.Conversation;
@@ -117,14 +118,14 @@ public final class PreferenceParser {
   /** Parses a record, collecting all problems instead of throwing. */
   public Parsed check(SourceRecord record) {
     Objects.requireNonNull(record, "record");
-    Ctx ctx = new Ctx(record);
+    RecordProblems ctx = new RecordProblems(record);
     PreferenceFormat f = format;
     ColumnMapping m = mapping;
     if (f == null) {
       Optional<PreferenceFormat> d = PreferenceFormat.autodetect(record.value());
       if (d.isEmpty()) {
         ctx.fail(record.value().has(chosenColumn) ? rejectedColumn : chosenColumn, "missing field");
-        return new Parsed(null, ctx.problems);
+        return new Parsed(null, ctx.problems());
       }
       f = d.get();
       m = defaultMapping(f);
@@ -137,7 +138,7 @@ public final class PreferenceParser {
       case ALPACA_RANKING -> alpacaRanking(ctx, m);
       case SHAREGPT_RANKING -> sharegptRanking(ctx, m);
     };
-    return new Parsed(ctx.problems.isEmpty() ? pair : null, ctx.problems);
+    return new Parsed(ctx.problems().isEmpty() ? pair : null, ctx.problems());
   }
 
   private static ColumnMapping defaultMapping(PreferenceFormat f) {
@@ -148,26 +149,9 @@ public final class PreferenceParser {
     };
   }
 
-  static final class Ctx {
-    final SourceRecord rec;
-    final List<DataProblem> problems = new ArrayList<>();
-
-    Ctx(SourceRecord rec) {
-      this.rec = rec;
-    }
-
-    void fail(String field, String what) {
-      problems.add(new DataProblem(rec.file(), rec.line(), field, what));
-    }
-
-    ObjectNode value() {
-      return rec.value();
-    }
-  }
-
   // ---- TRL: prompt / chosen / rejected ----
 
-  private PreferencePair trl(Ctx ctx) {
+  private PreferencePair trl(RecordProblems ctx) {
     Segment chosen = segment(ctx, chosenColumn, true);
     Segment rejected = segment(ctx, rejectedColumn, true);
     Segment prompt = segment(ctx, "prompt", false);
@@ -175,7 +159,7 @@ public final class PreferenceParser {
     if (chosen != null && rejected != null && chosen.isChat() != rejected.isChat()) {
       ctx.fail(rejectedColumn, "expected " + kindName(chosen) + " like " + chosenColumn + " but got " + kindName(rejected));
     }
-    if (!ctx.problems.isEmpty()) {
+    if (!ctx.problems().isEmpty()) {
       return null;
     }
     Segment c = chosen;
@@ -187,12 +171,12 @@ public final class PreferenceParser {
       c = s.chosen();
       r = s.rejected();
     }
-    return new PreferencePair(ctx.rec.file(), ctx.rec.line(), prompt, c, r, margin,
+    return new PreferencePair(ctx.record().file(), ctx.record().line(), prompt, c, r, margin,
         extras(ctx, Set.of("prompt", chosenColumn, rejectedColumn, "margin")));
   }
 
   /** A text or message-list field; null when absent (and optional) or bad. */
-  static Segment segment(Ctx ctx, String field, boolean required) {
+  static Segment segment(RecordProblems ctx, String field, boolean required) {
     JsonNode n = ctx.value().get(field);
     if (n == null || n.isNull()) {
       if (required) {
@@ -204,23 +188,23 @@ public final class PreferenceParser {
       return new Segment.Text(n.textValue());
     }
     if (!n.isArray()) {
-      ctx.fail(field, "expected a string or an array of messages but got " + kind(n));
+      ctx.fail(field, "expected a string or an array of messages but got " + RecordProblems.kind(n));
       return null;
     }
     List<ChatMessage> msgs = new ArrayList<>();
-    int before = ctx.problems.size();
+    int before = ctx.problems().size();
     for (int i = 0; i < n.size(); i++) {
       ChatMessage m = openAiMessage(ctx, n.get(i), field + "[" + i + "]");
       if (m != null) {
         msgs.add(m);
       }
     }
-    return ctx.problems.size() == before ? new Segment.Chat(msgs) : null;
+    return ctx.problems().size() == before ? new Segment.Chat(msgs) : null;
   }
 
-  private static ChatMessage openAiMessage(Ctx ctx, JsonNode m, String field) {
+  private static ChatMessage openAiMessage(RecordProblems ctx, JsonNode m, String field) {
     if (!m.isObject()) {
-      ctx.fail(field, "expected a message object but got " + kind(m));
+      ctx.fail(field, "expected a message object but got " + RecordProblems.kind(m));
       return null;
     }
     JsonNode role = m.get("role");
@@ -230,26 +214,26 @@ public final class PreferenceParser {
       ctx.fail(field + ".role", "missing field");
       ok = false;
     } else if (!role.isTextual() || role.textValue().isBlank()) {
-      ctx.fail(field + ".role", role.isTextual() ? "blank role" : "expected a string but got " + kind(role));
+      ctx.fail(field + ".role", role.isTextual() ? "blank role" : "expected a string but got " + RecordProblems.kind(role));
       ok = false;
     }
     if (content == null || content.isNull()) {
       ctx.fail(field + ".content", "missing field");
       ok = false;
     } else if (!content.isTextual()) {
-      ctx.fail(field + ".content", "expected a string but got " + kind(content));
+      ctx.fail(field + ".content", "expected a string but got " + RecordProblems.kind(content));
       ok = false;
     }
     return ok ? new ChatMessage(role.textValue(), content.textValue()) : null;
   }
 
-  private static OptionalDouble margin(Ctx ctx) {
+  private static OptionalDouble margin(RecordProblems ctx) {
     JsonNode n = ctx.value().get("margin");
     if (n == null || n.isNull()) {
       return OptionalDouble.empty();
     }
     if (!n.isNumber()) {
-      ctx.fail("margin", "expected a number but got " + kind(n));
+      ctx.fail("margin", "expected a number but got " + RecordProblems.kind(n));
       return OptionalDouble.empty();
     }
     return OptionalDouble.of(n.doubleValue());
@@ -258,7 +242,7 @@ public final class PreferenceParser {
   // ---- LLaMA-Factory ranking ----
 
   /** AlpacaDatasetConverter: history turns, then the user turn "prompt\nquery" (blank parts skipped). */
-  private PreferencePair alpacaRanking(Ctx ctx, ColumnMapping m) {
+  private PreferencePair alpacaRanking(RecordProblems ctx, ColumnMapping m) {
     ColumnMapping.Columns c = m.columns();
     ObjectNode v = ctx.value();
     List<ChatMessage> prompt = new ArrayList<>();
@@ -269,7 +253,7 @@ public final class PreferenceParser {
     JsonNode history = v.get(c.history());
     if (history != null && !history.isNull()) {
       if (!history.isArray()) {
-        ctx.fail(c.history(), "expected an array of [query, response] pairs but got " + kind(history));
+        ctx.fail(c.history(), "expected an array of [query, response] pairs but got " + RecordProblems.kind(history));
       } else {
         for (int i = 0; i < history.size(); i++) {
           JsonNode pair = history.get(i);
@@ -296,24 +280,24 @@ public final class PreferenceParser {
     String chosen = requiredString(ctx, chosenColumn);
     String rejected = requiredString(ctx, rejectedColumn);
     OptionalDouble margin = margin(ctx);
-    if (!ctx.problems.isEmpty()) {
+    if (!ctx.problems().isEmpty()) {
       return null;
     }
-    return new PreferencePair(ctx.rec.file(), ctx.rec.line(), new Segment.Chat(prompt),
+    return new PreferencePair(ctx.record().file(), ctx.record().line(), new Segment.Chat(prompt),
         new Segment.Chat(List.of(ChatMessage.assistant(chosen))),
         new Segment.Chat(List.of(ChatMessage.assistant(rejected))), margin,
         extras(ctx, Set.of(c.prompt(), c.query(), c.history(), c.system(), chosenColumn, rejectedColumn, "margin")));
   }
 
   /** SharegptDatasetConverter: the conversation ends on the user side; chosen/rejected are assistant messages. */
-  private PreferencePair sharegptRanking(Ctx ctx, ColumnMapping m) {
+  private PreferencePair sharegptRanking(RecordProblems ctx, ColumnMapping m) {
     ColumnMapping.Columns c = m.columns();
-    ExampleParser.Parsed conv = new ExampleParser(m).checkMessages(ctx.rec, c.messages(), Role.USER);
-    ctx.problems.addAll(conv.problems());
+    ExampleParser.Parsed conv = new ExampleParser(m).checkMessages(ctx.record(), c.messages(), Role.USER);
+    ctx.problems().addAll(conv.problems());
     ChatMessage chosen = rankingMessage(ctx, m, chosenColumn);
     ChatMessage rejected = rankingMessage(ctx, m, rejectedColumn);
     OptionalDouble margin = margin(ctx);
-    if (!ctx.problems.isEmpty()) {
+    if (!ctx.problems().isEmpty()) {
       return null;
     }
     Conversation prompt = (Conversation) conv.example();
@@ -324,13 +308,13 @@ public final class PreferenceParser {
     for (Turn t : prompt.turns()) {
       messages.add(new ChatMessage(t.role().name().toLowerCase(Locale.ROOT), t.content()));
     }
-    return new PreferencePair(ctx.rec.file(), ctx.rec.line(), new Segment.Chat(messages),
+    return new PreferencePair(ctx.record().file(), ctx.record().line(), new Segment.Chat(messages),
         new Segment.Chat(List.of(chosen)), new Segment.Chat(List.of(rejected)), margin,
         extras(ctx, Set.of(c.messages(), c.system(), chosenColumn, rejectedColumn, "margin")));
   }
 
   /** A {@code {"from": "gpt", "value": ...}} object whose role is on the assistant side. */
-  private static ChatMessage rankingMessage(Ctx ctx, ColumnMapping m, String field) {
+  private static ChatMessage rankingMessage(RecordProblems ctx, ColumnMapping m, String field) {
     JsonNode n = ctx.value().get(field);
     ColumnMapping.Tags t = m.tags();
     if (n == null || n.isNull()) {
@@ -338,13 +322,13 @@ public final class PreferenceParser {
       return null;
     }
     if (!n.isObject()) {
-      ctx.fail(field, "expected a message object but got " + kind(n));
+      ctx.fail(field, "expected a message object but got " + RecordProblems.kind(n));
       return null;
     }
     JsonNode role = n.get(t.roleTag());
     JsonNode content = n.get(t.contentTag());
     if (role == null || !role.isTextual()) {
-      ctx.fail(field + "." + t.roleTag(), role == null || role.isNull() ? "missing field" : "expected a string but got " + kind(role));
+      ctx.fail(field + "." + t.roleTag(), role == null || role.isNull() ? "missing field" : "expected a string but got " + RecordProblems.kind(role));
       return null;
     }
     Optional<Role> r = m.role(role.textValue());
@@ -355,7 +339,7 @@ public final class PreferenceParser {
     }
     if (content == null || !content.isTextual()) {
       ctx.fail(field + "." + t.contentTag(), content == null || content.isNull() ? "missing field"
-          : "expected a string but got " + kind(content));
+          : "expected a string but got " + RecordProblems.kind(content));
       return null;
     }
     return ChatMessage.assistant(content.textValue());
@@ -363,33 +347,33 @@ public final class PreferenceParser {
 
   // ---- helpers ----
 
-  private static String optionalText(Ctx ctx, String field) {
+  private static String optionalText(RecordProblems ctx, String field) {
     JsonNode n = ctx.value().get(field);
     if (n == null || n.isNull()) {
       return null;
     }
     if (!n.isTextual()) {
-      ctx.fail(field, "expected a string but got " + kind(n));
+      ctx.fail(field, "expected a string but got " + RecordProblems.kind(n));
       return null;
     }
     return n.textValue();
   }
 
-  private static String requiredString(Ctx ctx, String field) {
+  private static String requiredString(RecordProblems ctx, String field) {
     JsonNode n = ctx.value().get(field);
     if (n == null || n.isNull()) {
       ctx.fail(field, "missing field");
       return null;
     }
     if (!n.isTextual()) {
-      ctx.fail(field, "expected a string but got " + kind(n));
+      ctx.fail(field, "expected a string but got " + RecordProblems.kind(n));
       return null;
     }
     return n.textValue();
   }
 
   /** The string-valued fields not consumed by the format, in record order. */
-  static Map<String, String> extras(Ctx ctx, Set<String> consumed) {
+  static Map<String, String> extras(RecordProblems ctx, Set<String> consumed) {
     Map<String, String> out = new LinkedHashMap<>();
     Iterator<Map.Entry<String, JsonNode>> it = ctx.value().fields();
     while (it.hasNext()) {
@@ -403,17 +387,5 @@ public final class PreferenceParser {
 
   static String kindName(Segment s) {
     return s.isChat() ? "an array of messages" : "a string";
-  }
-
-  static String kind(JsonNode n) {
-    return switch (n.getNodeType()) {
-      case ARRAY -> "an array";
-      case OBJECT -> "an object";
-      case NUMBER -> "a number";
-      case BOOLEAN -> "a boolean";
-      case NULL -> "null";
-      case STRING -> "a string";
-      default -> n.getNodeType().name().toLowerCase(Locale.ROOT);
-    };
   }
 }

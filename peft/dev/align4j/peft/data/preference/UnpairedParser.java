@@ -3,6 +3,7 @@ package dev.align4j.peft.data.preference;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.align4j.peft.data.DataFormatException;
 import dev.align4j.peft.data.DataProblem;
+import dev.align4j.peft.data.RecordProblems;
 import dev.align4j.peft.data.SourceRecord;
 import java.util.List;
 import java.util.Objects;
@@ -49,21 +50,21 @@ public final class UnpairedParser {
   /** Parses a record, collecting all problems. */
   public Parsed check(SourceRecord record) {
     Objects.requireNonNull(record, "record");
-    PreferenceParser.Ctx ctx = new PreferenceParser.Ctx(record);
+    RecordProblems ctx = new RecordProblems(record);
     Segment prompt = PreferenceParser.segment(ctx, "prompt", true);
     Segment completion = PreferenceParser.segment(ctx, "completion", true);
     JsonNode label = record.value().get("label");
     if (label == null || label.isNull()) {
       ctx.fail("label", "missing field");
     } else if (!label.isBoolean()) {
-      ctx.fail("label", "expected true or false but got " + PreferenceParser.kind(label));
+      ctx.fail("label", "expected true or false but got " + RecordProblems.kind(label));
     }
     if (prompt != null && completion != null && prompt.isChat() != completion.isChat()) {
       ctx.fail("completion", "expected " + PreferenceParser.kindName(prompt) + " like prompt but got "
           + PreferenceParser.kindName(completion));
     }
-    if (!ctx.problems.isEmpty()) {
-      return new Parsed(null, ctx.problems);
+    if (!ctx.problems().isEmpty()) {
+      return new Parsed(null, ctx.problems());
     }
     return new Parsed(new UnpairedExample(record.file(), record.line(), prompt, completion, label.booleanValue(),
         PreferenceParser.extras(ctx, Set.of("prompt", "completion", "label"))), List.of());
