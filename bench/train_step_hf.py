@@ -48,6 +48,8 @@ def main():
     ap.add_argument("--threads", type=int, default=0)
     ap.add_argument("--shape", default="smollm2-135m", choices=["smollm2-135m", "tiny"])
     ap.add_argument("--profile", action="store_true", help="print torch.profiler's op table to stderr")
+    ap.add_argument("--checkpointing", action="store_true",
+                    help="gradient checkpointing per decoder layer (non-reentrant, as TRL configures it)")
     a = ap.parse_args()
     if a.threads > 0:
         torch.set_num_threads(a.threads)
@@ -64,6 +66,8 @@ def main():
     torch.manual_seed(0)
     dtype = torch.bfloat16 if a.precision == "bfloat16" else torch.float32
     model = LlamaForCausalLM(cfg).to(dtype)
+    if a.checkpointing:
+        model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
     if a.method == "lora":
         from peft import LoraConfig, get_peft_model
         model = get_peft_model(model, LoraConfig(r=16, lora_alpha=32, target_modules="all-linear",
@@ -119,7 +123,7 @@ def main():
         "trainable": trainable, "setup_rss_mib": setup_rss,
         "peak_rss_mib": max(peak_setup, status_mib("VmHWM:")),
         "step_peak_rss_mib": status_mib("VmHWM:") if reset else float("nan"), "loss": loss_value,
-        "threads": torch.get_num_threads(), "torch": torch.__version__,
+        "threads": torch.get_num_threads(), "torch": torch.__version__, "checkpointing": a.checkpointing,
     }))
 
 

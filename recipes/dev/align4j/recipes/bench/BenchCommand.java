@@ -47,6 +47,10 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--mode", split = ",", description = "rm/dpo: what to measure (RM; DPO_LIVE, DPO_CACHED)") List<PreferenceBenchmark.Mode> modes;
   @Option(names = "--reps", defaultValue = "1", description = "rm/dpo: fresh-process repetitions per side and mode (medians)") int reps;
   @Option(names = "--trl-script", description = "rm/dpo: TRL's side (default bench/rm_step_trl.py or bench/dpo_step_trl.py)") String trlScript;
+  @Option(names = "--seqs", split = ",", description = "compare: sequence lengths (the scaling measurement; default: --seq)") List<Integer> seqs;
+  @Option(names = "--checkpointing", description = "compare, peft: activation checkpointing per decoder layer (both sides)") boolean checkpointing;
+  @Option(names = "--plot", description = "compare: write a PNG of step time and peak memory against tokens per step") Path plot;
+  @Option(names = "--runs", description = "compare: append each run to this JSON-lines file; --plot then shows all its runs") Path runsLog;
   @Option(names = "--in-process", hidden = true, description = "measure one row here and print it as TSV") boolean inProcess;
   @Mixin DeviceOption deviceOption;
 
@@ -124,7 +128,7 @@ public final class BenchCommand implements Callable<Integer> {
         ai.djl.pytorch.jni.JniUtils.setNumThreads(threads);
       }
       PeftBenchmark.Row r = PeftBenchmark.run(c, methods.get(0), Precision.parse(precisions.get(0)), batch, seq, warmup,
-          steps, deviceOption.device());
+          steps, deviceOption.device(), checkpointing);
       // ROW method precision batch seq step fwd bwd opt cpu trainable setupRss peak stepPeak loss
       System.out.printf(java.util.Locale.ROOT, "ROW\t%s\t%s\t%d\t%d\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%d\t%.0f\t%.0f\t%.0f\t%.6f%n",
           r.method(), r.precision(), r.batch(), r.seq(), r.stepMs(), r.forwardMs(), r.backwardMs(), r.optimizerMs(),
@@ -135,8 +139,13 @@ public final class BenchCommand implements Callable<Integer> {
         shape, c.parameterCount(), batch, seq, Runtime.getRuntime().availableProcessors());
     System.out.printf("%-8s %10s %10s %10s %14s %10s%n", "method", "step ms", "tokens/s", "optim ms", "trainable", "peak RSS");
     for (PeftBenchmark.Method mth : methods) {
-      String row = childRow(List.of("bench", "peft", "--in-process", "--shape", shape, "--batch", "" + batch, "--seq", "" + seq,
-          "--steps", "" + steps, "--warmup", "" + warmup, "--method", mth.name(), "--precision", precisions.get(0)));
+      List<String> args = new ArrayList<>(List.of("bench", "peft", "--in-process", "--shape", shape, "--batch", "" + batch,
+          "--seq", "" + seq, "--steps", "" + steps, "--warmup", "" + warmup, "--method", mth.name(), "--precision",
+          precisions.get(0)));
+      if (checkpointing) {
+        args.add("--checkpointing");
+      }
+      String row = childRow(args);
       if (row == null) {
         System.out.printf("%-8s failed%n", mth);
         continue;
@@ -161,8 +170,8 @@ public final class BenchCommand implements Callable<Integer> {
       precs.add(Precision.parse(p));
     }
     List<Integer> bs = batches != null ? batches : List.of(1, 4);
-    CompareBenchmark.Plan plan = new CompareBenchmark.Plan(compareMethods, bs, precs, seq, steps, warmup, rounds,
-        threads, shape, py, script);
+    CompareBenchmark.Plan plan = new CompareBenchmark.Plan(compareMethods, bs, precs, seqs != null ? seqs : List.of(seq),
+        steps, warmup, rounds, threads, shape, py, script, checkpointing, plot, runsLog);
     List<CompareBenchmark.Run> runs = CompareBenchmark.run(plan, childJvm(), System.out);
     return runs.stream().anyMatch(r -> Double.isNaN(r.stepMs())) ? 1 : 0;
   }

@@ -26,12 +26,22 @@ public final class CompareBenchmark {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** One process's measurement, with the 1-minute load average read just before it started. */
-  public record Run(String side, String method, String precision, int batch, double stepMs, double forwardMs,
+  public record Run(String side, String method, String precision, int batch, int seq, double stepMs, double forwardMs,
       double backwardMs, double optimizerMs, double cpuMs, double peakRssMiB, double stepPeakRssMiB, double loss, double load) {}
 
-  /** What to compare. */
-  public record Plan(List<PeftBenchmark.Method> methods, List<Integer> batches, List<Precision> precisions, int seq,
-      int steps, int warmup, int rounds, int threads, String shape, Path python, Path script) {}
+  /**
+   * What to compare.
+   *
+   * @param seqs sequence lengths, each measured at every batch size (the scaling measurement)
+   * @param checkpointing activation checkpointing per decoder layer on both sides (transformers'
+   *     {@code gradient_checkpointing_enable}); the methods then read e.g. {@code lora+ckpt}
+   * @param plot where to write the PNG of step time and peak memory against tokens per step, or null
+   * @param runsLog a JSON-lines file each run is appended to as it lands, or null; the plot then shows
+   *     every run in it (earlier invocations included), so a long scaling measurement can be split
+   */
+  public record Plan(List<PeftBenchmark.Method> methods, List<Integer> batches, List<Precision> precisions,
+      List<Integer> seqs, int steps, int warmup, int rounds, int threads, String shape, Path python, Path script,
+      boolean checkpointing, Path plot, Path runsLog) {}
 
   private CompareBenchmark() {}
 
@@ -44,35 +54,43 @@ public final class CompareBenchmark {
    */
   public static List<Run> run(Plan p, List<String> childArgs, PrintStream out) throws IOException, InterruptedException {
     List<Run> runs = new ArrayList<>();
-    out.printf("bench compare: shape %s, seq %d, %d warm-up + %d measured steps per process, %d round(s), threads %s%n",
-        p.shape(), p.seq(), p.warmup(), p.steps(), p.rounds(), p.threads() > 0 ? "" + p.threads() : "default");
+    out.printf("bench compare: shape %s, seq %s, %d warm-up + %d measured steps per process, %d round(s), threads %s%n",
+        p.shape(), p.seqs(), p.warmup(), p.steps(), p.rounds(), p.threads() > 0 ? "" + p.threads() : "default");
     out.printf("env MKL_CBWR=%s OMP_NUM_THREADS=%s; python %s%n", System.getenv("MKL_CBWR"),
         System.getenv("OMP_NUM_THREADS"), p.python());
-    out.printf("%-7s %-6s %-9s %5s %5s %10s %9s %9s %9s %10s %10s %10s %6s%n", "side", "method", "precision", "batch",
-        "round", "step ms", "fwd ms", "bwd ms", "opt ms", "cpu ms", "peak MiB", "step MiB", "load");
+    out.printf("%-7s %-11s %-9s %5s %5s %5s %10s %9s %9s %9s %10s %10s %10s %6s%n", "side", "method", "precision", "batch",
+        "seq", "round", "step ms", "fwd ms", "bwd ms", "opt ms", "cpu ms", "peak MiB", "step MiB", "load");
     for (Precision prec : p.precisions()) {
-      for (int batch : p.batches()) {
-        for (PeftBenchmark.Method m : p.methods()) {
-          for (int r = 0; r < p.rounds(); r++) {
-            Run a = align4j(p, m, prec, batch, childArgs);
-            print(out, a, r);
-            runs.add(a);
-            if (m != PeftBenchmark.Method.QLORA) {
-              Run h = transformers(p, m, prec, batch);
-              print(out, h, r);
-              runs.add(h);
+      for (int seq : p.seqs()) {
+        for (int batch : p.batches()) {
+          for (PeftBenchmark.Method m : p.methods()) {
+            for (int r = 0; r < p.rounds(); r++) {
+              Run a = align4j(p, m, prec, batch, seq, childArgs);
+              print(out, a, r);
+              runs.add(a);
+              log(p, a);
+              if (m != PeftBenchmark.Method.QLORA) {
+                Run h = transformers(p, m, prec, batch, seq);
+                print(out, h, r);
+                runs.add(h);
+                log(p, h);
+              }
             }
           }
         }
       }
     }
     summary(p, runs, out);
+    if (p.plot() != null) {
+      ScalingPlot.write(p.runsLog() != null ? readLog(p.runsLog()) : runs, p.shape(), p.plot());
+      out.println("plot: " + p.plot());
+    }
     return runs;
   }
 
   private static void print(PrintStream out, Run r, int round) {
-    out.printf(Locale.ROOT, "%-7s %-6s %-9s %5d %5d %10.1f %9.1f %9.1f %9.1f %10.1f %10.0f %10.0f %6.2f%n",
-        r.side(), r.method(), r.precision(), r.batch(), round + 1, r.stepMs(), r.forwardMs(), r.backwardMs(),
+    out.printf(Locale.ROOT, "%-7s %-11s %-9s %5d %5d %5d %10.1f %9.1f %9.1f %9.1f %10.1f %10.0f %10.0f %6.2f%n",
+        r.side(), r.method(), r.precision(), r.batch(), r.seq(), round + 1, r.stepMs(), r.forwardMs(), r.backwardMs(),
         r.optimizerMs(), r.cpuMs(), r.peakRssMiB(), r.stepPeakRssMiB(), r.load());
     out.flush();
   }
@@ -83,17 +101,19 @@ public final class CompareBenchmark {
    */
   static void summary(Plan p, List<Run> runs, PrintStream out) {
     out.println();
-    out.printf("%-6s %-9s %5s %12s %12s %8s %14s %14s %10s %12s %12s %11s%n", "method", "precision", "batch",
-        "align4j ms", "anchor ms", "ratio", "align4j tok/s", "anchor tok/s", "cpu ratio", "align4j MiB", "anchor MiB",
+    out.printf("%-11s %-9s %5s %5s %12s %12s %8s %14s %14s %10s %12s %12s %11s%n", "method", "precision", "batch",
+        "seq", "align4j ms", "anchor ms", "ratio", "align4j tok/s", "anchor tok/s", "cpu ratio", "align4j MiB", "anchor MiB",
         "load");
+    String suffix = p.checkpointing() ? "+ckpt" : "";
     for (Precision prec : p.precisions()) {
+      for (int seq : p.seqs()) {
       for (int batch : p.batches()) {
         for (PeftBenchmark.Method m : p.methods()) {
-          String method = m.name().toLowerCase(Locale.ROOT);
+          String method = m.name().toLowerCase(Locale.ROOT) + suffix;
           String anchorSide = m == PeftBenchmark.Method.QLORA ? "align4j" : "hf";
-          String anchorMethod = m == PeftBenchmark.Method.QLORA ? "lora" : method;
-          List<Run> a = select(runs, "align4j", method, prec, batch);
-          List<Run> h = select(runs, anchorSide, anchorMethod, prec, batch);
+          String anchorMethod = m == PeftBenchmark.Method.QLORA ? "lora" + suffix : method;
+          List<Run> a = select(runs, "align4j", method, prec, batch, seq);
+          List<Run> h = select(runs, anchorSide, anchorMethod, prec, batch, seq);
           if (a.isEmpty()) {
             continue;
           }
@@ -101,66 +121,97 @@ public final class CompareBenchmark {
           double hm = h.isEmpty() ? Double.NaN : median(h.stream().mapToDouble(Run::stepMs).toArray());
           double ac = median(a.stream().mapToDouble(Run::cpuMs).toArray());
           double hc = h.isEmpty() ? Double.NaN : median(h.stream().mapToDouble(Run::cpuMs).toArray());
-          double tokens = (double) batch * p.seq();
+          double tokens = (double) batch * seq;
           double aPeak = a.stream().mapToDouble(Run::peakRssMiB).max().orElse(Double.NaN);
           double hPeak = h.stream().mapToDouble(Run::peakRssMiB).max().orElse(Double.NaN);
           double lo = runs.stream().filter(r -> a.contains(r) || h.contains(r)).mapToDouble(Run::load).min().orElse(0);
           double hi = runs.stream().filter(r -> a.contains(r) || h.contains(r)).mapToDouble(Run::load).max().orElse(0);
-          out.printf(Locale.ROOT, "%-6s %-9s %5d %12.1f %12.1f %7.2fx %14.0f %14.0f %9.2fx %12.0f %12.0f %5.1f-%-5.1f%s%n",
-              method, prec.name().toLowerCase(Locale.ROOT), batch, am, hm, hm / am, tokens / (am / 1000),
+          out.printf(Locale.ROOT, "%-11s %-9s %5d %5d %12.1f %12.1f %7.2fx %14.0f %14.0f %9.2fx %12.0f %12.0f %5.1f-%-5.1f%s%n",
+              method, prec.name().toLowerCase(Locale.ROOT), batch, seq, am, hm, hm / am, tokens / (am / 1000),
               tokens / (hm / 1000), hc / ac, aPeak, hPeak, lo, hi,
               m == PeftBenchmark.Method.QLORA ? "  (anchor: align4j LoRA)" : "");
         }
       }
+      }
     }
   }
 
-  private static List<Run> select(List<Run> runs, String side, String method, Precision prec, int batch) {
+  private static List<Run> select(List<Run> runs, String side, String method, Precision prec, int batch, int seq) {
     return runs.stream().filter(r -> r.side().equals(side) && r.method().equals(method)
-        && r.precision().equals(prec.name().toLowerCase(Locale.ROOT)) && r.batch() == batch && !Double.isNaN(r.stepMs()))
-        .toList();
+        && r.precision().equals(prec.name().toLowerCase(Locale.ROOT)) && r.batch() == batch && r.seq() == seq
+        && !Double.isNaN(r.stepMs())).toList();
   }
 
-  private static Run align4j(Plan p, PeftBenchmark.Method m, Precision prec, int batch, List<String> childArgs)
+  private static Run align4j(Plan p, PeftBenchmark.Method m, Precision prec, int batch, int seq, List<String> childArgs)
       throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>(childArgs);
     cmd.addAll(List.of("bench", "peft", "--in-process", "--shape", p.shape(), "--batch", "" + batch, "--seq",
-        "" + p.seq(), "--steps", "" + p.steps(), "--warmup", "" + p.warmup(), "--method", m.name(), "--precision",
+        "" + seq, "--steps", "" + p.steps(), "--warmup", "" + p.warmup(), "--method", m.name(), "--precision",
         prec.name().toLowerCase(Locale.ROOT), "--threads", "" + p.threads()));
+    if (p.checkpointing()) {
+      cmd.add("--checkpointing");
+    }
     double load = loadAverage();
     String row = lastLine(cmd, "ROW\t");
-    String method = m.name().toLowerCase(Locale.ROOT);
+    String method = m.name().toLowerCase(Locale.ROOT) + (p.checkpointing() ? "+ckpt" : "");
     String precision = prec.name().toLowerCase(Locale.ROOT);
     if (row == null) {
-      return new Run("align4j", method, precision, batch, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
+      return new Run("align4j", method, precision, batch, seq, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
           Double.NaN, Double.NaN, Double.NaN, load);
     }
     String[] f = row.split("\t");
     // ROW method precision batch seq step fwd bwd opt cpu trainable setupRss peak stepPeak loss
-    return new Run("align4j", method, precision, batch, d(f[5]), d(f[6]), d(f[7]), d(f[8]), d(f[9]), d(f[12]), d(f[13]),
+    return new Run("align4j", method, precision, batch, seq, d(f[5]), d(f[6]), d(f[7]), d(f[8]), d(f[9]), d(f[12]), d(f[13]),
         d(f[14]), load);
   }
 
-  private static Run transformers(Plan p, PeftBenchmark.Method m, Precision prec, int batch)
+  private static Run transformers(Plan p, PeftBenchmark.Method m, Precision prec, int batch, int seq)
       throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>(List.of(p.python().toString(), p.script().toString(), "--method",
         m.name().toLowerCase(Locale.ROOT), "--precision", prec.name().toLowerCase(Locale.ROOT), "--batch", "" + batch,
-        "--seq", "" + p.seq(), "--steps", "" + p.steps(), "--warmup", "" + p.warmup(), "--threads", "" + p.threads(),
+        "--seq", "" + seq, "--steps", "" + p.steps(), "--warmup", "" + p.warmup(), "--threads", "" + p.threads(),
         "--shape", p.shape()));
+    if (p.checkpointing()) {
+      cmd.add("--checkpointing");
+    }
     double load = loadAverage();
     String line = lastLine(cmd, "{");
-    String method = m.name().toLowerCase(Locale.ROOT);
+    String method = m.name().toLowerCase(Locale.ROOT) + (p.checkpointing() ? "+ckpt" : "");
     String precision = prec.name().toLowerCase(Locale.ROOT);
     if (line == null) {
-      return new Run("hf", method, precision, batch, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
+      return new Run("hf", method, precision, batch, seq, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
           Double.NaN, Double.NaN, Double.NaN, load);
     }
     JsonNode j = JSON.readTree(line);
     JsonNode ph = j.path("phase_ms");
-    return new Run("hf", method, precision, batch, j.path("median_ms").asDouble(), ph.path("forward").asDouble(),
+    return new Run("hf", method, precision, batch, seq, j.path("median_ms").asDouble(), ph.path("forward").asDouble(),
         ph.path("backward").asDouble(), ph.path("optimizer").asDouble(), j.path("cpu_ms").asDouble(),
         j.path("peak_rss_mib").asDouble(),
         j.path("step_peak_rss_mib").asDouble(Double.NaN), j.path("loss").asDouble(), load);
+  }
+
+  private static void log(Plan p, Run r) throws IOException {
+    if (p.runsLog() != null) {
+      Files.writeString(p.runsLog(), JSON.writeValueAsString(r) + "\n", StandardCharsets.UTF_8,
+          java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+    }
+  }
+
+  /** The runs in a {@code --runs} log (blank lines skipped). */
+  static List<Run> readLog(Path log) throws IOException {
+    List<Run> out = new ArrayList<>();
+    int n = 0;
+    for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
+      n++;
+      if (!line.isBlank()) {
+        try {
+          out.add(JSON.readValue(line, Run.class));
+        } catch (IOException e) {
+          throw new IOException(log + " line " + n + ": not a bench compare run: " + e.getMessage(), e);
+        }
+      }
+    }
+    return out;
   }
 
   private static double d(String s) {

@@ -20,6 +20,7 @@ import dev.align4j.peft.model.Precision;
 import dev.align4j.peft.model.WeightNames;
 import dev.align4j.peft.quant.QuantizedModels;
 import dev.align4j.peft.torch.Torch;
+import dev.align4j.peft.train.ActivationCheckpointing;
 import dev.align4j.peft.train.AdamW;
 import dev.align4j.peft.train.Gradients;
 import dev.align4j.peft.train.MetricsLog;
@@ -81,6 +82,19 @@ public final class PeftBenchmark {
    */
   public static Row run(ModelConfig c, Method method, Precision precision, int batch, int seq, int warmup,
       int steps, Device device) {
+    return run(c, method, precision, batch, seq, warmup, steps, device, false);
+  }
+
+  /**
+   * {@link #run(ModelConfig, Method, Precision, int, int, int, int, Device)}, with activation checkpointing
+   * per decoder layer when {@code checkpointing} ({@link ActivationCheckpointing}: the forward keeps only
+   * each layer's input and backward recomputes the layer, so QLoRA dequantises each weight again in
+   * backward instead of autograd keeping every dequantised weight from forward to backward). The row's
+   * method then reads e.g. {@code qlora+ckpt}, and forward and backward are one phase (reported as
+   * backward; forward 0).
+   */
+  public static Row run(ModelConfig c, Method method, Precision precision, int batch, int seq, int warmup,
+      int steps, Device device, boolean checkpointing) {
     try (NDManager m = Torch.newManager(device)) {
       Map<String, NDArray> w = nativeWeights(c, m, precision);
       try (CausalLM model = CausalLM.create(c, precision, AttentionImpl.FUSED, m, w)) {
@@ -131,11 +145,16 @@ public final class PeftBenchmark {
               ModelInput in = new ModelInput(step.create(ids, new Shape(batch, seq)), null, null);
               TokenLoss.Batch b = new TokenLoss.Batch(in, step.create(ones, new Shape(batch, seq - 1)), count);
               try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                NDArray sum = TokenLoss.sumNll(model, b);
-                NDArray mean = sum.div(Kernels.scalar(sum, count));
-                t1 = System.nanoTime();
-                gc.backward(mean);
-                loss = mean.getFloat();
+                if (checkpointing) {
+                  t1 = System.nanoTime();
+                  loss = ActivationCheckpointing.backward(model, b, 1.0 / count, s) / count;
+                } else {
+                  NDArray sum = TokenLoss.sumNll(model, b);
+                  NDArray mean = sum.div(Kernels.scalar(sum, count));
+                  t1 = System.nanoTime();
+                  gc.backward(mean);
+                  loss = mean.getFloat();
+                }
               }
               t2 = System.nanoTime();
             }
@@ -153,7 +172,8 @@ public final class PeftBenchmark {
               opt[s - warmup] = (t3 - t2) / 1e6;
             }
           }
-          return new Row(method.name().toLowerCase(), precision.name().toLowerCase(), batch, seq, median(total),
+          String label = method.name().toLowerCase() + (checkpointing ? "+ckpt" : "");
+          return new Row(label, precision.name().toLowerCase(), batch, seq, median(total),
               median(fwd), median(bwd), median(opt), median(cpu), trainable, setupRss, MatmulRate.peakRssMiB(),
               reset ? MatmulRate.peakRssMiB() : Double.NaN, loss);
         }
