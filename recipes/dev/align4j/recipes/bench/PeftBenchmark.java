@@ -39,7 +39,9 @@ import java.util.SplittableRandom;
  * step time split into phases, trainable parameters and peak RSS. The loss is SFT's ({@link
  * TokenLoss#sumNll} over every next token, divided by the token count); no gradient clipping, as the
  * transformers side of {@code bench compare} ({@code bench/train_step_hf.py}) does none either.
- * With {@code -Dalign4j.bench.profile=trace.json} the last step runs under libtorch's profiler.
+ * With {@code -Dalign4j.bench.profile=trace.json} the last step runs under libtorch's profiler; with
+ * {@code -Dalign4j.bench.rssEvery=N} the resident memory is printed to stderr after every N-th step
+ * (memory over a long run).
  */
 public final class PeftBenchmark {
   /** Methods compared. */
@@ -130,6 +132,7 @@ public final class PeftBenchmark {
           double setupRss = MetricsLog.rssMib();
           boolean reset = resetPeakRss();
           String profile = System.getProperty("align4j.bench.profile");
+          int rssEvery = Integer.getInteger("align4j.bench.rssEvery", 0);
           for (int s = 0; s < warmup + steps; s++) {
             boolean profiled = profile != null && s == warmup + steps - 1;
             if (profiled) {
@@ -163,6 +166,10 @@ public final class PeftBenchmark {
             long c1 = cpuNanos();
             if (profiled) {
               JniUtils.stopProfile(profile);
+            }
+            if (rssEvery > 0 && (s + 1) % rssEvery == 0) {
+              // memory over a long run: resident and live-malloc figures after each N-th step
+              System.err.printf(java.util.Locale.ROOT, "RSS\tstep %d\t%d MiB%n", s + 1, MetricsLog.rssMib());
             }
             if (s >= warmup) {
               cpu[s - warmup] = (c1 - c0) / 1e6;
