@@ -295,6 +295,20 @@ public final class Kernels {
     call("mark_tokens", seen, ids).close();
   }
 
+  /**
+   * The cross-entropy's gradient with respect to the logits, {@code (exp(logp) - onehot(labels)) * w}, in
+   * three passes over {@code [c, V]} (exp, then -1 added at each row's label and the weights multiplied in
+   * place) instead of five (one-hot filled, subtracted, weighted); bit for bit the same values (subtracting
+   * 0 or 1 and adding -1 round alike). Not differentiable (the caller has autograd off).
+   *
+   * @param logp {@code [c, V]} log-probabilities
+   * @param labels {@code [c]} int64
+   * @param w {@code [c]} token weights in logp's dtype, or an empty array for all ones
+   */
+  public NDArray nllGrad(NDArray logp, NDArray labels, NDArray w) {
+    return call("nll_grad", logp, labels, w);
+  }
+
   /** {@code silu(g) * u} (SwiGLU's gating), differentiable, any floating dtype. */
   public NDArray siluMul(NDArray g, NDArray u) {
     return call("silu_mul", g, u);
