@@ -348,7 +348,21 @@ public final class SftRun {
    */
   public static <R extends Record> void writeResolved(dev.align4j.peft.config.RecipeSchema<R> schema, R r,
       java.util.Map<String, String> dataFiles, long seed, boolean allowConfigChange, Path out) throws IOException {
+    writeResolved(schema, r, dataFiles, seed, allowConfigChange, out, null);
+  }
+
+  /**
+   * As {@link #writeResolved(dev.align4j.peft.config.RecipeSchema, Record, java.util.Map, long, boolean, Path)}
+   * with {@code extraProvenance}'s fields (e.g. the RL algorithm) added to the provenance; the caller
+   * checks those itself.
+   */
+  public static <R extends Record> void writeResolved(dev.align4j.peft.config.RecipeSchema<R> schema, R r,
+      java.util.Map<String, String> dataFiles, long seed, boolean allowConfigChange, Path out,
+      ObjectNode extraProvenance) throws IOException {
     ObjectNode prov = new ObjectMapper().createObjectNode();
+    if (extraProvenance != null) {
+      prov.setAll(extraProvenance);
+    }
     prov.put("align4j_version", "0.1.0");
     gitCommit().ifPresent(c -> prov.put("git_commit", c));
     for (java.util.Map.Entry<String, String> e : dataFiles.entrySet()) {
