@@ -21,6 +21,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * A recipe of {@code align4j ppo|grpo|rloo}: TRL's names where TRL has the key (GRPO, RLOO), OpenRLHF's
@@ -117,6 +118,13 @@ public record RlRecipe(
 
   private static final List<ConfigKey<?>> OUTPUT = List.of(
       ConfigKey.of("output_dir", KeyType.STRING, "runs/rl", "adapter/ (policy), value_adapter/ (PPO), checkpoints/, metrics.jsonl, reward.png, kl.png"));
+
+  /**
+   * RL keys a checkpoint fixes even with {@code allow_config_change}, on top of the engine's: rollout k
+   * reads the prompts at positions {@code [k P, (k+1) P)} of the seeded order, so another {@code
+   * prompts_per_rollout} would re-read or skip prompts after the resumed rollout count.
+   */
+  public static final Set<String> FIXED_BY_CHECKPOINT = Set.of("prompts_per_rollout");
 
   /** Every key, in README order. */
   public static final RecipeSchema<RlRecipe> SCHEMA = new RecipeSchema<>(RlRecipe.class,

@@ -165,8 +165,8 @@ public final class RlRun {
    * Writes {@code resolved_config.json} as the other stages do: when {@code out} holds a checkpoint this
    * run will resume, the recipe must match the one that made it (the engine's rule: max_steps,
    * save_steps and eval_steps may change; {@code allow_config_change=true} accepts other changes except
-   * those the checkpoint fixes, and records them), and so must the algorithm (a GRPO checkpoint is no
-   * PPO run, even when allowed).
+   * those the checkpoint fixes, {@link RlRecipe#FIXED_BY_CHECKPOINT} included, and records them), and so
+   * must the algorithm (a GRPO checkpoint is no PPO run, even when allowed).
    */
   static void writeResolved(Kind kind, RlRecipe r, Path out) throws IOException {
     String algorithm = kind.name().toLowerCase(Locale.ROOT);
@@ -187,7 +187,7 @@ public final class RlRun {
     }
     ObjectNode prov = new ObjectMapper().createObjectNode();
     prov.put("algorithm", algorithm);
-    SftRun.writeResolved(RlRecipe.SCHEMA, r, data, r.seed(), r.allowConfigChange(), out, prov);
+    SftRun.writeResolved(RlRecipe.SCHEMA, r, data, r.seed(), r.allowConfigChange(), out, prov, RlRecipe.FIXED_BY_CHECKPOINT);
   }
 
   /**

@@ -116,6 +116,11 @@ class RlResumeConfigTest {
         "allow_config_change=true");
     assertThat(fixed[0]).isEqualTo("1");
     assertThat(fixed[1]).contains("impossible even with allow_config_change").contains("per_device_train_batch_size 4 -> 2");
+    // nor the prompts per rollout: the resumed rollout count would point elsewhere in the prompt order
+    String[] prompts = rl("grpo", out, "max_steps=5", "temperature=0.7", "prompts_per_rollout=1",
+        "allow_config_change=true");
+    assertThat(prompts[0]).isEqualTo("1");
+    assertThat(prompts[1]).contains("impossible even with allow_config_change").contains("prompts_per_rollout 2 -> 1");
 
     // nor the algorithm: an RLOO run does not continue a GRPO checkpoint
     String[] other = rl("rloo", out, "max_steps=5", "temperature=0.7", "allow_config_change=true");
