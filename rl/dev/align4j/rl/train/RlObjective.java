@@ -164,6 +164,9 @@ public final class RlObjective implements Objective<Experience, RlObjective.Batc
       if (g.loss().beta() != 0) {
         metrics.put("kl", m.create(r.meanKl() * units));
       }
+      if (!Double.isNaN(r.vespoPhiMean())) {
+        metrics.put("vespo/phi_seq_mean", m.create(r.vespoPhiMean() * units));
+      }
       return r.value();
     }
     if (algorithm instanceof Algorithm.Rloo r) {

@@ -160,6 +160,53 @@ class RlCliTest {
     assertThat(msg).contains("no_such").contains("incident_judge").contains("num_generatons");
   }
 
+  /**
+   * The recipe reaches TRL 1.13's further loss types (with sequence-level ratios) and gradient
+   * accumulation: with {@code gradient_accumulation_steps} a step is {@code per_device_train_batch_size x
+   * gradient_accumulation_steps} rows, so a rollout of 4 rows in steps of 1 x 2 is two steps; a step
+   * size that does not divide the rollout, or a disagreeing num_mini_batches, is an error naming the keys.
+   */
+  @Test
+  void lossTypesAndGradientAccumulationFromTheRecipe() throws Exception {
+    ObjectMapper json = new ObjectMapper();
+    String recipe = tmp.resolve("r.yaml").toString();
+    Path vespo = tmp.resolve("vespo");
+    assertThat(run("grpo", "--config", recipe, "output_dir=" + vespo, "loss_type=vespo", "max_steps=1",
+        "eval_steps=0")).isZero();
+    ObjectNode row = (ObjectNode) json.readTree(Files.readAllLines(vespo.resolve("metrics.jsonl")).stream()
+        .filter(l -> l.contains("\"loss\"")).findFirst().orElseThrow());
+    assertThat(row.get("vespo/phi_seq_mean").asDouble()).isPositive();
+    assertThat(run("grpo", "--config", recipe, "output_dir=" + tmp.resolve("luspo"), "loss_type=luspo",
+        "importance_sampling_level=sequence", "max_steps=1", "eval_steps=0")).isZero();
+
+    Path acc = tmp.resolve("accumulated");
+    assertThat(run("grpo", "--config", recipe, "output_dir=" + acc, "per_device_train_batch_size=1",
+        "gradient_accumulation_steps=2", "num_mini_batches=1", "max_steps=2", "eval_steps=0")).isZero();
+    List<ObjectNode> steps = new ArrayList<>();
+    for (String l : Files.readAllLines(acc.resolve("metrics.jsonl"))) {
+      if (l.contains("\"loss\"")) {
+        steps.add((ObjectNode) json.readTree(l));
+      }
+    }
+    assertThat(steps).hasSize(2);
+    // both steps come from the first rollout
+    assertThat(steps.get(1).get("rollout").asDouble()).isZero();
+
+    PrintStream err = System.err;
+    ByteArrayOutputStream buf = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(buf, true));
+    try {
+      assertThat(run("grpo", "--config", recipe, "output_dir=" + tmp.resolve("bad1"), "per_device_train_batch_size=3",
+          "gradient_accumulation_steps=2")).isEqualTo(1);
+      assertThat(run("grpo", "--config", recipe, "output_dir=" + tmp.resolve("bad2"), "per_device_train_batch_size=1",
+          "gradient_accumulation_steps=2", "num_mini_batches=3")).isEqualTo(1);
+    } finally {
+      System.setErr(err);
+    }
+    assertThat(buf.toString()).contains("per_device_train_batch_size x gradient_accumulation_steps = 6 rows, which must"
+        + " divide the 4 rows of a rollout").contains("num_mini_batches=3 disagrees with gradient_accumulation_steps=2");
+  }
+
   @Test
   void theJudgeScoresFormatEventTypeAndRiskLevel() {
     IncidentJudge j = new IncidentJudge();
