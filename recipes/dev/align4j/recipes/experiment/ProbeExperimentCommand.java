@@ -1,16 +1,25 @@
 package dev.align4j.recipes.experiment;
 
+import dev.align4j.recipes.Align4j;
 import dev.align4j.recipes.cli.DeviceOption;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code align4j experiment probe}: what the demo's models encode about the event type and risk level, by layer. */
+/**
+ * {@code align4j experiment probe}: what the demo's models encode about the event type and risk level,
+ * by layer ({@link ProbeExperiment}), written to {@code results/probe/} with the exact commands.
+ */
 @Command(name = "probe", description = "Linear probes (event type, risk level) at every layer of the demo's base, SFT "
-    + "and aligned models; writes the table, plot and commands under --out.")
+    + "and aligned models; writes probe.md, probe.csv, probe_layers.png and the commands under --out.")
 public final class ProbeExperimentCommand implements Callable<Integer> {
+  /** Alerts probed by {@code --quick}. */
+  static final int QUICK_EXAMPLES = 120;
+
   @Mixin DeviceOption device;
 
   @Option(names = "--demo", defaultValue = "runs/demo", description = "the demo's run folder (default: ${DEFAULT-VALUE})")
@@ -23,16 +32,38 @@ public final class ProbeExperimentCommand implements Callable<Integer> {
       + "output (default: ${DEFAULT-VALUE})")
   Path work;
 
-  @Option(names = "--examples", defaultValue = "400", description = "fresh alerts to probe (default: ${DEFAULT-VALUE})")
-  int examples;
+  @Option(names = "--examples", description = "fresh alerts to probe (default: 400; --quick " + QUICK_EXAMPLES + ")")
+  Integer examples;
 
   @Option(names = "--seed", defaultValue = "42", description = "the alerts' seed (default: ${DEFAULT-VALUE})")
   long seed;
 
+  @Option(names = "--quick", description = "a quick look: " + QUICK_EXAMPLES + " alerts")
+  boolean quick;
+
   @Override
   public Integer call() throws Exception {
-    ProbeExperiment.run(new ProbeExperiment.Settings(demo, out, work, examples, seed, device.name()));
+    int n = examples != null ? examples : quick ? QUICK_EXAMPLES : 400;
+    ProbeExperiment.Settings s = new ProbeExperiment.Settings(demo, out, work, n, seed, device.name());
+    ProbeExperiment.run(s);
+    ResultsIndex.writeCommand(out, "./align4j " + String.join(" ", ProbeExperiment.experimentArgs(s)));
+    if (out.getParent() != null) {
+      ResultsIndex.write(out.getParent());
+    }
     System.out.println("wrote " + out.resolve("probe.md") + ", probe.csv, probe_layers.png, commands.txt");
     return 0;
+  }
+
+  /** {@code align4j experiment probe} with the defaults, for {@code experiment all}. */
+  static int runDefault(Experiment.ExperimentContext ctx) {
+    List<String> args = new ArrayList<>(List.of("experiment", "probe", "--demo", ctx.demo().toString(), "--out",
+        Experiment.PROBE.dir(ctx.results()).toString()));
+    if (ctx.quick()) {
+      args.add("--quick");
+    }
+    if (ctx.device() != null) {
+      args.addAll(List.of("--device", ctx.device()));
+    }
+    return Align4j.execute(args.toArray(String[]::new));
   }
 }
