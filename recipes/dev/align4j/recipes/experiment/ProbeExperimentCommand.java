@@ -9,6 +9,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
 
 /**
  * {@code align4j experiment probe}: what the demo's models encode about the event type and risk level,
@@ -21,6 +22,8 @@ public final class ProbeExperimentCommand implements Callable<Integer> {
   static final int QUICK_EXAMPLES = 120;
 
   @Mixin DeviceOption device;
+
+  @ParentCommand ExperimentCommand parent;
 
   @Option(names = "--demo", defaultValue = "runs/demo", description = "the demo's run folder (default: ${DEFAULT-VALUE})")
   Path demo;
@@ -44,7 +47,8 @@ public final class ProbeExperimentCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     int n = examples != null ? examples : quick ? QUICK_EXAMPLES : 400;
-    ProbeExperiment.Settings s = new ProbeExperiment.Settings(demo, out, work, n, seed, device.name());
+    ProbeExperiment.Settings s = new ProbeExperiment.Settings(demo, out, work, n, seed,
+        ExperimentCommand.device(parent, device));
     ProbeExperiment.run(s);
     ResultsIndex.writeCommand(out, "./align4j " + String.join(" ", ProbeExperiment.experimentArgs(s)));
     if (out.getParent() != null) {
