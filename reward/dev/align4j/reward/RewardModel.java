@@ -142,8 +142,11 @@ public final class RewardModel implements AutoCloseable {
     }
   }
 
-  /** {@code config.json}'s pad_token_id, else the tokenizer's pad, else its first EOS. */
-  static long padId(JsonNode config, Path modelDir) throws IOException {
+  /**
+   * The pad id a reward model on {@code modelDir} pools with: {@code config.json}'s pad_token_id, else
+   * the tokenizer's pad, else its first EOS (what {@link #load} uses).
+   */
+  public static long padId(JsonNode config, Path modelDir) throws IOException {
     JsonNode p = config.path("pad_token_id");
     if (p.isIntegralNumber()) {
       return p.asLong();
