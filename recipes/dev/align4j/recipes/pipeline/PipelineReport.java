@@ -86,6 +86,7 @@ public final class PipelineReport {
     }
     Set<String> cols = new LinkedHashSet<>();
     byPolicy.values().forEach(m -> cols.addAll(m.keySet()));
+    cols.remove("kl_stderr");   // shown with the KL
     List<String> header = new ArrayList<>(List.of("policy"));
     cols.forEach(c -> header.add(label(c)));
     StringBuilder sb = new StringBuilder();
@@ -101,7 +102,9 @@ public final class PipelineReport {
       sb.append("| ").append(policy);
       for (String c : cols) {
         Double v = m.get(c);
+        Double se = m.get("kl_stderr");
         sb.append(" | ").append(v == null ? "-" : isShare(c) ? String.format(Locale.ROOT, "%.1f%%", 100 * v)
+            : c.equals("kl") && se != null && !se.isNaN() ? String.format(Locale.ROOT, "%.4f ± %.4f", v, se)
             : String.format(Locale.ROOT, "%.4f", v));
       }
       sb.append(" |\n");
@@ -120,7 +123,7 @@ public final class PipelineReport {
       case "event_type" -> "event type";
       case "risk_level" -> "risk level";
       case "rm_score" -> "RM score";
-      case "kl" -> "KL to reference";
+      case "kl" -> "KL to reference (± std. error)";
       default -> col;
     };
   }

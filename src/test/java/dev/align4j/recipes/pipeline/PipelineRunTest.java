@@ -68,6 +68,7 @@ class PipelineRunTest {
             reward_model: "${rm.adapter}"
             reward_pairs: "${data.pairs_val}"
             max_new_tokens: 6
+            samples_per_prompt: 2
             policies: {base: "", sft: "${sft.adapter}", dpo: "${dpo.adapter}", grpo: "${grpo.adapter}"}
       """;
 
@@ -99,9 +100,9 @@ class PipelineRunTest {
       assertThat(out.resolve(f)).exists();
     }
     StageMarker eval = first.stage("eval").orElseThrow();
-    // the SFT adapter is the reference: its KL to itself is exactly 0; the base's is not
+    // the SFT adapter is the reference: its KL to (a second copy of) itself is exactly 0; the base's is not
     assertThat(eval.metrics().get("sft/kl")).isZero();
-    assertThat(eval.metrics().get("base/kl")).isPositive();
+    assertThat(eval.metrics().get("base/kl")).isNotZero();
     assertThat(eval.metrics()).containsKeys("rm/pair_accuracy", "grpo/judge", "grpo/rm_score", "dpo/risk_level");
     String report = Files.readString(out.resolve("report.md"));
     assertThat(report).contains("| grpo |", "judge score", "KL to reference");
