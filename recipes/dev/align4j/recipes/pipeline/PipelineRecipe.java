@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -50,7 +51,7 @@ public record PipelineRecipe(Path source, Path outputDir, long seed, List<StageS
    */
   public record StageSpec(String name, StageKind kind, Optional<Path> recipe, Map<String, String> overrides) {
     public StageSpec {
-      overrides = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(overrides));
+      overrides = Collections.unmodifiableMap(new LinkedHashMap<>(overrides));
     }
   }
 

@@ -48,6 +48,17 @@ public final class PipelineRun {
       }
       markers.add(m);
     }
+    // a finished stage after an unfinished one would keep outputs made from the earlier stage's old outputs
+    for (int i = 0; i < stages.size(); i++) {
+      for (int j = i + 1; j < stages.size() && markers.get(i).isEmpty(); j++) {
+        if (markers.get(j).isPresent()) {
+          throw new IllegalArgumentException("stage '" + stages.get(j).name() + "' finished, but the earlier stage '"
+              + stages.get(i).name() + "' has not (no " + p.markerFile(stages.get(i).name()) + "): its outputs would"
+              + " be stale; delete " + p.markerFile(stages.get(j).name()) + " (and the markers of the stages after it)"
+              + " to run them again after it");
+        }
+      }
+    }
     try (StopSignal.Region graceful = StopSignal.graceful()) {
       for (int i = 0; i < stages.size(); i++) {
         ResolvedStage s = stages.get(i);

@@ -3,6 +3,8 @@ package dev.align4j.recipes.pipeline;
 import ai.djl.Device;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -51,7 +53,7 @@ public record ResolvedStage(String name, StageKind kind, Record recipe, ObjectNo
     if (s.recipe().isEmpty() && d.needsRecipeFile()) {
       throw new IllegalArgumentException(where + ": recipe is required (a " + s.kind().id() + " recipe file)");
     }
-    if (s.recipe().isPresent() && !java.nio.file.Files.isRegularFile(s.recipe().get())) {
+    if (s.recipe().isPresent() && !Files.isRegularFile(s.recipe().get())) {
       throw new IllegalArgumentException(where + ": recipe " + s.recipe().get() + ": no such file");
     }
     List<String> keys = new ArrayList<>();
@@ -69,7 +71,7 @@ public record ResolvedStage(String name, StageKind kind, Record recipe, ObjectNo
     return of(s.name(), s.kind(), d, s.recipe().orElse(null), keys, where);
   }
 
-  private static <R extends Record> ResolvedStage of(String name, StageKind kind, StageDriver<R> d, java.nio.file.Path file,
+  private static <R extends Record> ResolvedStage of(String name, StageKind kind, StageDriver<R> d, Path file,
       List<String> keys, String where) throws IOException {
     R r;
     try {

@@ -4,6 +4,7 @@ import ai.djl.Device;
 import dev.align4j.peft.config.RecipeSchema;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -39,7 +40,7 @@ public interface StageDriver<R extends Record> {
    */
   record Outcome(boolean stopped, Map<String, Double> metrics) {
     public Outcome {
-      metrics = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(metrics));
+      metrics = Collections.unmodifiableMap(new LinkedHashMap<>(metrics));
     }
 
     /** A stopped run. */

@@ -121,6 +121,14 @@ class PipelineRunTest {
         .hasMessageContaining("stage 'sft'").hasMessageContaining("learning_rate: 0.003 -> 0.001");
     assertThat(out.resolve("report.md")).hasBinaryContent(md);
 
+    // a finished stage after an unfinished one is refused: its outputs would be stale
+    byte[] rmMarker = Files.readAllBytes(out.resolve("stages/rm.json"));
+    Files.delete(out.resolve("stages/rm.json"));
+    assertThatThrownBy(() -> PipelineRun.run(recipe(out, List.of()), Device.cpu()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("stage 'dpo' finished, but the earlier stage 'rm' has not");
+    Files.write(out.resolve("stages/rm.json"), rmMarker);
+
     // the state a kill inside DPO after its step-2 checkpoint leaves: DPO's checkpoint-2 and no later
     // work (no checkpoint-4, adapter, marker; the stages after it never started)
     byte[] dpoAdapter = Files.readAllBytes(out.resolve("dpo/adapter/adapter_model.safetensors"));
