@@ -1,6 +1,7 @@
 package dev.align4j.recipes.pipeline;
 
 import ai.djl.Device;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -121,7 +122,7 @@ public record ResolvedStage(String name, StageKind kind, Record recipe, ObjectNo
   List<String> changesFrom(ObjectNode previous) {
     List<String> out = new ArrayList<>();
     config.fieldNames().forEachRemaining(k -> {
-      if (!config.get(k).equals(previous.get(k))) {
+      if (!same(config.get(k), previous.get(k))) {
         out.add(k + ": " + (previous.has(k) ? previous.get(k) : "(absent)") + " -> " + config.get(k));
       }
     });
@@ -131,6 +132,14 @@ public record ResolvedStage(String name, StageKind kind, Record recipe, ObjectNo
       }
     });
     return out;
+  }
+
+  /** Equal values; numbers by value (a marker read back holds 5 as an int where the recipe wrote a long). */
+  private static boolean same(JsonNode a, JsonNode b) {
+    if (a != null && b != null && a.isNumber() && b.isNumber()) {
+      return a.decimalValue().compareTo(b.decimalValue()) == 0;
+    }
+    return a != null && a.equals(b);
   }
 
   static String sha256(String text) {

@@ -118,7 +118,7 @@ class PipelineRunTest {
     // a changed key of a finished stage is refused by name, before anything runs
     assertThatThrownBy(() -> PipelineRun.run(recipe(out, List.of("sft.learning_rate=1.0e-3")), Device.cpu()))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("stage 'sft'").hasMessageContaining("learning_rate: 0.003 -> 0.001");
+        .hasMessageContaining("stage 'sft'").hasMessageContaining("changed: learning_rate: 0.003 -> 0.001. Restore");
     assertThat(out.resolve("report.md")).hasBinaryContent(md);
 
     // a finished stage after an unfinished one is refused: its outputs would be stale
