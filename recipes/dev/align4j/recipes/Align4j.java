@@ -21,6 +21,7 @@ import dev.align4j.recipes.dpo.KtoCommand;
 import dev.align4j.recipes.dpo.OrpoCommand;
 import dev.align4j.recipes.dpo.SimpoCommand;
 import dev.align4j.recipes.experiment.ExperimentCommand;
+import dev.align4j.recipes.pipeline.PipelineCommand;
 import dev.align4j.recipes.rl.RlCommand;
 import dev.align4j.recipes.rm.EvalRmCommand;
 import dev.align4j.recipes.rm.RmCommand;
@@ -71,6 +72,7 @@ import picocli.CommandLine.Command;
       ProbeCommand.class,
       MultiTaskCommand.class,
       ExperimentCommand.class,
+      PipelineCommand.class,
     })
 public final class Align4j implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -138,10 +138,10 @@ class RlCliTest {
     assertThat(first).contains("held-out judge score").contains("KL to the SFT reference");
     // the table (everything but the timing line) is the same for the same seed
     assertThat(second.substring(0, second.indexOf("largest"))).isEqualTo(first.substring(0, first.indexOf("largest")));
-    ObjectNode row = (ObjectNode) new ObjectMapper().readTree(Files.readAllLines(demo.resolve("grpo/metrics.jsonl")).stream()
+    ObjectNode row = (ObjectNode) new ObjectMapper().readTree(Files.readAllLines(tmp.resolve("demo-grpo/metrics.jsonl")).stream()
         .filter(l -> l.contains("\"loss\"")).findFirst().orElseThrow());
     assertThat(row.get("objective/kl").asDouble()).isZero();
-    assertThat(demo.resolve("grpo/adapter/adapter_model.safetensors")).exists();
+    assertThat(tmp.resolve("demo-grpo/adapter/adapter_model.safetensors")).exists();
   }
 
   @Test
