@@ -2,18 +2,10 @@ package dev.align4j.recipes.rl;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.align4j.peft.data.JsonlWriter;
-import dev.align4j.peft.model.ModelConfig;
-import dev.align4j.peft.model.ModelFamily;
-import dev.align4j.peft.model.TinyCheckpoint;
-import dev.align4j.peft.torch.Torch;
 import dev.align4j.recipes.Align4j;
-import dev.align4j.sft.demo.CharTokenizer;
-import dev.align4j.sft.demo.IncidentDataset;
+import dev.align4j.recipes.TinyIncident;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -21,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,20 +30,9 @@ class RlResumeConfigTest {
 
   @BeforeAll
   static void setUp() throws Exception {
-    model = tmp.resolve("m");
-    data = tmp.resolve("d.jsonl");
-    List<ObjectNode> recs = IncidentDataset.generate(6, 5);
-    JsonlWriter.writeAll(data, recs);
-    List<String> corpus = new ArrayList<>(List.of(IncidentDataset.INSTRUCTION));
-    recs.forEach(r -> {
-      corpus.add(r.get("input").asText());
-      corpus.add(r.get("output").asText());
-    });
-    int vocab = CharTokenizer.write(model, corpus);
-    try (NDManager m = Torch.newManager()) {
-      TinyCheckpoint.write(model, new ModelConfig(ModelFamily.QWEN2, vocab, 32, 64, 1, 4, 2, 8, 1e-6, 1e4, null, 512,
-          true, false, "float32"), 1, null, Optional.empty(), m);
-    }
+    TinyIncident task = TinyIncident.write(tmp, 6, 5, 1);
+    model = task.model();
+    data = task.data();
   }
 
   /** Exit code and stderr of {@code align4j <cmd>} with a small recipe plus {@code extra}. */
