@@ -9,6 +9,7 @@ import ai.djl.ndarray.types.Shape;
 import dev.align4j.peft.kernels.Kernels;
 import dev.align4j.peft.model.CausalLM;
 import dev.align4j.peft.model.KvCache;
+import dev.align4j.peft.model.LayeredForward;
 import dev.align4j.peft.model.ModelInput;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -66,7 +67,10 @@ public final class Generator {
     }
     try (NDManager gm = model.manager().newSubManager();
         KvCache cache = new KvCache(gm, model.config().numLayers(), p + cfg.maxNewTokens())) {
-      return decode(prompts, p, cfg, rows, gm, cache);
+      // without autograd: with a trainable adapter active, each step's keys and values written into the
+      // cache would chain every step's graph (and the activations it saves) to the cache until it closes
+      int width = p;
+      return LayeredForward.noGrad(() -> decode(prompts, width, cfg, rows, gm, cache));
     }
   }
 

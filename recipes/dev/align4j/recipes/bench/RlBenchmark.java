@@ -96,7 +96,8 @@ public final class RlBenchmark {
    * @param peakRssMiB VmHWM over the run (set-up included)
    */
   public record Row(Settings settings, double genTokensPerSec, double stepMs, double cpuMs, double meanCompletion,
-      long setupRssMiB, long peakRssMiB, Map<String, PhaseStat> phases, long trainable, double loss) {}
+      long setupRssMiB, long peakRssMiB, Map<String, PhaseStat> phases, Map<String, long[]> firstStep, long trainable,
+      double loss) {}
 
   private RlBenchmark() {}
 
@@ -170,7 +171,7 @@ public final class RlBenchmark {
       try (TrainingSession<Experience, RlObjective.Batch> session =
           new Trainer(model, peft.trainableParameters(), tc, x -> 1e-5, null).open(objective)) {
         for (int step = 0; step < total; step++) {
-          clock.measuring(step >= s.warmup());
+          clock.measuring(step >= s.warmup(), step == 0);
           List<RlPrompt> batch = new ArrayList<>();
           for (int i = 0; i < perStep; i++) {
             batch.add(prompts.get((step * perStep + i) % prompts.size()));
@@ -201,7 +202,7 @@ public final class RlBenchmark {
       double genMs = phases.containsKey("generate") ? phases.get("generate").wallMs() * s.steps() : Double.NaN;
       long peak = Math.max(setupPeak, phases.values().stream().mapToLong(PhaseStat::peakRssMiB).max().orElse(0));
       return new Row(s, tokens / (genMs / 1000), wall / s.steps(), cpu / s.steps(), tokens / s.steps() / s.rows(),
-          setupRss, peak, phases, trainable, loss);
+          setupRss, peak, phases, clock.firstStep(), trainable, loss);
     }
   }
 
@@ -225,12 +226,21 @@ public final class RlBenchmark {
   static final class PhaseClock implements Consumer<String> {
     private final Map<String, double[]> wall = new LinkedHashMap<>();
     private final Map<String, Long> peak = new LinkedHashMap<>();
+    private final Map<String, long[]> first = new LinkedHashMap<>();
     private String current;
     private long t0;
+    private long startRss;
     private boolean measuring;
+    private boolean firstStep;
 
-    void measuring(boolean on) {
+    void measuring(boolean on, boolean isFirstStep) {
       measuring = on;
+      firstStep = isFirstStep;
+    }
+
+    /** The first step's phases: RSS when each started and its peak, MiB (where glibc has kept nothing yet). */
+    Map<String, long[]> firstStep() {
+      return first;
     }
 
     @Override
@@ -239,12 +249,16 @@ public final class RlBenchmark {
       if (current != null) {
         long hwm = MetricsLog.peakRssMib();
         peak.merge(current, hwm, Math::max);
+        if (firstStep) {
+          first.merge(current, new long[] {startRss, hwm}, (a, b) -> new long[] {a[0], Math.max(a[1], b[1])});
+        }
         if (measuring) {
           wall.computeIfAbsent(current, k -> new double[1])[0] += (now - t0) / 1e6;
         }
       }
       current = next.equals("done") ? null : next;
       resetPeak();
+      startRss = MetricsLog.rssMib();
       t0 = System.nanoTime();
     }
 

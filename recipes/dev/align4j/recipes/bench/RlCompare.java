@@ -53,6 +53,12 @@ public final class RlCompare {
     n.put("trainable", r.trainable());
     n.put("loss", r.loss());
     n.put("threads", threads);
+    ObjectNode fs = n.putObject("first_step");
+    for (Map.Entry<String, long[]> e : r.firstStep().entrySet()) {
+      ObjectNode p = fs.putObject(e.getKey());
+      p.put("start_rss_mib", e.getValue()[0]);
+      p.put("peak_rss_mib", e.getValue()[1]);
+    }
     ObjectNode ph = n.putObject("phases");
     for (Map.Entry<String, RlBenchmark.PhaseStat> e : r.phases().entrySet()) {
       ObjectNode p = ph.putObject(e.getKey());
