@@ -6,12 +6,12 @@ import ai.djl.pytorch.jni.JniUtils;
 import java.util.function.Supplier;
 
 /**
- * A forward without autograd that frees each decoder layer's intermediates as soon as the layer is done:
- * the same ops as {@link CausalLM#hiddenStates} (through {@link CausalLM#layerPlan}, which computes
- * exactly that), but where a plain forward leaves every intermediate of every layer on its manager until
- * the manager closes (about 60 KB per token and layer at the SmolLM2-135M shape: 0.8 GiB for 8 rows of 60
- * tokens, three times over for policy, reference and value), only one layer's are alive at a time.
- * For forwards that never backpropagate: the RL rollout's scoring forwards, reward-model scores.
+ * A forward without autograd, layer by layer, each layer's output freed once the next layer has
+ * consumed it: the same ops as {@link CausalLM#hiddenStates} (through {@link CausalLM#layerPlan}, which
+ * computes exactly that). Without it, a forward under a trainable adapter (the RL policy or value
+ * adapter) records a graph whose saved activations of every layer live as long as its output does; in
+ * the rollout that output lived until the micro-batch's manager closed, through the next role's
+ * forward. For forwards that never backpropagate: the RL rollout's scoring forwards, reward-model scores.
  */
 public final class LayeredForward {
   private LayeredForward() {}
