@@ -73,15 +73,17 @@ def main():
     trainer = GRPOTrainer(model=model, reward_funcs=[length_reward], args=cfg, train_dataset=ds,
                           processing_class=tok, peft_config=peft_cfg)
 
-    gen = {"s": 0.0, "tokens": 0, "calls": 0}
+    gen = {"s": 0.0, "cpu": 0.0, "tokens": 0, "calls": 0}
     measuring = {"on": False}
     inner = trainer._generate_single_turn
 
     def timed_generate(*args, **kwargs):
         t0 = time.perf_counter()
+        c0 = time.process_time()
         ids, logprobs = inner(*args, **kwargs)
         if measuring["on"]:
             gen["s"] += time.perf_counter() - t0
+            gen["cpu"] += time.process_time() - c0
             gen["tokens"] += sum(len(c) for c in ids)
             gen["calls"] += 1
         return ids, logprobs
@@ -110,6 +112,7 @@ def main():
         "step_ms": 1000 * sum(wall) / max(1, len(wall)), "cpu_ms": 1000 * sum(cpu) / max(1, len(cpu)),
         "gen_tokens_per_s": gen["tokens"] / gen["s"] if gen["s"] > 0 else float("nan"),
         "gen_ms": 1000 * gen["s"] / max(1, len(steps)),
+        "gen_cpu_ms": 1000 * gen["cpu"] / max(1, len(steps)),
         "mean_completion": gen["tokens"] / max(1, gen["calls"] * rows_per_step),
         "setup_rss_mib": setup_rss, "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
         "trainable": trainable, "threads": torch.get_num_threads(),

@@ -83,8 +83,8 @@ public final class RlBenchmark {
     }
   }
 
-  /** Time (mean over the measured steps) and peak RSS (over every step) of one phase. */
-  public record PhaseStat(double wallMs, long peakRssMiB) {}
+  /** Wall and process CPU time (means over the measured steps) and peak RSS (over every step) of one phase. */
+  public record PhaseStat(double wallMs, double cpuMs, long peakRssMiB) {}
 
   /**
    * One measured run.
@@ -225,6 +225,8 @@ public final class RlBenchmark {
    */
   static final class PhaseClock implements Consumer<String> {
     private final Map<String, double[]> wall = new LinkedHashMap<>();
+    private final Map<String, double[]> cpu = new LinkedHashMap<>();
+    private long c0;
     private final Map<String, Long> peak = new LinkedHashMap<>();
     private final Map<String, long[]> first = new LinkedHashMap<>();
     private String current;
@@ -254,11 +256,13 @@ public final class RlBenchmark {
         }
         if (measuring) {
           wall.computeIfAbsent(current, k -> new double[1])[0] += (now - t0) / 1e6;
+          cpu.computeIfAbsent(current, k -> new double[1])[0] += (PreferenceBenchmark.processCpuNanos() - c0) / 1e6;
         }
       }
       current = next.equals("done") ? null : next;
       resetPeak();
       startRss = MetricsLog.rssMib();
+      c0 = PreferenceBenchmark.processCpuNanos();
       t0 = System.nanoTime();
     }
 
@@ -266,7 +270,8 @@ public final class RlBenchmark {
       Map<String, PhaseStat> out = new LinkedHashMap<>();
       for (Map.Entry<String, Long> e : peak.entrySet()) {
         double[] w = wall.get(e.getKey());
-        out.put(e.getKey(), new PhaseStat(w == null ? 0 : w[0] / steps, e.getValue()));
+        double[] c = cpu.get(e.getKey());
+        out.put(e.getKey(), new PhaseStat(w == null ? 0 : w[0] / steps, c == null ? 0 : c[0] / steps, e.getValue()));
       }
       return out;
     }

@@ -47,6 +47,7 @@ public final class RlCompare {
     n.put("cpu_ms", r.cpuMs());
     n.put("gen_tokens_per_s", r.genTokensPerSec());
     n.put("gen_ms", r.phases().containsKey("generate") ? r.phases().get("generate").wallMs() : Double.NaN);
+    n.put("gen_cpu_ms", r.phases().containsKey("generate") ? r.phases().get("generate").cpuMs() : Double.NaN);
     n.put("mean_completion", r.meanCompletion());
     n.put("setup_rss_mib", r.setupRssMiB());
     n.put("peak_rss_mib", r.peakRssMiB());
@@ -63,6 +64,7 @@ public final class RlCompare {
     for (Map.Entry<String, RlBenchmark.PhaseStat> e : r.phases().entrySet()) {
       ObjectNode p = ph.putObject(e.getKey());
       p.put("ms", e.getValue().wallMs());
+      p.put("cpu_ms", e.getValue().cpuMs());
       p.put("peak_rss_mib", e.getValue().peakRssMiB());
     }
     return n.toString();
@@ -92,8 +94,8 @@ public final class RlCompare {
       }
     }
     String after = PreferenceCompare.loadAverage();
-    out.printf("%-8s %-5s %6s %12s %10s %10s %14s %10s %10s%n", "side", "algo", "rows", "gen tok/s", "step ms",
-        "cpu ms", "mean length", "setup RSS", "peak RSS");
+    out.printf("%-8s %-5s %6s %12s %14s %10s %10s %14s %10s %10s%n", "side", "algo", "rows", "gen tok/s",
+        "gen tok/cpu-s", "step ms", "cpu ms", "mean length", "setup RSS", "peak RSS");
     double[][] grpo = new double[2][];
     for (String side : List.of("align4j", "trl")) {
       for (String algo : List.of("grpo", "ppo")) {
@@ -103,20 +105,22 @@ public final class RlCompare {
           continue;
         }
         double gen = mean(xs, "gen_tokens_per_s");
+        double genCpu = mean(xs, "gen_tokens_per_s") * mean(xs, "gen_ms") / mean(xs, "gen_cpu_ms");
         double step = mean(xs, "step_ms");
         double cpu = mean(xs, "cpu_ms");
         double peak = mean(xs, "peak_rss_mib");
-        out.printf(Locale.ROOT, "%-8s %-5s %6d %12.1f %10.1f %10.1f %14.1f %6.0f MiB %6.0f MiB%n", side, algo,
-            xs.get(0).path("rows").asInt(), gen, step, cpu, mean(xs, "mean_completion"), mean(xs, "setup_rss_mib"), peak);
+        out.printf(Locale.ROOT, "%-8s %-5s %6d %12.1f %14.1f %10.1f %10.1f %14.1f %6.0f MiB %6.0f MiB%n", side, algo,
+            xs.get(0).path("rows").asInt(), gen, genCpu, step, cpu, mean(xs, "mean_completion"), mean(xs, "setup_rss_mib"),
+            peak);
         if (algo.equals("grpo")) {
-          grpo[side.equals("align4j") ? 0 : 1] = new double[] {gen, step, cpu, peak};
+          grpo[side.equals("align4j") ? 0 : 1] = new double[] {gen, step, cpu, peak, genCpu};
         }
       }
     }
     if (grpo[0] != null && grpo[1] != null) {
-      out.printf(Locale.ROOT, "GRPO align4j/TRL: generation tokens/s %.2fx (> 1 is faster), step wall %.2fx, step cpu "
-          + "%.2fx (< 1 is faster), peak RSS %.2fx%n", grpo[0][0] / grpo[1][0], grpo[0][1] / grpo[1][1],
-          grpo[0][2] / grpo[1][2], grpo[0][3] / grpo[1][3]);
+      out.printf(Locale.ROOT, "GRPO align4j/TRL: generation tokens/s %.2fx wall, %.2fx per CPU-second (> 1 is faster); "
+          + "step wall %.2fx, step cpu %.2fx (< 1 is faster); peak RSS %.2fx%n", grpo[0][0] / grpo[1][0],
+          grpo[0][4] / grpo[1][4], grpo[0][1] / grpo[1][1], grpo[0][2] / grpo[1][2], grpo[0][3] / grpo[1][3]);
     }
     for (JsonNode n : rows) {
       if (n.has("phases")) {
