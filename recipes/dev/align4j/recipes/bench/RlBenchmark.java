@@ -180,7 +180,7 @@ public final class RlBenchmark {
           long t0 = System.nanoTime();
           Rollout r = sampler.sample(batch, 1000 + step);
           clock.accept("experience");
-          ExperienceMaker.Made made = ExperienceMaker.make(alg, r, s.algo() == Algo.PPO ? s.beta() : 0.0, 0.0);
+          ExperienceMaker.Made made = ExperienceMaker.make(alg, r, s.beta(), 0.0);   // as RlLoop: GRPO's beta, PPO's kl_coef
           List<List<Experience>> micro = new ArrayList<>();
           List<Experience> exps = made.experiences();
           for (int k = 0; k < exps.size(); k += s.microBatch()) {
