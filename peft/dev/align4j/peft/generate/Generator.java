@@ -67,8 +67,8 @@ public final class Generator {
     }
     try (NDManager gm = model.manager().newSubManager();
         KvCache cache = new KvCache(gm, model.config().numLayers(), p + cfg.maxNewTokens())) {
-      // without autograd: with a trainable adapter active, each step's keys and values written into the
-      // cache would chain every step's graph (and the activations it saves) to the cache until it closes
+      // without autograd: no sampling step backpropagates, yet under a trainable adapter (the RL policy)
+      // each step would record a graph, referenced from the cache buffers its keys/values are written into
       int width = p;
       return LayeredForward.noGrad(() -> decode(prompts, width, cfg, rows, gm, cache));
     }
