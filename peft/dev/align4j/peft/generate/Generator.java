@@ -9,6 +9,7 @@ import ai.djl.ndarray.types.Shape;
 import dev.align4j.peft.kernels.Kernels;
 import dev.align4j.peft.model.CausalLM;
 import dev.align4j.peft.model.KvCache;
+import dev.align4j.peft.model.LayeredForward;
 import dev.align4j.peft.model.ModelInput;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -66,7 +67,10 @@ public final class Generator {
     }
     try (NDManager gm = model.manager().newSubManager();
         KvCache cache = new KvCache(gm, model.config().numLayers(), p + cfg.maxNewTokens())) {
-      return decode(prompts, p, cfg, rows, gm, cache);
+      // without autograd: no sampling step backpropagates, yet under a trainable adapter (the RL policy)
+      // each step would record a graph, referenced from the cache buffers its keys/values are written into
+      int width = p;
+      return LayeredForward.noGrad(() -> decode(prompts, width, cfg, rows, gm, cache));
     }
   }
 
