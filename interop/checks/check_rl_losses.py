@@ -5,7 +5,8 @@
    advantage code of their _generate_and_score_completions; OpenRLHF's functions from a
    snapshot made from an OpenRLHF checkout (extract_openrlhf.py; kinds not rerun are skipped). Each kind of case is compared with the committed goldens (has TRL moved?).
 2. Runs the JUnit classes that compare align4j with those goldens on the LIVE file
-   (-Dalign4j.rl.goldens=...): GRPO loss for every loss_type and option, RLOO loss, GRPO/RLOO
+   (-Dalign4j.rl.goldens=...): GRPO loss for every loss_type (cispo, sapo, luspo and vespo included)
+   and option, RLOO loss, GRPO/RLOO
    advantages, PPO policy/value losses, GAE, whitening, KL, reward shaping.
 """
 import json
@@ -19,8 +20,9 @@ from a4j import WORK, report
 
 ROOT = Path(os.environ.get("ALIGN4J_ROOT", Path(__file__).resolve().parents[2]))
 RES = ROOT / "src/test/resources/rl"
-TRL_KINDS = {"grpo_loss", "grpo_advantages", "rloo_advantages", "rloo_loss"}
-TESTS = "KlTest,RewardTest,GaeTest,WhiteningTest,OpenRlhfAdvantagesTest,GroupAdvantagesTest,PolicyLossTest,GrpoLossTest,KlLossTest,EntropyTest"
+TRL_KINDS = {"grpo_loss", "grpo_loss_variants", "grpo_advantages", "rloo_advantages", "rloo_loss"}
+TESTS = ("KlTest,RewardTest,GaeTest,WhiteningTest,OpenRlhfAdvantagesTest,GroupAdvantagesTest,PolicyLossTest,GrpoLossTest,"
+         "GrpoLossVariantsTest,KlLossTest,EntropyTest")
 
 
 def leaves(x, path=""):

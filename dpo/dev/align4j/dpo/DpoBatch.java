@@ -2,6 +2,7 @@ package dev.align4j.dpo;
 
 import ai.djl.ndarray.NDArray;
 import dev.align4j.peft.model.ModelInput;
+import dev.align4j.peft.train.PairObjective;
 
 /**
  * A collated micro-batch as TRL's {@code DataCollatorForPreference} makes it: {@code [chosen;
@@ -20,4 +21,4 @@ import dev.align4j.peft.model.ModelInput;
  * @param tokens real (unpadded) tokens in the batch
  */
 public record DpoBatch(ModelInput input, NDArray completionMask, NDArray logpWeights, int[] completionLengths,
-    double[] ref, int pairs, long tokens) {}
+    double[] ref, int pairs, long tokens) implements PairObjective.Batch {}

@@ -3,8 +3,7 @@ package dev.align4j.dpo;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.align4j.peft.model.CausalLM;
-import dev.align4j.peft.model.ModelInput;
-import dev.align4j.peft.train.Objective;
+import dev.align4j.peft.train.PairObjective;
 import java.util.List;
 import java.util.Map;
 
@@ -16,7 +15,7 @@ import java.util.Map;
  * Metrics carry TRL's names. One forward's hidden states give the loss, so activation checkpointing
  * works too.
  */
-public final class DpoObjective implements Objective<DpoPair, DpoBatch> {
+public final class DpoObjective implements PairObjective<DpoPair, DpoBatch> {
   private final DpoCollator collator;
   private final PairLoss loss;
   private final Reference reference;
@@ -39,30 +38,6 @@ public final class DpoObjective implements Objective<DpoPair, DpoBatch> {
   @Override
   public DpoBatch collate(NDManager manager, List<DpoPair> examples) {
     return collator.collate(manager, examples);
-  }
-
-  @Override
-  public long count(List<DpoPair> examples) {
-    return examples.size();
-  }
-
-  @Override
-  public String countName() {
-    return "pairs";
-  }
-
-  @Override
-  public long tokens(List<DpoPair> examples) {
-    long n = 0;
-    for (DpoPair p : examples) {
-      n += p.tokens();
-    }
-    return n;
-  }
-
-  @Override
-  public ModelInput input(DpoBatch batch) {
-    return batch.input();
   }
 
   @Override

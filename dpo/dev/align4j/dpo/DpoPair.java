@@ -1,5 +1,6 @@
 package dev.align4j.dpo;
 
+import dev.align4j.peft.train.PairObjective;
 import java.util.Arrays;
 
 /**
@@ -12,7 +13,7 @@ import java.util.Arrays;
  * @param rejectedIds the other completion's tokens
  * @param ref reference log-probs from the cache, or null when the reference runs live
  */
-public record DpoPair(long[] promptIds, long[] chosenIds, long[] rejectedIds, RefLogps ref) {
+public record DpoPair(long[] promptIds, long[] chosenIds, long[] rejectedIds, RefLogps ref) implements PairObjective.Pair {
   /** Validates: a completion may be empty only if the other one is not (TRL keeps such rows). */
   public DpoPair {
     if (promptIds == null || chosenIds == null || rejectedIds == null) {

@@ -20,6 +20,8 @@ import dev.align4j.recipes.dpo.DpoCommand;
 import dev.align4j.recipes.dpo.KtoCommand;
 import dev.align4j.recipes.dpo.OrpoCommand;
 import dev.align4j.recipes.dpo.SimpoCommand;
+import dev.align4j.recipes.experiment.ExperimentCommand;
+import dev.align4j.recipes.pipeline.PipelineCommand;
 import dev.align4j.recipes.rl.RlCommand;
 import dev.align4j.recipes.rm.EvalRmCommand;
 import dev.align4j.recipes.rm.RmCommand;
@@ -69,6 +71,8 @@ import picocli.CommandLine.Command;
       SearchCommand.class,
       ProbeCommand.class,
       MultiTaskCommand.class,
+      ExperimentCommand.class,
+      PipelineCommand.class,
     })
 public final class Align4j implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -11,6 +11,7 @@ import dev.align4j.peft.adapter.PeftModel;
 import dev.align4j.peft.adapter.ScoreHead;
 import dev.align4j.peft.model.AttentionImpl;
 import dev.align4j.peft.model.CausalLM;
+import dev.align4j.peft.model.LayeredForward;
 import dev.align4j.peft.model.ModelInput;
 import dev.align4j.peft.model.ModelLoader;
 import dev.align4j.peft.model.Parameter;
@@ -142,8 +143,11 @@ public final class RewardModel implements AutoCloseable {
     }
   }
 
-  /** {@code config.json}'s pad_token_id, else the tokenizer's pad, else its first EOS. */
-  static long padId(JsonNode config, Path modelDir) throws IOException {
+  /**
+   * The pad id a reward model on {@code modelDir} pools with: {@code config.json}'s pad_token_id, else
+   * the tokenizer's pad, else its first EOS (what {@link #load} uses).
+   */
+  public static long padId(JsonNode config, Path modelDir) throws IOException {
     JsonNode p = config.path("pad_token_id");
     if (p.isIntegralNumber()) {
       return p.asLong();
@@ -208,11 +212,26 @@ public final class RewardModel implements AutoCloseable {
       List<long[]> chunk = sequences.subList(i, Math.min(sequences.size(), i + batchSize));
       try (NDManager s = model.manager().newSubManager()) {
         ModelInput in = ModelInput.padded(s, chunk.toArray(long[][]::new), padId, false);
-        double[] r = scores(in).toType(DataType.FLOAT64, false).toDoubleArray();
+        double[] r = plainScores(in);
         System.arraycopy(r, 0, out, i, r.length);
       }
     }
     return out;
+  }
+
+  /**
+   * {@link #scores(ModelInput)} as numbers: the same ops without autograd, each layer's intermediates
+   * freed as the forward goes ({@link LayeredForward}), so scoring a batch holds about one layer's
+   * activations rather than all of them.
+   */
+  private double[] plainScores(ModelInput in) {
+    try (AdapterScope s = scope == null ? null : scope.get()) {
+      return LayeredForward.noGrad(() -> {
+        NDArray hidden = LayeredForward.hiddenStates(model, in);                       // [B, T, H]
+        NDArray r = head.sequenceScores(head.forward(hidden), in.inputIds(), padId).squeeze(1);   // [B]
+        return r.toType(DataType.FLOAT64, false).toDoubleArray();
+      });
+    }
   }
 
   /** Statistics over both sides of {@code pairs}' rewards (what training stores for PPO). */

@@ -6,7 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import dev.align4j.peft.adapter.ScoreHead;
 import dev.align4j.peft.model.CausalLM;
 import dev.align4j.peft.model.ModelInput;
-import dev.align4j.peft.train.Objective;
+import dev.align4j.peft.train.PairObjective;
 import java.util.List;
 
 /**
@@ -21,7 +21,7 @@ import java.util.List;
  * @param loss the pairwise loss
  */
 public record RewardObjective(ScoreHead head, long padId, BradleyTerry loss)
-    implements Objective<RewardPair, RewardObjective.Batch> {
+    implements PairObjective<RewardPair, RewardObjective.Batch> {
 
   /**
    * A collated micro-batch.
@@ -29,7 +29,7 @@ public record RewardObjective(ScoreHead head, long padId, BradleyTerry loss)
    * @param input {@code [2B, T]}: chosen rows, then rejected rows
    * @param margins per-pair margins (host), or {@code null} when every margin is 0
    */
-  public record Batch(ModelInput input, double[] margins, int pairs) {}
+  public record Batch(ModelInput input, double[] margins, int pairs) implements PairObjective.Batch {}
 
   /** Validates. */
   public RewardObjective {
@@ -52,30 +52,6 @@ public record RewardObjective(ScoreHead head, long padId, BradleyTerry loss)
       anyMargin |= p.margin() != 0;
     }
     return new Batch(ModelInput.padded(manager, rows, padId, false), anyMargin ? margins : null, b);
-  }
-
-  @Override
-  public long count(List<RewardPair> examples) {
-    return examples.size();
-  }
-
-  @Override
-  public String countName() {
-    return "pairs";
-  }
-
-  @Override
-  public long tokens(List<RewardPair> examples) {
-    long n = 0;
-    for (RewardPair p : examples) {
-      n += p.tokens();
-    }
-    return n;
-  }
-
-  @Override
-  public ModelInput input(Batch batch) {
-    return batch.input();
   }
 
   @Override

@@ -1,5 +1,7 @@
 package dev.align4j.reward;
 
+import dev.align4j.peft.train.PairObjective;
+
 /**
  * One tokenised preference pair as a reward model trains on it: the whole chosen and rejected
  * sequences (prompt included; for text TRL appends EOS, a conversation is its chat template), and
@@ -9,7 +11,7 @@ package dev.align4j.reward;
  * @param rejected token ids of prompt + rejected completion, non-empty
  * @param margin subtracted from {@code r(chosen) - r(rejected)} in the loss (TRL's {@code margin} column)
  */
-public record RewardPair(long[] chosen, long[] rejected, double margin) {
+public record RewardPair(long[] chosen, long[] rejected, double margin) implements PairObjective.Pair {
   /** Validates. */
   public RewardPair {
     if (chosen == null || chosen.length == 0 || rejected == null || rejected.length == 0) {

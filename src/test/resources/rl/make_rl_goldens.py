@@ -6,7 +6,8 @@
   ray/deepspeed to import; align4j does not carry its code), run in float64. Without that snapshot
   ($OPENRLHF_SNAPSHOT, default ~/.cache/align4j/openrlhf_snapshot.py) the OpenRLHF cases are taken
   from the committed rl_goldens.json and only the TRL cases are regenerated.
-- TRL (GRPO loss for every loss_type and option, GRPO advantages, RLOO advantages and loss): the
+- TRL (GRPO loss for every loss_type, cispo/sapo/luspo/vespo included, and option, GRPO advantages,
+  RLOO advantages and loss): the
   installed trl package's own GRPOTrainer._compute_loss / RLOOTrainer._compute_loss, called on a
   stand-in `self` built with object.__new__ (no model; `_get_per_token_logps_and_entropies` returns
   our log-probs), and the advantage block of `_generate_and_score_completions`, cut from the installed
@@ -243,19 +244,28 @@ def trl_self(cls, **attrs):
     return obj
 
 
+SOFT_GATES = ("sapo_temperature_pos", "sapo_temperature_neg", "vespo_k_pos", "vespo_lambda_pos", "vespo_k_neg",
+              "vespo_lambda_neg")
+
+
 def grpo_loss_case(rs, loss_type, opts, lengths=(8, 5, 3, 8, 1, 6), T=8, on_policy=False):
-    """on_policy: no old_per_token_logps in the inputs, so TRL uses per_token_logps.detach() (ratio 1)."""
-    from trl import GRPOTrainer
+    """on_policy: no old_per_token_logps in the inputs, so TRL uses per_token_logps.detach() (ratio 1).
+    opts beyond TRL's keys: spread scales the policy's distance from the rollout policy (default 1),
+    zero_advantage sets the second advantage to exactly 0 (SAPO/VESPO pick their parameters by its sign)."""
+    from trl import GRPOTrainer, GRPOConfig
     B = len(lengths)
     mask = torch.tensor(mask_from_lengths(lengths, T))
     old = rs.normal(-2.0, 1.0, (B, T))
-    logp = old + rs.normal(0, 0.3, (B, T))
+    logp = old + rs.normal(0, 0.3 * opts.get("spread", 1.0), (B, T))
     ref = logp + rs.normal(0, 0.3, (B, T))
     adv = rs.normal(0, 1, B)
+    if opts.get("zero_advantage"):
+        adv[1] = 0.0
     lp = t(logp).requires_grad_(True)
     eps_high = opts.get("epsilon_high", 0.2)
+    gates = {k: opts.get(k, GRPOConfig.__dataclass_fields__[k].default) for k in SOFT_GATES}
     args = SimpleNamespace(delta=opts.get("delta"), use_bias_correction_kl=opts.get("bias_correction", True),
-                           steps_per_generation=1)
+                           steps_per_generation=1, **gates)
     trainer = trl_self(
         GRPOTrainer, beta=opts.get("beta", 0.0), loss_type=loss_type, epsilon_low=0.2, epsilon_high=eps_high,
         importance_sampling_level=opts.get("level", "token"), args=args, top_entropy_quantile=1.0,
@@ -273,8 +283,9 @@ def grpo_loss_case(rs, loss_type, opts, lengths=(8, 5, 3, 8, 1, 6), T=8, on_poli
     loss.backward()
     metrics = {k: v[-1] for k, v in trainer._metrics["train"].items()}
     return {"loss_type": loss_type, "options": opts, "max_completion_length": 10, "epsilon": 0.2,
-            "epsilon_high": eps_high, "logp": lst(logp), "old": lst(old), "ref": lst(ref), "advantages": lst(adv),
-            "mask": mask.tolist(), "loss": loss.item(), "grad": lst(lp.grad), "metrics": metrics}
+            "epsilon_high": eps_high, **gates, "logp": lst(logp), "old": lst(old), "ref": lst(ref),
+            "advantages": lst(adv), "mask": mask.tolist(), "loss": loss.item(), "grad": lst(lp.grad),
+            "metrics": metrics}
 
 
 def source_block(func, first, last):
@@ -372,6 +383,22 @@ def trl_cases():
     for loss_type in ["grpo", "dapo"]:
         out["grpo_loss"].append(grpo_loss_case(rs, loss_type, {"beta": 0.04}, on_policy=True))
         out["grpo_loss"].append(grpo_loss_case(rs, loss_type, {"epsilon_high": 0.28}, lengths=(1, 0, 1), T=1))
+    # TRL 1.13's further loss types, on their own stream so that the cases above stay as they were
+    rs = np.random.RandomState(3)
+    variants = {
+        "cispo": [{"epsilon_high": 1.1}, {"epsilon_high": 1.1, "beta": 0.04}, {"epsilon_high": 5.0, "spread": 4.0},
+                  {"epsilon_high": 1.05, "level": "sequence"}, {"epsilon_high": 0.2}],
+        "sapo": [{}, {"sapo_temperature_pos": 0.5, "sapo_temperature_neg": 2.0, "zero_advantage": True},
+                 {"beta": 0.04}, {"beta": 0.04, "bias_correction": False}, {"level": "sequence"}, {"spread": 4.0}],
+        "luspo": [{"level": "sequence"}, {"level": "sequence", "beta": 0.04}, {}, {"epsilon_high": 0.28, "delta": 1.1}],
+        "vespo": [{}, {"vespo_k_pos": 1.5, "vespo_lambda_pos": 2.5, "vespo_k_neg": 2.0, "vespo_lambda_neg": 1.0,
+                       "zero_advantage": True}, {"beta": 0.04}, {"spread": 10.0}],
+    }
+    for loss_type, opts_list in variants.items():
+        for opts in opts_list:
+            out["grpo_loss_variants"].append(grpo_loss_case(rs, loss_type, opts))
+        out["grpo_loss_variants"].append(grpo_loss_case(rs, loss_type, {"epsilon_high": 1.1} if loss_type == "cispo"
+                                                        else {}, on_policy=True))
     return out, trl.__version__
 
 

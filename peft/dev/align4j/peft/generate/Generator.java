@@ -9,6 +9,7 @@ import ai.djl.ndarray.types.Shape;
 import dev.align4j.peft.kernels.Kernels;
 import dev.align4j.peft.model.CausalLM;
 import dev.align4j.peft.model.KvCache;
+import dev.align4j.peft.model.LayeredForward;
 import dev.align4j.peft.model.ModelInput;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -66,7 +67,10 @@ public final class Generator {
     }
     try (NDManager gm = model.manager().newSubManager();
         KvCache cache = new KvCache(gm, model.config().numLayers(), p + cfg.maxNewTokens())) {
-      return decode(prompts, p, cfg, rows, gm, cache);
+      // without autograd: no sampling step backpropagates, yet under a trainable adapter (the RL policy)
+      // each step would record a graph, referenced from the cache buffers its keys/values are written into
+      int width = p;
+      return LayeredForward.noGrad(() -> decode(prompts, width, cfg, rows, gm, cache));
     }
   }
 
@@ -150,8 +154,11 @@ public final class Generator {
         pos.attach(gm);
       }
     }
-    // every step's log-probs in one copy: [2, sum of B over steps]
-    float[] all = NDArrays.concat(new NDList(stepLogProbs), 1).toFloatArray();
+    // every step's log-probs in one copy: [2, sum of B over steps]; a float64 (or float16) model's
+    // are cast first, since toFloatArray only reads float32
+    NDArray joined = NDArrays.concat(new NDList(stepLogProbs), 1);
+    float[] all = (joined.getDataType() == DataType.FLOAT32 ? joined : joined.toType(DataType.FLOAT32, false))
+        .toFloatArray();
     int total = all.length / 2;
     float[][] sampling = new float[prompts.size()][];
     float[][] plain = new float[prompts.size()][];
@@ -171,7 +178,7 @@ public final class Generator {
     return rows.completions(sampling, plain);
   }
 
-  /** Logits of each row's last position {@code [B, V]}, float32. */
+  /** Logits of each row's last position {@code [B, V]}, in the model's dtype (float32 or float64). */
   private NDArray lastLogits(NDArray hidden, int b) {
     NDArray last = hidden.getShape().get(1) == 1 ? hidden : hidden.get(":, -1:, :");   // [B, 1, H]
     return model.logits(last).reshape(b, -1);                                          // [B, V]

@@ -270,7 +270,8 @@ public final class Kernels {
    */
   public static NDArray scalar(NDArray x, double value) {
     NDArray hi = x.getManager().full(new Shape(), (float) value, x.getDataType());
-    if (x.getDataType() != DataType.FLOAT64) {
+    if (x.getDataType() != DataType.FLOAT64 || !Double.isFinite(value)) {
+      // an infinity has no remainder (inf - inf would make the scalar NaN: top-k/top-p/min-p's -inf)
       return hi;
     }
     // full() takes a float: a float64 scalar is the float and its remainder (1/sqrt(8) was off by 1e-8)

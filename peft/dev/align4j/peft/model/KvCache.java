@@ -2,6 +2,7 @@ package dev.align4j.peft.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
@@ -102,6 +103,7 @@ public final class KvCache implements AutoCloseable {
       // the new slots will hold real tokens: visible
       Shape s = keyMask.getShape();
       NDArray grown = keyMask.concat(manager.zeros(new Shape(s.get(0), 1, 1, slots - s.get(3))), 3);
+      keep(grown);
       keyMask.close();
       keyMask = grown;
     }
@@ -112,8 +114,7 @@ public final class KvCache implements AutoCloseable {
     Shape s = like.getShape();
     NDArray nk = Kernels.get().zeros(like, new Shape(s.get(0), s.get(1), slots, s.get(3)));
     NDArray nv = Kernels.get().zeros(like, nk.getShape());
-    nk.attach(manager);
-    nv.attach(manager);
+    keep(nk, nv);
     if (keys[layer] != null) {
       try (NDManager scratch = manager.newSubManager()) {
         NDIndex used = new NDIndex(":, :, :{}, :", length);
@@ -130,8 +131,7 @@ public final class KvCache implements AutoCloseable {
   private NDArray[] concatenate(int layer, NDArray k, NDArray v) {
     NDArray nk = keys[layer] == null ? k : keys[layer].concat(k, 2);
     NDArray nv = values[layer] == null ? v : values[layer].concat(v, 2);
-    nk.attach(manager);
-    nv.attach(manager);
+    keep(nk, nv);
     if (keys[layer] != null && keys[layer] != nk) {
       keys[layer].close();
       values[layer].close();
@@ -206,8 +206,19 @@ public final class KvCache implements AutoCloseable {
     idx.close();
   }
 
+  /**
+   * The cache's own arrays, attached to its manager and taken out of any {@link NDScope} open around the
+   * layer that made them (a layer's scope closes everything else it made).
+   */
+  private void keep(NDArray... xs) {
+    for (NDArray x : xs) {
+      x.attach(manager);
+    }
+    NDScope.unregister(xs);
+  }
+
   private NDArray replace(NDArray old, NDArray fresh) {
-    fresh.attach(manager);
+    keep(fresh);
     old.close();
     return fresh;
   }

@@ -22,9 +22,9 @@ import picocli.CommandLine.Parameters;
  * {@code align4j bench model}: forward+backward step time, tokens/s, achieved GFLOP/s next to the
  * measured matmul rate, and peak RSS; each row runs in its own JVM so peaks do not mix.
  */
-@Command(name = "bench", description = "Benchmarks; print a table. Targets: model (forward+backward, f32/bf16, composed/fused), peft (full vs LoRA vs QLoRA step), compare (a training step next to transformers + PEFT), sft (packing), data (preprocessing), generate (greedy tokens/s next to transformers), rm (reward-model step next to TRL), dpo (DPO step, live and cached reference, next to TRL)")
+@Command(name = "bench", description = "Benchmarks; print a table. Targets: model (forward+backward, f32/bf16, composed/fused), peft (full vs LoRA vs QLoRA step), compare (a training step next to transformers + PEFT), sft (packing), data (preprocessing), generate (greedy tokens/s next to transformers), rm (reward-model step next to TRL), dpo (DPO step, live and cached reference, next to TRL), rl (rollout tokens/s, GRPO and PPO steps, next to TRL's GRPOTrainer)")
 public final class BenchCommand implements Callable<Integer> {
-  @Parameters(index = "0", description = "what to measure: model, peft, compare, sft, data, generate, rm or dpo") String target;
+  @Parameters(index = "0", description = "what to measure: model, peft, compare, sft, data, generate, rm, dpo or rl") String target;
   @Option(names = "--method", split = ",", defaultValue = "FULL,LORA,QLORA", hidden = true) List<PeftBenchmark.Method> methods;
   @Option(names = "--shape", defaultValue = "smollm2-135m", description = "smollm2-135m or tiny") String shape;
   @Option(names = "--batch", defaultValue = "1") int batch;
@@ -51,14 +51,24 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--checkpointing", description = "compare, peft: activation checkpointing per decoder layer (both sides)") boolean checkpointing;
   @Option(names = "--plot", description = "compare: write a PNG of step time and peak memory against tokens per step") Path plot;
   @Option(names = "--runs", description = "compare: append each run to this JSON-lines file; --plot then shows all its runs") Path runsLog;
+  @Option(names = "--model-dir", defaultValue = "runs/bench/smollm2-135m-qwen3", description = "rl: the model (made by align4j tiny at the SmolLM2-135M shape with the Qwen3 tokenizer when absent)") Path rlModel;
+  @Option(names = "--prompts-per-step", defaultValue = "2", description = "rl: prompts per rollout") int rlPrompts;
+  @Option(names = "--generations", defaultValue = "4", description = "rl: GRPO's num_generations (PPO: one per prompt, prompts x generations prompts)") int rlGenerations;
+  @Option(names = "--micro-batch", defaultValue = "8", description = "rl: rows per forward (update and rollout)") int rlMicro;
+  @Option(names = "--beta", defaultValue = "0.04", description = "rl: GRPO's k3 coefficient, PPO's kl_coef") double rlBeta;
+  @Option(names = "--no-ppo", description = "rl: skip align4j's PPO step") boolean rlNoPpo;
+  @Option(names = "--algo", hidden = true, defaultValue = "GRPO") RlBenchmark.Algo rlAlgo;
   @Option(names = "--in-process", hidden = true, description = "measure one row here and print it as TSV") boolean inProcess;
   @Mixin DeviceOption deviceOption;
 
   @Override
   public Integer call() throws Exception {
-    if (!List.of("model", "peft", "compare", "sft", "data", "generate", "rm", "dpo").contains(target)) {
+    if (!List.of("model", "peft", "compare", "sft", "data", "generate", "rm", "dpo", "rl").contains(target)) {
       throw new IllegalArgumentException(
-          "unknown benchmark '" + target + "' (model, peft, compare, sft, data, generate, rm, dpo)");
+          "unknown benchmark '" + target + "' (model, peft, compare, sft, data, generate, rm, dpo, rl)");
+    }
+    if (target.equals("rl")) {
+      return rl();
     }
     if (target.equals("compare")) {
       return compare();
@@ -240,6 +250,38 @@ public final class BenchCommand implements Callable<Integer> {
         c.parameterCount(), rm ? " + score head" : "", batch, seq, rm ? "" : " (prompt " + seq / 2 + ")", steps, warmup,
         threads > 0 ? "" + threads : "default", Runtime.getRuntime().availableProcessors());
     return PreferenceCompare.run(new PreferenceCompare.Plan(ms, reps, javaArgs, py, script, common), System.out);
+  }
+
+  private int rl() throws Exception {
+    Path prompts = rlModel.resolve("bench_prompts.jsonl");
+    if (inProcess) {
+      dev.align4j.peft.torch.Torch.engine();   // loads libtorch before its thread count is touched
+      if (threads > 0) {
+        ai.djl.pytorch.jni.JniUtils.setNumThreads(threads);
+      }
+      RlBenchmark.Row r = RlBenchmark.run(new RlBenchmark.Settings(rlModel, prompts, rlAlgo, rlPrompts, rlGenerations,
+          newTokens, rlMicro, rlBeta, warmup, steps));
+      System.out.println(RlCompare.json(r, ai.djl.pytorch.jni.JniUtils.getNumThreads()));
+      return 0;
+    }
+    RlModels.ensure(rlModel, prompts);
+    Path py = python != null ? Path.of(python) : defaultPython();
+    Path script = Path.of(trlScript != null ? trlScript : "bench/grpo_step_trl.py");
+    if (!Files.isRegularFile(script)) {
+      throw new IllegalArgumentException("--trl-script " + script + " not found (run from the repository root)");
+    }
+    List<String> javaArgs = new ArrayList<>(List.of("bench", "rl", "--model-dir", rlModel.toString(), "--prompts-per-step",
+        "" + rlPrompts, "--generations", "" + rlGenerations, "--new-tokens", "" + newTokens, "--micro-batch", "" + rlMicro,
+        "--beta", "" + rlBeta, "--steps", "" + steps, "--warmup", "" + warmup, "--threads", "" + threads));
+    List<String> scriptArgs = List.of("--model", rlModel.toString(), "--prompts", prompts.toString(), "--prompts-per-step",
+        "" + rlPrompts, "--generations", "" + rlGenerations, "--new-tokens", "" + newTokens, "--beta", "" + rlBeta,
+        "--steps", "" + steps, "--warmup", "" + warmup, "--threads", "" + threads);
+    System.out.printf("RL step on %s: GRPO %d prompts x %d generations, PPO %d prompts (reward-model adapter, value "
+        + "adapter + head), %d new tokens, micro-batch %d, LoRA r16/alpha32 all linear, float32, beta %s, mean of %d "
+        + "steps after %d warm-up, align4j and TRL in alternating fresh processes, %s threads, %d cores%n", rlModel,
+        rlPrompts, rlGenerations, rlPrompts * rlGenerations, newTokens, rlMicro, rlBeta, steps, warmup,
+        threads > 0 ? "" + threads : "default", Runtime.getRuntime().availableProcessors());
+    return RlCompare.run(new RlCompare.Plan(reps, !rlNoPpo, javaArgs, py, script, scriptArgs), System.out);
   }
 
   private static Path defaultPython() {

@@ -22,8 +22,16 @@ public final class AdapterOptions {
 
   /** The adapters by name, in order. */
   LinkedHashMap<String, Path> byName() {
+    return byName(adapters);
+  }
+
+  /**
+   * {@code [NAME=]DIR} specs by name, in order: an unnamed one is {@code default} when first, else
+   * {@code adapterN}; each DIR must be a directory and each name unique.
+   */
+  public static LinkedHashMap<String, Path> byName(List<String> specs) {
     LinkedHashMap<String, Path> out = new LinkedHashMap<>();
-    for (String a : adapters) {
+    for (String a : specs) {
       int eq = a.indexOf('=');
       String name = eq > 0 ? a.substring(0, eq) : out.isEmpty() ? "default" : "adapter" + (out.size() + 1);
       Path dir = Path.of(eq > 0 ? a.substring(eq + 1) : a);

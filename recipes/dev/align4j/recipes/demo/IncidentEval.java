@@ -18,12 +18,12 @@ import java.util.Optional;
  * Scores the incident task on held-out alerts: greedy reports parsed back into fields; exact match of
  * event type and of risk level, and format adherence (the report parses at all).
  */
-final class IncidentEval {
+public final class IncidentEval {
   /** Scores, each in [0, 1]. */
-  record Scores(double eventType, double riskLevel, double format, List<String> samples) {}
+  public record Scores(double eventType, double riskLevel, double format, List<String> samples) {}
 
   /** One held-out alert: the user message and the gold report. */
-  record Item(String user, ParsedReport gold) {}
+  public record Item(String user, ParsedReport gold) {}
 
   /**
    * The judge's verdict on one report.
@@ -32,9 +32,9 @@ final class IncidentEval {
    * @param eventType it parses and names the gold event type
    * @param riskLevel it parses and names the gold risk level
    */
-  record Verdict(boolean format, boolean eventType, boolean riskLevel) {
+  public record Verdict(boolean format, boolean eventType, boolean riskLevel) {
     /** One point each: 0 to 3. */
-    int points() {
+    public int points() {
       return (format ? 1 : 0) + (eventType ? 1 : 0) + (riskLevel ? 1 : 0);
     }
   }
@@ -42,13 +42,13 @@ final class IncidentEval {
   private IncidentEval() {}
 
   /** Judges a generated report against the gold one, as {@link #score} counts it. */
-  static Verdict judge(String report, ParsedReport gold) {
+  public static Verdict judge(String report, ParsedReport gold) {
     Optional<ParsedReport> p = IncidentDataset.parse(report);
     return new Verdict(p.isPresent(), p.isPresent() && p.get().eventType().equals(gold.eventType()),
         p.isPresent() && p.get().riskLevel().equals(gold.riskLevel()));
   }
 
-  static Scores score(CausalLM model, Tokenizer tok, ChatTemplate template, List<Item> items, int maxNewTokens) {
+  public static Scores score(CausalLM model, Tokenizer tok, ChatTemplate template, List<Item> items, int maxNewTokens) {
     Generator g = new Generator(model);
     int type = 0;
     int risk = 0;

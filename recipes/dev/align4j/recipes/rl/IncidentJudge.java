@@ -4,6 +4,7 @@ import dev.align4j.rl.reward.RewardFunction;
 import dev.align4j.rl.reward.RewardInput;
 import dev.align4j.rl.rollout.PromptDataset;
 import dev.align4j.sft.demo.IncidentDataset;
+import dev.align4j.sft.demo.IncidentVerdict;
 import dev.align4j.sft.demo.ParsedReport;
 import java.util.Optional;
 
@@ -21,14 +22,7 @@ public final class IncidentJudge implements RewardFunction {
     if (gold.isEmpty()) {
       return null;
     }
-    Optional<ParsedReport> got = IncidentDataset.parse(in.completion().strip());
-    if (got.isEmpty()) {
-      return 0.0;
-    }
-    double s = 1;
-    s += got.get().eventType().equals(gold.get().eventType()) ? 1 : 0;
-    s += got.get().riskLevel().equals(gold.get().riskLevel()) ? 1 : 0;
-    return s / 3;
+    return IncidentVerdict.of(in.completion(), gold.get()).score();
   }
 
   @Override

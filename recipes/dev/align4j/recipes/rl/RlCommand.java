@@ -21,7 +21,7 @@ public abstract class RlCommand implements Callable<Integer> {
   boolean keys;
   @Parameters(description = "key=value overrides") List<String> overrides = new ArrayList<>();
   @Option(names = "--demo", description = "the incident task after `align4j demo`: recipes/<command>_incident.yaml from"
-      + " the SFT adapter in --demo-dir, into <demo-dir>/<command> (started afresh); prints the held-out judge score before and after and the KL to the SFT reference")
+      + " the SFT adapter in --demo-dir, into <demo-dir>-<command> (started afresh); prints the held-out judge score before and after and the KL to the SFT reference")
   boolean demo;
   @Option(names = "--demo-dir", defaultValue = "runs/demo", description = "the working directory of `align4j demo` (default: ${DEFAULT-VALUE})")
   Path demoDir;

@@ -30,7 +30,8 @@ final class RlDemo {
         throw new IllegalArgumentException(p + " not found: run `align4j demo --out " + demoDir + "` first");
       }
     }
-    Path out = demoDir.resolve(name);
+    // beside the demo's directory (as dpo --demo's runs/demo-dpo): the demo pipeline's own grpo/, ppo/ stay as they are
+    Path out = demoDir.resolveSibling(demoDir.getFileName() + "-" + name);
     if (Files.exists(out)) {
       // the demo starts afresh: the same seed gives the same numbers
       try (Stream<Path> walk = Files.walk(out)) {

@@ -14,12 +14,14 @@ import dev.align4j.peft.train.TrainingKeys;
 import dev.align4j.rl.advantage.AdvantageEstimator;
 import dev.align4j.rl.advantage.ScaleRewards;
 import dev.align4j.rl.kl.KlEstimator;
+import dev.align4j.rl.loss.ImportanceSamplingLevel;
 import dev.align4j.rl.loss.LossAggregation;
 import dev.align4j.sft.BuiltinTemplate;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * A recipe of {@code align4j ppo|grpo|rloo}: TRL's names where TRL has the key (GRPO, RLOO), OpenRLHF's
@@ -30,7 +32,9 @@ public record RlRecipe(
     Optional<BuiltinTemplate> template, String reward, String rewardWeights, String rewardModel,
     boolean normalizeReward, double missingEosPenalty, double rewardClip, int numGenerations, int maxCompletionLength, double temperature,
     int topK, double topP, int promptsPerRollout, int numIterations, int numMiniBatches, double beta, double epsilon,
-    double epsilonHigh, LossAggregation lossType, ScaleRewards scaleRewards, boolean normalizeAdvantages, AdvantageEstimator advantageEstimator,
+    double epsilonHigh, LossAggregation lossType, ImportanceSamplingLevel importanceSamplingLevel,
+    double sapoTemperaturePos, double sapoTemperatureNeg, double vespoKPos, double vespoLambdaPos, double vespoKNeg,
+    double vespoLambdaNeg, ScaleRewards scaleRewards, boolean normalizeAdvantages, AdvantageEstimator advantageEstimator,
     double gamma, double lam, double klCoef, KlEstimator klEstimator, double klTarget, double klHorizon, double cliprangeValue,
     double vfCoef, int criticWarmupSteps, double klStop, int loraRank, double loraAlpha, String loraTarget,
     Precision precision, AttentionImpl attention, int perDeviceTrainBatchSize, int gradientAccumulationSteps,
@@ -67,15 +71,30 @@ public record RlRecipe(
       ConfigKey.of("top_p", KeyType.DOUBLE, 1.0, "top-p sampling filter; 1: off").check(p -> p > 0 && p <= 1, "in (0, 1]"),
       ConfigKey.of("prompts_per_rollout", KeyType.INT, 8, "prompts sampled per rollout batch").check(positive(), "> 0"),
       ConfigKey.of("num_iterations", KeyType.INT, 1, "passes over each rollout batch (PPO's ppo_epochs)").check(positive(), "> 0"),
-      ConfigKey.of("num_mini_batches", KeyType.INT, 1, "optimizer steps per pass: the rollout's rows are shuffled and split")
+      ConfigKey.of("num_mini_batches", KeyType.INT, 1, "optimizer steps per pass: the rollout's rows are shuffled and split"
+          + " (gradient_accumulation_steps > 1: steps of per_device_train_batch_size x gradient_accumulation_steps rows instead)")
           .check(positive(), "> 0"));
 
   private static final List<ConfigKey<?>> LOSS = List.of(
       ConfigKey.of("beta", KeyType.DOUBLE, 0.0, "GRPO: k3 KL coefficient in the loss; RLOO: k1 KL taken off the reward (TRL 0.05)")
           .check(nonNegative(), ">= 0"),
       ConfigKey.of("epsilon", KeyType.DOUBLE, 0.2, "ratio clip (PPO cliprange)").check(positive(), "> 0"),
-      ConfigKey.of("epsilon_high", KeyType.DOUBLE, 0.0, "upper ratio clip; 0: same as epsilon (DAPO: 0.28)").check(nonNegative(), ">= 0"),
-      ConfigKey.of("loss_type", KeyType.choice(LossAggregation.class), LossAggregation.DAPO, "GRPO loss aggregation"),
+      ConfigKey.of("epsilon_high", KeyType.DOUBLE, 0.0,
+          "upper ratio clip; 0: same as epsilon (DAPO: 0.28); GRPO cispo: the cap on the ratio itself (ScaleRL: 5.0)")
+          .check(nonNegative(), ">= 0"),
+      ConfigKey.of("loss_type", KeyType.choice(LossAggregation.class), LossAggregation.DAPO,
+          "GRPO loss (TRL's loss_type): grpo, bnpo, dr_grpo, dapo (clipped ratio, four aggregations), cispo, sapo, luspo, vespo"),
+      ConfigKey.of("importance_sampling_level", KeyType.choice(ImportanceSamplingLevel.class), ImportanceSamplingLevel.TOKEN,
+          "GRPO: token ratios, or one ratio per sequence (GSPO; luspo wants sequence)"),
+      ConfigKey.of("sapo_temperature_pos", KeyType.DOUBLE, 1.0, "GRPO sapo: gate temperature where the advantage is > 0")
+          .check(positive(), "> 0"),
+      ConfigKey.of("sapo_temperature_neg", KeyType.DOUBLE, 1.05, "GRPO sapo: gate temperature elsewhere").check(positive(), "> 0"),
+      ConfigKey.of("vespo_k_pos", KeyType.DOUBLE, 2.0, "GRPO vespo: power k where the advantage is >= 0").check(nonNegative(), ">= 0"),
+      ConfigKey.of("vespo_lambda_pos", KeyType.DOUBLE, 3.0, "GRPO vespo: decay lambda where the advantage is >= 0")
+          .check(nonNegative(), ">= 0"),
+      ConfigKey.of("vespo_k_neg", KeyType.DOUBLE, 3.0, "GRPO vespo: power k where the advantage is < 0").check(nonNegative(), ">= 0"),
+      ConfigKey.of("vespo_lambda_neg", KeyType.DOUBLE, 2.0, "GRPO vespo: decay lambda where the advantage is < 0")
+          .check(nonNegative(), ">= 0"),
       ConfigKey.of("scale_rewards", KeyType.choice(ScaleRewards.class), ScaleRewards.GROUP, "GRPO: reward std of the group, the batch, or none"),
       ConfigKey.of("normalize_advantages", KeyType.BOOL, false, "RLOO: normalise the advantages over the batch"),
       ConfigKey.of("advantage_estimator", KeyType.choice(AdvantageEstimator.class), AdvantageEstimator.GAE,
@@ -99,6 +118,13 @@ public record RlRecipe(
 
   private static final List<ConfigKey<?>> OUTPUT = List.of(
       ConfigKey.of("output_dir", KeyType.STRING, "runs/rl", "adapter/ (policy), value_adapter/ (PPO), checkpoints/, metrics.jsonl, reward.png, kl.png"));
+
+  /**
+   * RL keys a checkpoint fixes even with {@code allow_config_change}, on top of the engine's: rollout k
+   * reads the prompts at positions {@code [k P, (k+1) P)} of the seeded order, so another {@code
+   * prompts_per_rollout} would re-read or skip prompts after the resumed rollout count.
+   */
+  public static final Set<String> FIXED_BY_CHECKPOINT = Set.of("prompts_per_rollout");
 
   /** Every key, in README order. */
   public static final RecipeSchema<RlRecipe> SCHEMA = new RecipeSchema<>(RlRecipe.class,

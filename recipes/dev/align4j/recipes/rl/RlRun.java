@@ -21,14 +21,16 @@ import dev.align4j.peft.train.MetricsLog;
 import dev.align4j.peft.train.StopSignal;
 import dev.align4j.peft.train.Trainer;
 import dev.align4j.peft.train.TrainerConfig;
+import dev.align4j.peft.train.TrainingCheckpoint;
 import dev.align4j.peft.train.TrainingKeys;
+import dev.align4j.recipes.sft.SftRun;
 import dev.align4j.rl.kl.AdaptiveKlController;
 import dev.align4j.rl.kl.FixedKlController;
 import dev.align4j.rl.kl.KlController;
 import dev.align4j.rl.loss.GrpoLossConfig;
-import dev.align4j.rl.loss.ImportanceSamplingLevel;
 import dev.align4j.rl.loss.LossReduction;
 import dev.align4j.rl.loss.PolicyLossConfig;
+import dev.align4j.rl.loss.SoftGates;
 import dev.align4j.rl.loss.ValueLoss;
 import dev.align4j.rl.reward.RewardClip;
 import dev.align4j.rl.reward.RewardFunction;
@@ -48,8 +50,11 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
 import java.util.function.Function;
 
 /**
@@ -73,10 +78,7 @@ public final class RlRun {
     Path out = Path.of(r.outputDir());
     Files.createDirectories(out);
     AtomicFiles.recoverDirectories(out);
-    ObjectNode prov = new ObjectMapper().createObjectNode();
-    prov.put("algorithm", kind.name().toLowerCase(Locale.ROOT));
-    prov.put("seed", r.seed());
-    ResolvedConfig.write(out, r.toJson(), prov);
+    writeResolved(kind, r, out);
     Algorithm alg = algorithm(kind, r);
     try (StopSignal.Region graceful = StopSignal.graceful();
         NDManager m = Torch.newManager(device);
@@ -136,9 +138,7 @@ public final class RlRun {
       RlObjective objective = new RlObjective(roles, alg, r.temperature(), pad);
       KlController kl = r.klTarget() > 0 ? new AdaptiveKlController(r.klCoef(), r.klTarget(), r.klHorizon())
           : new FixedKlController(alg instanceof Algorithm.Ppo ? r.klCoef() : 0.0);
-      RlLoopConfig lc = new RlLoopConfig(r.promptsPerRollout(), r.numIterations(), r.numMiniBatches(),
-          r.perDeviceTrainBatchSize(), kl, r.missingEosPenalty(), r.klStop() > 0 ? r.klStop() : Double.NaN,
-          r.saveSteps(), r.seed());
+      RlLoopConfig lc = loopConfig(r, alg, kl);
       TrainerConfig tc = TrainingKeys.trainerConfig(RlRecipe.SCHEMA, r, pad);
       LrScheduleConfig schedule = TrainingKeys.schedule(RlRecipe.SCHEMA, r);
       Trainer trainer = new Trainer(model, peft.trainableParameters(), tc, schedule::lrAt, out.resolve("checkpoints"));
@@ -161,13 +161,71 @@ public final class RlRun {
     }
   }
 
+  /**
+   * Writes {@code resolved_config.json} as the other stages do: when {@code out} holds a checkpoint this
+   * run will resume, the recipe must match the one that made it (the engine's rule: max_steps,
+   * save_steps and eval_steps may change; {@code allow_config_change=true} accepts other changes except
+   * those the checkpoint fixes, {@link RlRecipe#FIXED_BY_CHECKPOINT} included, and records them), and so
+   * must the algorithm (a GRPO checkpoint is no PPO run, even when allowed).
+   */
+  static void writeResolved(Kind kind, RlRecipe r, Path out) throws IOException {
+    String algorithm = kind.name().toLowerCase(Locale.ROOT);
+    Optional<Path> resume = TrainingCheckpoint.latest(out.resolve("checkpoints"));
+    Optional<ObjectNode> previous = ResolvedConfig.read(out);
+    if (resume.isPresent() && previous.isPresent()) {
+      String before = previous.get().path("provenance").path("algorithm").asText(algorithm);
+      if (!before.equals(algorithm)) {
+        throw new IllegalArgumentException(out.resolve(ResolvedConfig.FILE) + ": the run in this output_dir (resumable at "
+            + resume.get().getFileName() + ") is an align4j " + before + " run; align4j " + algorithm
+            + " cannot resume it, even with allow_config_change. Use a fresh output_dir.");
+      }
+    }
+    Map<String, String> data = new LinkedHashMap<>();
+    data.put("dataset", r.dataset());
+    if (!r.evalDataset().isBlank()) {
+      data.put("eval_dataset", r.evalDataset());
+    }
+    ObjectNode prov = new ObjectMapper().createObjectNode();
+    prov.put("algorithm", algorithm);
+    SftRun.writeResolved(RlRecipe.SCHEMA, r, data, r.seed(), r.allowConfigChange(), out, prov, RlRecipe.FIXED_BY_CHECKPOINT);
+  }
+
+  /**
+   * The rollout-and-update schedule of a recipe. With {@code gradient_accumulation_steps > 1} each
+   * optimizer step takes that many micro-batches of {@code per_device_train_batch_size} rows (TRL's
+   * effective batch), so the rows of a rollout ({@code prompts_per_rollout * num_generations}) must be a
+   * multiple of it and {@code num_mini_batches}, if set, must agree.
+   */
+  static RlLoopConfig loopConfig(RlRecipe r, Algorithm alg, KlController kl) {
+    int ga = r.gradientAccumulationSteps();
+    if (ga > 1) {
+      int rows = r.promptsPerRollout() * alg.numGenerations();
+      int step = r.perDeviceTrainBatchSize() * ga;
+      if (rows % step != 0) {
+        throw new IllegalArgumentException("gradient_accumulation_steps=" + ga + ": each optimizer step takes "
+            + "per_device_train_batch_size x gradient_accumulation_steps = " + step + " rows, which must divide the "
+            + rows + " rows of a rollout (prompts_per_rollout " + r.promptsPerRollout() + " x num_generations "
+            + alg.numGenerations() + ")");
+      }
+      if (r.numMiniBatches() != 1 && r.numMiniBatches() != rows / step) {
+        throw new IllegalArgumentException("num_mini_batches=" + r.numMiniBatches() + " disagrees with gradient_accumulation_steps="
+            + ga + ": " + rows + " rows per rollout in steps of per_device_train_batch_size x gradient_accumulation_steps = "
+            + step + " rows make " + rows / step + " steps per pass; leave num_mini_batches at 1 or set it to " + rows / step);
+      }
+    }
+    return new RlLoopConfig(r.promptsPerRollout(), r.numIterations(), r.numMiniBatches(), r.perDeviceTrainBatchSize(), kl,
+        r.missingEosPenalty(), r.klStop() > 0 ? r.klStop() : Double.NaN, r.saveSteps(), r.seed(), ga);
+  }
+
   /** The estimator and its options from the recipe. */
   static Algorithm algorithm(Kind kind, RlRecipe r) {
     double high = r.epsilonHigh() > 0 ? r.epsilonHigh() : r.epsilon();
     RewardClip clip = r.rewardClip() > 0 ? new RewardClip(-r.rewardClip(), r.rewardClip()) : null;
     return switch (kind) {
       case GRPO -> new Algorithm.Grpo(r.numGenerations(), r.scaleRewards(), new GrpoLossConfig(r.lossType(), r.epsilon(),
-          high, null, r.beta(), true, ImportanceSamplingLevel.TOKEN, r.maxCompletionLength()));
+          high, null, r.beta(), true, r.importanceSamplingLevel(), r.maxCompletionLength(),
+          new SoftGates(r.sapoTemperaturePos(), r.sapoTemperatureNeg(), r.vespoKPos(), r.vespoLambdaPos(), r.vespoKNeg(),
+              r.vespoLambdaNeg())));
       case RLOO -> new Algorithm.Rloo(r.numGenerations(), r.beta(), clip, r.normalizeAdvantages(), r.epsilon(), high);
       case PPO -> new Algorithm.Ppo(r.advantageEstimator(), r.advantageEstimator().grouped() ? r.numGenerations() : 1,
           r.gamma(), r.lam(), r.klEstimator(), clip,

@@ -7,31 +7,39 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.align4j.peft.data.JsonRecords;
 import dev.align4j.peft.data.SourceRecord;
 import dev.align4j.peft.data.preference.PreferenceTokenizer;
-import dev.align4j.peft.data.preference.Segment;
-import dev.align4j.peft.tokenizer.ChatMessage;
 import dev.align4j.peft.tokenizer.Tokenizer;
 import dev.align4j.peft.torch.Torch;
 import dev.align4j.recipes.cli.DeviceOption;
-import dev.align4j.reward.RewardModel;
+import dev.align4j.recipes.rm.ScoreAdapters.Score;
+import dev.align4j.recipes.rm.ScoreAdapters.Scorer;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code align4j score}: one JSON line per input with its reward. An input is tokenised as the reward
+ * {@code align4j score}: one JSON line per input with its score. An input is tokenised as the reward
  * model was trained (TRL's RewardTrainer): {@code {"text"}} or {@code {"prompt", "completion"}} as text
  * with EOS appended, {@code {"messages"}} or {@code {"prompt": [...], "completion": [...]}} through the
  * chat template, or {@code {"ids"}} as given.
+ *
+ * <p>With several {@code --adapter NAME=DIR} on one base, each input names its adapter ({@code
+ * "adapter": NAME}; absent: {@code --active-adapter}, else the first; {@code null}: the base model) and
+ * is scored under it with the base loaded once: a reward adapter ({@code SEQ_CLS}) gives its reward, a
+ * causal-LM adapter (or the base) the log-probability of the completion given the prompt.
  */
-@Command(name = "score", description = "Score texts or conversations with a reward model (one JSON line per input).")
+@Command(name = "score", description = "Score texts or conversations with a reward model, or with one of several "
+    + "adapters on one base named per input (one JSON line per input).")
 public final class ScoreCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -39,8 +47,13 @@ public final class ScoreCommand implements Callable<Integer> {
   @Mixin DeviceOption device;
 
   @Option(names = "--input", required = true, description = "JSONL or JSON array: {\"text\"}, {\"prompt\", \"completion\"}, "
-      + "{\"messages\"} or {\"ids\"} per record")
+      + "{\"messages\"} or {\"ids\"} per record, with \"adapter\": NAME (--adapter NAME=DIR), null (the base) or "
+      + "absent (the default)")
   Path input;
+
+  @Option(names = "--active-adapter", paramLabel = "NAME", description = "the adapter of inputs without an "
+      + "\"adapter\" field (default: the first)")
+  String active;
 
   @Override
   public Integer call() throws Exception {
@@ -50,19 +63,39 @@ public final class ScoreCommand implements Callable<Integer> {
     List<SourceRecord> records = JsonRecords.readAll(input);
     PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
     try (NDManager m = Torch.newManager(device.device());
-        RewardModel rm = options.load(m);
+        ScoreAdapters adapters = ScoreAdapters.load(options, active, m);
         Tokenizer tok = Tokenizer.load(options.model)) {
       PreferenceTokenizer ptok = PreferenceTokenizer.of(tok);
-      List<long[]> seqs = new ArrayList<>();
-      for (SourceRecord rec : records) {
-        seqs.add(encode(rec, ptok, rm.model().config().vocabSize()));
+      int vocab = vocab(adapters);
+      // requests grouped by adapter, so that each adapter's rewards are batched; rows keep their order
+      Map<String, List<Integer>> byAdapter = new LinkedHashMap<>();
+      List<ScoreInput> inputs = new ArrayList<>();
+      String[] adapterOf = new String[records.size()];
+      for (int i = 0; i < records.size(); i++) {
+        adapterOf[i] = adapterOf(records.get(i), adapters);
+        inputs.add(ScoreInput.encode(records.get(i), ptok, vocab));
+        byAdapter.computeIfAbsent(adapterOf[i], k -> new ArrayList<>()).add(i);
       }
-      double[] scores = rm.score(seqs, options.batchSize);
+      Score[] scores = new Score[records.size()];
+      for (Map.Entry<String, List<Integer>> e : byAdapter.entrySet()) {
+        List<Integer> rows = e.getValue();
+        Score[] s = ScoreAdapters.score(adapters.scorer(e.getKey()), rows.stream().map(inputs::get).toList(),
+            options.batchSize);
+        for (int j = 0; j < s.length; j++) {
+          scores[rows.get(j)] = s[j];
+        }
+      }
       for (int i = 0; i < scores.length; i++) {
         ObjectNode row = records.get(i).value().deepCopy();
-        row.put("score", scores[i]);
-        if (rm.storedStats().isPresent()) {
-          row.put("normalized_score", rm.storedStats().get().normalize(scores[i]));
+        if (adapters.named()) {
+          row.put("adapter", adapterOf[i]);
+        }
+        row.put("score", scores[i].value());
+        Scorer scorer = adapters.scorer(adapterOf[i]);
+        if (scorer instanceof Scorer.Reward r && r.stats().isPresent()) {
+          row.put("normalized_score", r.stats().get().normalize(scores[i].value()));
+        } else if (scorer instanceof Scorer.LogProb) {
+          row.put("tokens", scores[i].tokens());
         }
         out.println(JSON.writeValueAsString(row));
       }
@@ -70,64 +103,29 @@ public final class ScoreCommand implements Callable<Integer> {
     return 0;
   }
 
-  /** One input record's token ids; errors name {@code file:line: field}. */
-  static long[] encode(SourceRecord rec, PreferenceTokenizer ptok, int vocab) {
-    JsonNode v = rec.value();
-    String where = rec.file() + ":" + rec.line() + ": ";
-    try {
-      if (v.has("ids")) {
-        JsonNode a = v.get("ids");
-        if (!a.isArray() || a.isEmpty()) {
-          throw new IllegalArgumentException("ids: expected a non-empty array of token ids");
-        }
-        long[] ids = new long[a.size()];
-        for (int i = 0; i < ids.length; i++) {
-          if (!a.get(i).isIntegralNumber() || a.get(i).asLong() < 0 || a.get(i).asLong() >= vocab) {
-            throw new IllegalArgumentException("ids[" + i + "]: expected a token id in [0, " + vocab + "), got " + a.get(i));
-          }
-          ids[i] = a.get(i).asLong();
-        }
-        return ids;
-      }
-      if (v.has("messages")) {
-        return ptok.full(new Segment.Chat(List.of()), new Segment.Chat(messages(v.get("messages"), "messages")));
-      }
-      if (v.has("completion")) {
-        JsonNode p = v.path("prompt");
-        JsonNode c = v.get("completion");
-        if (c.isTextual()) {
-          if (!p.isMissingNode() && !p.isTextual()) {
-            throw new IllegalArgumentException("prompt: expected a string like completion");
-          }
-          return ptok.full(new Segment.Text(p.isMissingNode() ? "" : p.asText()), new Segment.Text(c.asText()));
-        }
-        return ptok.full(new Segment.Chat(p.isMissingNode() ? List.of() : messages(p, "prompt")),
-            new Segment.Chat(messages(c, "completion")));
-      }
-      if (v.has("text")) {
-        if (!v.get("text").isTextual()) {
-          throw new IllegalArgumentException("text: expected a string");
-        }
-        return ptok.full(new Segment.Text(""), new Segment.Text(v.get("text").asText()));
-      }
-      throw new IllegalArgumentException("expected a field text, prompt+completion, messages or ids");
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(where + e.getMessage(), e);
-    }
+  private static int vocab(ScoreAdapters adapters) {
+    Scorer s = adapters.scorer(adapters.defaultName());
+    return s instanceof Scorer.Reward r ? r.rm().model().config().vocabSize()
+        : ((Scorer.LogProb) Objects.requireNonNull(s)).model().config().vocabSize();
   }
 
-  private static List<ChatMessage> messages(JsonNode a, String field) {
-    if (!a.isArray()) {
-      throw new IllegalArgumentException(field + ": expected an array of {\"role\", \"content\"} messages");
+  /** The adapter a record names; errors name {@code file:line}. */
+  private static String adapterOf(SourceRecord rec, ScoreAdapters adapters) {
+    JsonNode a = rec.value().get("adapter");
+    if (a == null) {
+      return adapters.defaultName();
     }
-    List<ChatMessage> out = new ArrayList<>();
-    for (int i = 0; i < a.size(); i++) {
-      JsonNode msg = a.get(i);
-      if (!msg.path("role").isTextual() || !msg.path("content").isTextual()) {
-        throw new IllegalArgumentException(field + "[" + i + "]: expected {\"role\": string, \"content\": string}");
-      }
-      out.add(new ChatMessage(msg.get("role").asText(), msg.get("content").asText()));
+    String where = rec.file() + ":" + rec.line() + ": ";
+    if (adapters.names().isEmpty()) {
+      throw new IllegalArgumentException(where + "field \"adapter\" needs --adapter NAME=DIR on a base model");
     }
-    return out;
+    if (a.isNull() && adapters.has(null)) {
+      return null;
+    }
+    if (a.isTextual() && adapters.has(a.asText())) {
+      return a.asText();
+    }
+    throw new IllegalArgumentException(where + "field \"adapter\" must be one of " + adapters.names()
+        + " (--adapter NAME=DIR)" + (adapters.has(null) ? " or null for the base model" : "") + ", got " + a);
   }
 }

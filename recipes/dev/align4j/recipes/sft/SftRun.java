@@ -348,7 +348,22 @@ public final class SftRun {
    */
   public static <R extends Record> void writeResolved(dev.align4j.peft.config.RecipeSchema<R> schema, R r,
       java.util.Map<String, String> dataFiles, long seed, boolean allowConfigChange, Path out) throws IOException {
+    writeResolved(schema, r, dataFiles, seed, allowConfigChange, out, null, java.util.Set.of());
+  }
+
+  /**
+   * As {@link #writeResolved(dev.align4j.peft.config.RecipeSchema, Record, java.util.Map, long, boolean, Path)}
+   * with {@code extraProvenance}'s fields (e.g. the RL algorithm) added to the provenance (the caller
+   * checks those itself) and {@code extraFixed}, a stage's own keys that a checkpoint fixes on top of
+   * {@link TrainingKeys#FIXED_BY_CHECKPOINT}.
+   */
+  public static <R extends Record> void writeResolved(dev.align4j.peft.config.RecipeSchema<R> schema, R r,
+      java.util.Map<String, String> dataFiles, long seed, boolean allowConfigChange, Path out,
+      ObjectNode extraProvenance, java.util.Set<String> extraFixed) throws IOException {
     ObjectNode prov = new ObjectMapper().createObjectNode();
+    if (extraProvenance != null) {
+      prov.setAll(extraProvenance);
+    }
     prov.put("align4j_version", "0.1.0");
     gitCommit().ifPresent(c -> prov.put("git_commit", c));
     for (java.util.Map.Entry<String, String> e : dataFiles.entrySet()) {
@@ -365,10 +380,16 @@ public final class SftRun {
     if (resume.isPresent() && previous.isPresent()) {
       long step = Long.parseLong(resume.get().getFileName().toString().substring("checkpoint-".length()));
       provenance = ResolvedConfig.requireSameRun(schema, previous.get(), r, prov, step,
-          TrainingKeys.MAY_CHANGE_ON_RESUME, TrainingKeys.FIXED_BY_CHECKPOINT, allowConfigChange,
+          TrainingKeys.MAY_CHANGE_ON_RESUME, fixed(extraFixed), allowConfigChange,
           out.resolve(ResolvedConfig.FILE));
     }
     ResolvedConfig.write(out, schema.toJson(r), provenance);
+  }
+
+  private static java.util.Set<String> fixed(java.util.Set<String> extra) {
+    java.util.Set<String> all = new java.util.HashSet<>(TrainingKeys.FIXED_BY_CHECKPOINT);
+    all.addAll(extra);
+    return all;
   }
 
   static String sha256(Path p) throws IOException {

@@ -92,6 +92,15 @@ public record PolicySequences(ModelInput input, NDArray completionIds, NDArray m
     return CausalLM.tokenLogProbs(logits, completionIds);                          // [B, T]
   }
 
+  /**
+   * Log-probs of the completion tokens and, when asked, the entropies, from {@code logits / temperature}
+   * computed a few rows at a time ({@link TokenStats}: no {@code [B, T, V]} array of the whole batch).
+   */
+  public TokenStats.Result tokenStats(CausalLM model, NDArray hidden, double temperature, boolean entropy) {
+    return TokenStats.compute(model, completionHidden(hidden), completionIds, temperature, entropy,
+        TokenStats.CHUNK_ELEMENTS);
+  }
+
   /** The value head's output at the positions before each completion token: {@code [B, T]}. */
   public NDArray completionValues(ScoreHead head, NDArray hidden) {
     return head.forward(completionHidden(hidden)).squeeze(-1);                      // [B, T]

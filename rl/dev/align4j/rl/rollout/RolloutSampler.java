@@ -2,6 +2,8 @@ package dev.align4j.rl.rollout;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import dev.align4j.peft.model.LayeredForward;
 import ai.djl.ndarray.types.DataType;
 import dev.align4j.peft.adapter.AdapterScope;
 import dev.align4j.peft.generate.Completion;
@@ -11,6 +13,7 @@ import dev.align4j.peft.generate.Generator;
 import dev.align4j.peft.model.CausalLM;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -29,6 +32,7 @@ public final class RolloutSampler {
   private final RolloutConfig cfg;
   private final Scorer scorer;
   private final Function<long[], String> decoder;
+  private Consumer<String> phases = p -> {};
 
   /**
    * @param decoder completion ids to text (for the scorer and for logging)
@@ -38,6 +42,15 @@ public final class RolloutSampler {
     this.cfg = cfg;
     this.scorer = scorer;
     this.decoder = decoder;
+  }
+
+  /**
+   * Reports each phase as it starts ({@code generate}, then per scoring micro-batch {@code policy},
+   * {@code reference}, {@code value}, then {@code score} and {@code done}): the hook that {@code align4j
+   * bench rl} measures time and peak memory per phase with. Default: none.
+   */
+  public void onPhase(Consumer<String> listener) {
+    this.phases = listener == null ? p -> {} : listener;
   }
 
   /** The configuration. */
@@ -64,6 +77,7 @@ public final class RolloutSampler {
     boolean training = roles.peft().state().training();
     roles.peft().state().setTraining(false);
     try {
+      phases.accept("generate");
       List<Completion> outs = generate(model, rows, seed);
       int b = rows.size();
       int t = 1;
@@ -94,7 +108,9 @@ public final class RolloutSampler {
       for (int i = 0; i < b; i++) {
         samples.add(new Scorer.Sample(rows.get(i), comps.get(i), texts.get(i), eos[i]));
       }
+      phases.accept("score");
       double[] scores = scorer.score(samples);
+      phases.accept("done");
       if (scores.length != b) {
         throw new IllegalStateException("the scorer returned " + scores.length + " scores for " + b + " samples");
       }
@@ -121,28 +137,39 @@ public final class RolloutSampler {
     return out;
   }
 
-  /** Policy and reference log-probs and values of rows {@code [off, off + n)}, padded to width t. */
+  /**
+   * Policy and reference log-probs and values of rows {@code [off, off + n)}, padded to width t. No
+   * autograd; each forward's arrays are freed before the next one starts (and each layer's inside it,
+   * {@link LayeredForward}), and the log-probs come a few rows at a time ({@link TokenStats}).
+   */
   private void forwards(CausalLM model, List<RlPrompt> rows, List<long[]> comps, int t, int off, double[][] lp,
       double[][] ref, double[][] values) {
     List<long[]> prompts = new ArrayList<>();
     rows.forEach(r -> prompts.add(r.ids()));
     try (NDManager m = model.manager().newSubManager()) {
       PolicySequences seq = PolicySequences.of(m, prompts, comps, cfg.padId());
-      try (AdapterScope a = roles.usePolicy()) {
-        NDArray h = model.hiddenStates(seq.input(), null);                        // [n, P+T', H]
-        copyRows(seq.tokenLogProbs(seq.completionLogits(model, h, cfg.temperature())), comps, t, off, lp);
+      phases.accept("policy");
+      try (AdapterScope a = roles.usePolicy(); NDScope s = new NDScope()) {
+        NDArray h = LayeredForward.hiddenStates(model, seq.input());              // [n, P+T', H]
+        copyRows(logProbs(model, seq, h), comps, t, off, lp);
       }
-      try (AdapterScope a = roles.useReference()) {
-        NDArray h = model.hiddenStates(seq.input(), null);
-        copyRows(seq.tokenLogProbs(seq.completionLogits(model, h, cfg.temperature())), comps, t, off, ref);
+      phases.accept("reference");
+      try (AdapterScope a = roles.useReference(); NDScope s = new NDScope()) {
+        NDArray h = LayeredForward.hiddenStates(model, seq.input());
+        copyRows(logProbs(model, seq, h), comps, t, off, ref);
       }
       if (values != null) {
-        try (AdapterScope a = roles.useValue()) {
-          NDArray h = model.hiddenStates(seq.input(), null);
-          copyRows(seq.completionValues(roles.valueHead(), h), comps, t, off, values);
+        phases.accept("value");
+        try (AdapterScope a = roles.useValue(); NDScope s = new NDScope()) {
+          NDArray h = LayeredForward.hiddenStates(model, seq.input());
+          copyRows(LayeredForward.noGrad(() -> seq.completionValues(roles.valueHead(), h)), comps, t, off, values);
         }
       }
     }
+  }
+
+  private NDArray logProbs(CausalLM model, PolicySequences seq, NDArray h) {
+    return LayeredForward.noGrad(() -> seq.tokenStats(model, h, cfg.temperature(), false).logProbs()); // [n, T']
   }
 
   /** {@code x [n, T']} to rows {@code off..off+n} of {@code into}, width t, zero past each completion. */

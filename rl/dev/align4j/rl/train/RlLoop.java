@@ -149,12 +149,13 @@ public final class RlLoop {
   private void trainOn(TrainingSession<Experience, RlObjective.Batch> s, List<Experience> exps, long rollout,
       Map<String, Double> rm, List<StepMetrics> steps, MetricsLog log, long maxSteps) throws IOException {
     int n = exps.size();
-    int per = Math.max(1, n / cfg.miniBatches());
+    int per = cfg.rowsPerStep(n);
+    int stepsPerPass = cfg.stepsPerPass(n);
     for (int epoch = 0; epoch < cfg.epochs(); epoch++) {
       int[] perm = permutation(n, new SplittableRandom(cfg.seed() ^ (rollout * 0x9E3779B97F4A7C15L + epoch * 7919L)));
-      for (int mb = 0; mb < cfg.miniBatches(); mb++) {
+      for (int mb = 0; mb < stepsPerPass; mb++) {
         int from = mb * per;
-        int to = mb == cfg.miniBatches() - 1 ? n : Math.min(n, from + per);
+        int to = mb == stepsPerPass - 1 ? n : Math.min(n, from + per);
         if (from >= to) {
           continue;
         }

@@ -9,7 +9,6 @@ import dev.align4j.peft.kernels.Kernels;
 import dev.align4j.peft.model.CausalLM;
 import dev.align4j.peft.train.Objective;
 import dev.align4j.rl.TokenArrays;
-import dev.align4j.rl.loss.Entropy;
 import dev.align4j.rl.loss.GrpoLoss;
 import dev.align4j.rl.loss.GrpoLossInput;
 import dev.align4j.rl.loss.GrpoLossResult;
@@ -22,6 +21,7 @@ import dev.align4j.rl.loss.RlooLoss;
 import dev.align4j.rl.loss.ValueLoss;
 import dev.align4j.rl.rollout.PolicyRoles;
 import dev.align4j.rl.rollout.PolicySequences;
+import dev.align4j.rl.rollout.TokenStats;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -118,9 +118,10 @@ public final class RlObjective implements Objective<Experience, RlObjective.Batc
       NDArray logp;
       try (AdapterScope a = roles.usePolicy()) {
         NDArray h = model.hiddenStates(batch.seq().input(), null);                    // [B, L, H]
-        NDArray logits = batch.seq().completionLogits(model, h, temperature);         // [B, T, V]
-        logp = batch.seq().tokenLogProbs(logits);                                     // [B, T]
-        double entropy = TokenArrays.maskedMean(host(Entropy.of(logits.stopGradient(), 1.0)), mask);
+        // log-probs (with their gradient) and entropies a few rows at a time: no [B, T, V] logits
+        TokenStats.Result st = batch.seq().tokenStats(model, h, temperature, true);
+        logp = st.logProbs();                                                         // [B, T]
+        double entropy = TokenArrays.maskedMean(host(st.entropy()), mask);
         metrics.put("objective/entropy", m.create(entropy * units));
       }
       double[][] lp = host(logp);
@@ -163,6 +164,9 @@ public final class RlObjective implements Objective<Experience, RlObjective.Batc
       metrics.put("policy/approxkl", m.create(approxKl(lp, old, mask) * units));
       if (g.loss().beta() != 0) {
         metrics.put("kl", m.create(r.meanKl() * units));
+      }
+      if (!Double.isNaN(r.vespoPhiMean())) {
+        metrics.put("vespo/phi_seq_mean", m.create(r.vespoPhiMean() * units));
       }
       return r.value();
     }

@@ -2,6 +2,7 @@ package dev.align4j.peft.data.format;
 
 import dev.align4j.peft.data.DataProblem;
 import dev.align4j.peft.data.JsonRecords;
+import dev.align4j.peft.data.Parsed;
 import dev.align4j.peft.data.SourceRecord;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -74,11 +75,11 @@ public final class DatasetValidator {
                     }
                     parser = ExampleParser.of(f.get());
                 }
-                ExampleParser.Parsed p = parser.check(r);
+                Parsed<Example> p = parser.check(r);
                 p.problems().forEach(sink);
-                if (p.ok() && maxChars > 0 && p.example().charCount() > maxChars) {
+                if (p.ok() && maxChars > 0 && p.value().charCount() > maxChars) {
                     sink.accept(new DataProblem(file, r.line(), null,
-                            "example too long: " + p.example().charCount() + " characters > max " + maxChars));
+                            "example too long: " + p.value().charCount() + " characters > max " + maxChars));
                 }
             }
         }

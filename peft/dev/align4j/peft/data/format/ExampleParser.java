@@ -3,7 +3,7 @@ package dev.align4j.peft.data.format;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.align4j.peft.data.DataFormatException;
-import dev.align4j.peft.data.DataProblem;
+import dev.align4j.peft.data.Parsed;
 import dev.align4j.peft.data.RecordProblems;
 import dev.align4j.peft.data.SourceRecord;
 import java.util.ArrayList;
@@ -38,41 +38,20 @@ public final class ExampleParser {
         return mapping;
     }
 
-    /**
-     * Result of checking one record.
-     *
-     * @param example  the example, or null when there are problems
-     * @param problems every problem found (empty when the record is good)
-     */
-    public record Parsed(Example example, List<DataProblem> problems) {
-        public Parsed {
-            problems = List.copyOf(problems);
-        }
-
-        /** True when the record parsed without problems. */
-        public boolean ok() {
-            return problems.isEmpty();
-        }
-    }
-
     /** Parses a record, throwing {@link DataFormatException} for its first problem. */
     public Example parse(SourceRecord record) {
-        Parsed p = check(record);
-        if (!p.ok()) {
-            throw new DataFormatException(p.problems().get(0));
-        }
-        return p.example();
+        return check(record).orThrow();
     }
 
     /** Parses a record, collecting all problems instead of throwing. */
-    public Parsed check(SourceRecord record) {
+    public Parsed<Example> check(SourceRecord record) {
         RecordProblems ctx = new RecordProblems(record);
         Example ex = switch (mapping.format()) {
             case ALPACA -> alpaca(ctx);
             case SHAREGPT, OPENAI -> chat(ctx);
             case TEXT -> text(ctx);
         };
-        return new Parsed(ctx.problems().isEmpty() ? ex : null, ctx.problems());
+        return Parsed.of(ex, ctx);
     }
 
     // ---- text ----
@@ -137,13 +116,13 @@ public final class ExampleParser {
      * a prompt, as in a preference record whose chosen and rejected replies are kept apart. A system
      * message first, or else the mapping's system column, becomes the system prompt.
      */
-    public Parsed checkMessages(SourceRecord record, String field, Role lastSide) {
+    public Parsed<Example> checkMessages(SourceRecord record, String field, Role lastSide) {
         if (lastSide != Role.ASSISTANT && lastSide != Role.USER) {
             throw new IllegalArgumentException("the last turn is on the user or the assistant side, not " + lastSide);
         }
         RecordProblems ctx = new RecordProblems(record);
         Example ex = messages(ctx, field, lastSide);
-        return new Parsed(ctx.problems().isEmpty() ? ex : null, ctx.problems());
+        return Parsed.of(ex, ctx);
     }
 
     private Example messages(RecordProblems ctx, String col, Role lastSide) {

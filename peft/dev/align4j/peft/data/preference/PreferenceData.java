@@ -3,6 +3,7 @@ package dev.align4j.peft.data.preference;
 import dev.align4j.peft.data.DataFormatException;
 import dev.align4j.peft.data.DataProblem;
 import dev.align4j.peft.data.JsonRecords;
+import dev.align4j.peft.data.Parsed;
 import dev.align4j.peft.data.SourceRecord;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -92,7 +93,7 @@ public final class PreferenceData {
       while (records.hasNext()) {
         SourceRecord r = records.next();
         n++;
-        PreferenceParser.Parsed p = parser.check(r);
+        Parsed<PreferencePair> p = parser.check(r);
         if (!p.ok()) {
           if (strict) {
             throw new DataFormatException(p.problems().get(0));
@@ -101,8 +102,8 @@ public final class PreferenceData {
           continue;
         }
         if (chat == null) {
-          chat = p.pair().isChat();
-        } else if (chat != p.pair().isChat()) {
+          chat = p.value().isChat();
+        } else if (chat != p.value().isChat()) {
           DataProblem m = mixed(r, chat);
           if (strict) {
             throw new DataFormatException(m);
@@ -110,7 +111,7 @@ public final class PreferenceData {
           problems.add(m);
           continue;
         }
-        pairs.add(p.pair());
+        pairs.add(p.value());
       }
     }
     problems.sort((a, b) -> Long.compare(a.line(), b.line()));

@@ -3,12 +3,13 @@ package dev.align4j.peft.data.preference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.align4j.peft.data.DataFormatException;
-import dev.align4j.peft.data.DataProblem;
+import dev.align4j.peft.data.Parsed;
 import dev.align4j.peft.data.RecordProblems;
 import dev.align4j.peft.data.SourceRecord;
 import dev.align4j.peft.data.format.ColumnMapping;
 import dev.align4j.peft.data.format.Conversation;
 import dev.align4j.peft.data.format.DataFormat;
+import dev.align4j.peft.data.format.Example;
 import dev.align4j.peft.data.format.ExampleParser;
 import dev.align4j.peft.data.format.Role;
 import dev.align4j.peft.data.format.Turn;
@@ -89,34 +90,13 @@ public final class PreferenceParser {
     return Optional.ofNullable(format);
   }
 
-  /**
-   * Result of parsing one record.
-   *
-   * @param pair     the pair, or null when there are problems
-   * @param problems every structural problem found (empty when the record is good)
-   */
-  public record Parsed(PreferencePair pair, List<DataProblem> problems) {
-    public Parsed {
-      problems = List.copyOf(problems);
-    }
-
-    /** True when the record parsed without problems. */
-    public boolean ok() {
-      return problems.isEmpty();
-    }
-  }
-
   /** Parses a record, throwing {@link DataFormatException} for its first problem. */
   public PreferencePair parse(SourceRecord record) {
-    Parsed p = check(record);
-    if (!p.ok()) {
-      throw new DataFormatException(p.problems().get(0));
-    }
-    return p.pair();
+    return check(record).orThrow();
   }
 
   /** Parses a record, collecting all problems instead of throwing. */
-  public Parsed check(SourceRecord record) {
+  public Parsed<PreferencePair> check(SourceRecord record) {
     Objects.requireNonNull(record, "record");
     RecordProblems ctx = new RecordProblems(record);
     PreferenceFormat f = format;
@@ -125,7 +105,7 @@ public final class PreferenceParser {
       Optional<PreferenceFormat> d = PreferenceFormat.autodetect(record.value());
       if (d.isEmpty()) {
         ctx.fail(record.value().has(chosenColumn) ? rejectedColumn : chosenColumn, "missing field");
-        return new Parsed(null, ctx.problems());
+        return Parsed.of(null, ctx);
       }
       f = d.get();
       m = defaultMapping(f);
@@ -138,7 +118,7 @@ public final class PreferenceParser {
       case ALPACA_RANKING -> alpacaRanking(ctx, m);
       case SHAREGPT_RANKING -> sharegptRanking(ctx, m);
     };
-    return new Parsed(ctx.problems().isEmpty() ? pair : null, ctx.problems());
+    return Parsed.of(pair, ctx);
   }
 
   private static ColumnMapping defaultMapping(PreferenceFormat f) {
@@ -292,7 +272,7 @@ public final class PreferenceParser {
   /** SharegptDatasetConverter: the conversation ends on the user side; chosen/rejected are assistant messages. */
   private PreferencePair sharegptRanking(RecordProblems ctx, ColumnMapping m) {
     ColumnMapping.Columns c = m.columns();
-    ExampleParser.Parsed conv = new ExampleParser(m).checkMessages(ctx.record(), c.messages(), Role.USER);
+    Parsed<Example> conv = new ExampleParser(m).checkMessages(ctx.record(), c.messages(), Role.USER);
     ctx.problems().addAll(conv.problems());
     ChatMessage chosen = rankingMessage(ctx, m, chosenColumn);
     ChatMessage rejected = rankingMessage(ctx, m, rejectedColumn);
@@ -300,7 +280,7 @@ public final class PreferenceParser {
     if (!ctx.problems().isEmpty()) {
       return null;
     }
-    Conversation prompt = (Conversation) conv.example();
+    Conversation prompt = (Conversation) conv.value();
     List<ChatMessage> messages = new ArrayList<>();
     if (prompt.system() != null) {
       messages.add(ChatMessage.system(prompt.system()));

@@ -2,7 +2,7 @@ package dev.align4j.peft.data.preference;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.align4j.peft.data.DataFormatException;
-import dev.align4j.peft.data.DataProblem;
+import dev.align4j.peft.data.Parsed;
 import dev.align4j.peft.data.RecordProblems;
 import dev.align4j.peft.data.SourceRecord;
 import java.util.List;
@@ -23,32 +23,11 @@ public final class UnpairedParser {
 
   /** Parses a record, throwing {@link DataFormatException} for its first problem. */
   public UnpairedExample parse(SourceRecord record) {
-    Parsed p = check(record);
-    if (!p.ok()) {
-      throw new DataFormatException(p.problems().get(0));
-    }
-    return p.example();
-  }
-
-  /**
-   * Result of parsing one record.
-   *
-   * @param example  the example, or null when there are problems
-   * @param problems every problem found
-   */
-  public record Parsed(UnpairedExample example, List<DataProblem> problems) {
-    public Parsed {
-      problems = List.copyOf(problems);
-    }
-
-    /** True when the record parsed without problems. */
-    public boolean ok() {
-      return problems.isEmpty();
-    }
+    return check(record).orThrow();
   }
 
   /** Parses a record, collecting all problems. */
-  public Parsed check(SourceRecord record) {
+  public Parsed<UnpairedExample> check(SourceRecord record) {
     Objects.requireNonNull(record, "record");
     RecordProblems ctx = new RecordProblems(record);
     Segment prompt = PreferenceParser.segment(ctx, "prompt", true);
@@ -64,9 +43,9 @@ public final class UnpairedParser {
           + PreferenceParser.kindName(completion));
     }
     if (!ctx.problems().isEmpty()) {
-      return new Parsed(null, ctx.problems());
+      return Parsed.of(null, ctx);
     }
-    return new Parsed(new UnpairedExample(record.file(), record.line(), prompt, completion, label.booleanValue(),
+    return new Parsed<>(new UnpairedExample(record.file(), record.line(), prompt, completion, label.booleanValue(),
         PreferenceParser.extras(ctx, Set.of("prompt", "completion", "label"))), List.of());
   }
 }

@@ -10,13 +10,13 @@ import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /** Every command answers --help, every computing command takes --device, errors are never "null". */
@@ -114,9 +114,8 @@ class CliHygieneTest {
   }
 
   @Test
-  void anUncaughtExceptionWithoutMessagePrintsItsType() throws Exception {
+  void anUncaughtExceptionWithoutMessagePrintsItsType(@TempDir Path dir) {
     // a recipe file that is a directory: the YAML reader fails inside Jackson
-    Path dir = Files.createTempDirectory("a4j-cli");
     Run r = run("sft", "--config", dir.toString());
     assertThat(r.rc()).isEqualTo(1);
     assertThat(r.err()).startsWith("align4j: error: ").doesNotContain("error: null");

@@ -2,18 +2,11 @@ package dev.align4j.recipes.rl;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.align4j.peft.data.JsonlWriter;
-import dev.align4j.peft.model.ModelConfig;
-import dev.align4j.peft.model.ModelFamily;
-import dev.align4j.peft.model.TinyCheckpoint;
-import dev.align4j.peft.torch.Torch;
 import dev.align4j.recipes.Align4j;
+import dev.align4j.recipes.TinyIncident;
 import dev.align4j.rl.reward.RewardInput;
-import dev.align4j.sft.demo.CharTokenizer;
-import dev.align4j.sft.demo.IncidentDataset;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -21,7 +14,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,20 +30,9 @@ class RlCliTest {
 
   @BeforeAll
   static void setUp() throws Exception {
-    model = tmp.resolve("m");
-    data = tmp.resolve("d.jsonl");
-    List<ObjectNode> recs = IncidentDataset.generate(12, 5);
-    JsonlWriter.writeAll(data, recs);
-    List<String> corpus = new ArrayList<>(List.of(IncidentDataset.INSTRUCTION));
-    recs.forEach(r -> {
-      corpus.add(r.get("input").asText());
-      corpus.add(r.get("output").asText());
-    });
-    int vocab = CharTokenizer.write(model, corpus);
-    try (NDManager m = Torch.newManager()) {
-      TinyCheckpoint.write(model, new ModelConfig(ModelFamily.QWEN2, vocab, 32, 64, 2, 4, 2, 8, 1e-6, 1e4, null, 512,
-          true, false, "float32"), 1, null, Optional.empty(), m);
-    }
+    TinyIncident task = TinyIncident.write(tmp, 12, 5, 2);
+    model = task.model();
+    data = task.data();
     Path recipe = tmp.resolve("r.yaml");
     Files.writeString(recipe, "model_name_or_path: " + model + "\ndataset: " + data + "\neval_dataset: " + data
         + "\nreward: incident_judge\nmax_completion_length: 8\nprompts_per_rollout: 2\nnum_generations: 2\n"
@@ -138,10 +119,10 @@ class RlCliTest {
     assertThat(first).contains("held-out judge score").contains("KL to the SFT reference");
     // the table (everything but the timing line) is the same for the same seed
     assertThat(second.substring(0, second.indexOf("largest"))).isEqualTo(first.substring(0, first.indexOf("largest")));
-    ObjectNode row = (ObjectNode) new ObjectMapper().readTree(Files.readAllLines(demo.resolve("grpo/metrics.jsonl")).stream()
+    ObjectNode row = (ObjectNode) new ObjectMapper().readTree(Files.readAllLines(tmp.resolve("demo-grpo/metrics.jsonl")).stream()
         .filter(l -> l.contains("\"loss\"")).findFirst().orElseThrow());
     assertThat(row.get("objective/kl").asDouble()).isZero();
-    assertThat(demo.resolve("grpo/adapter/adapter_model.safetensors")).exists();
+    assertThat(tmp.resolve("demo-grpo/adapter/adapter_model.safetensors")).exists();
   }
 
   @Test
@@ -158,6 +139,53 @@ class RlCliTest {
     }
     String msg = buf.toString();
     assertThat(msg).contains("no_such").contains("incident_judge").contains("num_generatons");
+  }
+
+  /**
+   * The recipe reaches TRL 1.13's further loss types (with sequence-level ratios) and gradient
+   * accumulation: with {@code gradient_accumulation_steps} a step is {@code per_device_train_batch_size x
+   * gradient_accumulation_steps} rows, so a rollout of 4 rows in steps of 1 x 2 is two steps; a step
+   * size that does not divide the rollout, or a disagreeing num_mini_batches, is an error naming the keys.
+   */
+  @Test
+  void lossTypesAndGradientAccumulationFromTheRecipe() throws Exception {
+    ObjectMapper json = new ObjectMapper();
+    String recipe = tmp.resolve("r.yaml").toString();
+    Path vespo = tmp.resolve("vespo");
+    assertThat(run("grpo", "--config", recipe, "output_dir=" + vespo, "loss_type=vespo", "max_steps=1",
+        "eval_steps=0")).isZero();
+    ObjectNode row = (ObjectNode) json.readTree(Files.readAllLines(vespo.resolve("metrics.jsonl")).stream()
+        .filter(l -> l.contains("\"loss\"")).findFirst().orElseThrow());
+    assertThat(row.get("vespo/phi_seq_mean").asDouble()).isPositive();
+    assertThat(run("grpo", "--config", recipe, "output_dir=" + tmp.resolve("luspo"), "loss_type=luspo",
+        "importance_sampling_level=sequence", "max_steps=1", "eval_steps=0")).isZero();
+
+    Path acc = tmp.resolve("accumulated");
+    assertThat(run("grpo", "--config", recipe, "output_dir=" + acc, "per_device_train_batch_size=1",
+        "gradient_accumulation_steps=2", "num_mini_batches=1", "max_steps=2", "eval_steps=0")).isZero();
+    List<ObjectNode> steps = new ArrayList<>();
+    for (String l : Files.readAllLines(acc.resolve("metrics.jsonl"))) {
+      if (l.contains("\"loss\"")) {
+        steps.add((ObjectNode) json.readTree(l));
+      }
+    }
+    assertThat(steps).hasSize(2);
+    // both steps come from the first rollout
+    assertThat(steps.get(1).get("rollout").asDouble()).isZero();
+
+    PrintStream err = System.err;
+    ByteArrayOutputStream buf = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(buf, true));
+    try {
+      assertThat(run("grpo", "--config", recipe, "output_dir=" + tmp.resolve("bad1"), "per_device_train_batch_size=3",
+          "gradient_accumulation_steps=2")).isEqualTo(1);
+      assertThat(run("grpo", "--config", recipe, "output_dir=" + tmp.resolve("bad2"), "per_device_train_batch_size=1",
+          "gradient_accumulation_steps=2", "num_mini_batches=3")).isEqualTo(1);
+    } finally {
+      System.setErr(err);
+    }
+    assertThat(buf.toString()).contains("per_device_train_batch_size x gradient_accumulation_steps = 6 rows, which must"
+        + " divide the 4 rows of a rollout").contains("num_mini_batches=3 disagrees with gradient_accumulation_steps=2");
   }
 
   @Test

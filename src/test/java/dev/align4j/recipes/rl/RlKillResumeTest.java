@@ -2,22 +2,13 @@ package dev.align4j.recipes.rl;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ai.djl.ndarray.NDManager;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.align4j.peft.data.JsonlWriter;
 import dev.align4j.peft.io.SafetensorsFile;
-import dev.align4j.peft.model.ModelConfig;
-import dev.align4j.peft.model.ModelFamily;
-import dev.align4j.peft.model.TinyCheckpoint;
-import dev.align4j.peft.torch.Torch;
 import dev.align4j.recipes.Align4j;
-import dev.align4j.sft.demo.CharTokenizer;
-import dev.align4j.sft.demo.IncidentDataset;
+import dev.align4j.recipes.TinyIncident;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.assertj.core.data.Offset;
@@ -44,20 +35,9 @@ class RlKillResumeTest {
 
   @Test
   void sigkilledRunResumesAndMatchesTheUninterruptedOne() throws Exception {
-    Path model = tmp.resolve("m");
-    Path data = tmp.resolve("d.jsonl");
-    List<ObjectNode> recs = IncidentDataset.generate(6, 9);
-    JsonlWriter.writeAll(data, recs);
-    List<String> corpus = new ArrayList<>(List.of(IncidentDataset.INSTRUCTION));
-    recs.forEach(r -> {
-      corpus.add(r.get("input").asText());
-      corpus.add(r.get("output").asText());
-    });
-    int vocab = CharTokenizer.write(model, corpus);
-    try (NDManager m = Torch.newManager()) {
-      TinyCheckpoint.write(model, new ModelConfig(ModelFamily.QWEN2, vocab, 32, 64, 2, 4, 2, 8, 1e-6, 1e4, null, 512,
-          true, false, "float32"), 1, null, Optional.empty(), m);
-    }
+    TinyIncident task = TinyIncident.write(tmp, 6, 9, 2);
+    Path model = task.model();
+    Path data = task.data();
     Path full = tmp.resolve("full");
     Process a = grpo(model, data, full);
     assertThat(a.waitFor(300, TimeUnit.SECONDS)).isTrue();

@@ -177,7 +177,10 @@ class RlObjectiveTest {
 
   @Test
   void grpoWithK3KlMatchesTheHostLossAndItsFiniteDifferences() {
-    for (LossAggregation agg : new LossAggregation[] {LossAggregation.DAPO, LossAggregation.GRPO, LossAggregation.DR_GRPO}) {
+    // SAPO's soft gate and LUSPO's sequence sums too (CISPO's and VESPO's detached weights are, by
+    // design, not the derivative of the loss's value: GrpoLossVariantsTest checks those)
+    for (LossAggregation agg : new LossAggregation[] {LossAggregation.DAPO, LossAggregation.GRPO, LossAggregation.DR_GRPO,
+        LossAggregation.SAPO, LossAggregation.LUSPO}) {
       try (TinyPolicy tp = new TinyPolicy(Precision.FLOAT64, "policy")) {
         tp.peft.setTrainable("policy");
         GrpoLossConfig lc = new GrpoLossConfig(agg, 0.2, 0.28, null, 0.04, true, ImportanceSamplingLevel.TOKEN, 6);

@@ -152,7 +152,7 @@ class ExampleParserTest {
                 + "{\"from\":\"human\",\"value\":\"q2\"}],"
                 + "\"chosen\":{\"from\":\"gpt\",\"value\":\"good\"},\"rejected\":{\"from\":\"gpt\",\"value\":\"bad\"}}");
         ExampleParser p = ExampleParser.of(DataFormat.SHAREGPT);
-        assertThat(p.checkMessages(r, "conversations", Role.USER).example())
+        assertThat(p.checkMessages(r, "conversations", Role.USER).value())
                 .isEqualTo(new Conversation("be brief", List.of(u("q1"), a("a1"), u("q2"))));
         // the same array is not a training conversation, and names the rule it breaks
         assertThat(p.checkMessages(r, "conversations", Role.ASSISTANT).problems()).extracting(DataProblem::toString)

@@ -1,0 +1,31 @@
+package dev.align4j.recipes.experiment;
+
+import dev.align4j.recipes.cli.DeviceOption;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+/** {@code align4j experiment frontier|probe|all}: experiments that regenerate the tables and plots under {@code results/}. */
+@Command(name = "experiment", description = "Experiments that regenerate results/ (tables, plots, exact commands):"
+    + " frontier (reward vs KL of PPO and DPO), probe (linear probes by layer of the demo's models), all (the demo if"
+    + " missing, then every experiment).",
+    subcommands = {FrontierCommand.class, ProbeExperimentCommand.class, AllCommand.class})
+public final class ExperimentCommand implements Runnable {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  /** {@code align4j experiment --device D NAME}: the device of an experiment that is given none of its own. */
+  @Mixin DeviceOption device;
+
+  /** {@code own} when given, else the {@code --device} given before the experiment's name (null: the default). */
+  static String device(ExperimentCommand parent, DeviceOption own) {
+    if (own.name() != null || parent == null) {
+      return own.name();
+    }
+    return parent.device.name();
+  }
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+}

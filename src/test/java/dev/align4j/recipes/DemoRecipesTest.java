@@ -1,0 +1,44 @@
+package dev.align4j.recipes;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.align4j.recipes.dpo.DpoRecipe;
+import dev.align4j.recipes.rl.RlRecipe;
+import dev.align4j.recipes.rm.RmRecipe;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The demo pipeline's stage recipes parse with their stage's keys and are wired to each other: the
+ * reward model is a LoRA adapter of the policy's own base (PPO loads it onto that base), PPO reads what
+ * the reward-model recipe writes, and every path lies under runs/demo, where the pipeline rewrites it.
+ */
+class DemoRecipesTest {
+  private static final String DEMO = "runs/demo/";
+
+  @Test
+  void demoStageRecipesShareTheBaseAndFeedEachOther() throws IOException {
+    RmRecipe rm = RmRecipe.load(Path.of("recipes/demo_rm.yaml"), List.of());
+    DpoRecipe dpo = DpoRecipe.load(Path.of("recipes/demo_dpo.yaml"), List.of());
+    RlRecipe ppo = RlRecipe.load(Path.of("recipes/ppo_incident.yaml"), List.of());
+    RlRecipe grpo = RlRecipe.load(Path.of("recipes/grpo_incident.yaml"), List.of());
+
+    String base = DEMO + "pt/model";
+    assertThat(List.of(rm.modelNameOrPath(), dpo.modelNameOrPath(), ppo.modelNameOrPath(), grpo.modelNameOrPath()))
+        .containsOnly(base);
+    String sft = DEMO + "sft/adapter";
+    assertThat(List.of(dpo.adapterNameOrPath(), ppo.adapterNameOrPath(), grpo.adapterNameOrPath())).containsOnly(sft);
+    assertThat(rm.finetuningType().savesAdapter()).as("PPO loads the reward model as an adapter").isTrue();
+    assertThat(Path.of(ppo.rewardModel())).isEqualTo(Path.of(rm.outputDir(), "adapter"));
+    assertThat(grpo.reward()).isEqualTo("incident_judge");
+    for (String p : List.of(rm.dataset(), rm.evalDataset(), rm.outputDir(), dpo.dataset(), dpo.evalDataset(),
+        dpo.outputDir(), ppo.dataset(), ppo.evalDataset(), ppo.outputDir(), grpo.dataset(), grpo.evalDataset(),
+        grpo.outputDir())) {
+      assertThat(p).startsWith(DEMO);
+    }
+    // the DPO and reward-model stages read the same pairs
+    assertThat(dpo.dataset()).isEqualTo(rm.dataset());
+  }
+}
