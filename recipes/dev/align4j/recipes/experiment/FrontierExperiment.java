@@ -108,7 +108,8 @@ public final class FrontierExperiment {
       throws IOException {
     Path sft = demo.resolve("sft/adapter");
     List<FrontierPoint> points = new ArrayList<>();
-    EvalConfig ec = new EvalConfig(cfg.maxNewTokens(), cfg.samplesPerPrompt(), cfg.seed(), 16, 32);
+    // wide batches: the tiny model's decoding is bound by per-step overhead, not by the batch
+    EvalConfig ec = new EvalConfig(cfg.maxNewTokens(), cfg.samplesPerPrompt(), cfg.seed(), 32, 64);
     try (EvalSession s = EvalSession.open(demo.resolve("pt/model"), sft, demo.resolve("data/val.jsonl"),
         cfg.evalPrompts(), null, ec, device)) {
       // the SFT policy: a second copy of the reference's files (its KL is exactly 0)
