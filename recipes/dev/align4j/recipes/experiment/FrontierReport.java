@@ -91,10 +91,6 @@ public final class FrontierReport {
       }
     }
     List<ScatterPlot.Series> series = new ArrayList<>();
-    if (sft != null) {
-      series.add(new ScatterPlot.Series("SFT", new double[] {sft.eval().kl()}, new double[] {sft.eval().greedy().mean()},
-          false));
-    }
     for (List<FrontierPoint> run : byRun.values()) {
       int n = run.size() + (sft == null ? 0 : 1);
       double[] x = new double[n];
@@ -110,8 +106,13 @@ public final class FrontierReport {
       }
       series.add(new ScatterPlot.Series(run.get(0).method(), x, y, true));
     }
+    if (sft != null) {
+      // last, so that its marker is drawn over the runs' lines that start there
+      series.add(new ScatterPlot.Series("SFT", new double[] {sft.eval().kl()}, new double[] {sft.eval().greedy().mean()},
+          false));
+    }
     ScatterPlot.write(series, "Incident task: judge reward vs KL to the SFT reference",
-        "KL(policy || SFT) of T = 1 samples, nats per completion", "held-out judge score (greedy, 0..1)", png);
+        "KL(policy || SFT) of T = 1 samples, nats per completion", "held-out judge score (greedy, 0..1)", 0, 1, png);
   }
 
   /** Writes the three files into {@code dir}. */
