@@ -1,7 +1,9 @@
 package dev.align4j.recipes.experiment;
 
+import dev.align4j.recipes.cli.DeviceOption;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 
 /** {@code align4j experiment frontier|all}: experiments that regenerate the tables and plots under {@code results/}. */
 @Command(name = "experiment", description = "Experiments that regenerate results/ (tables, plots, exact commands):"
@@ -9,6 +11,13 @@ import picocli.CommandLine.Command;
     subcommands = {FrontierCommand.class, AllCommand.class})
 public final class ExperimentCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+  /** Before the subcommand ({@code experiment --device cpu frontier}): the default of its own --device. */
+  @Mixin DeviceOption device;
+
+  /** The device name a subcommand uses: its own {@code --device}, else this one's (null: the default). */
+  String deviceName(DeviceOption own) {
+    return own.name() != null ? own.name() : device.name();
+  }
 
   @Override
   public void run() {
