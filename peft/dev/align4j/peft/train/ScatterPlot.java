@@ -48,12 +48,25 @@ public final class ScatterPlot {
 
   private ScatterPlot() {}
 
-  /** Plots {@code series} into {@code png}. */
+  /** Plots {@code series} into {@code png}, the axes fitted to the points. */
   public static void write(List<Series> series, String title, String xTitle, String yTitle, Path png)
       throws IOException {
+    write(series, title, xTitle, yTitle, Double.NaN, Double.NaN, png);
+  }
+
+  /** Plots {@code series} into {@code png} with the y axis from {@code yMin} to {@code yMax} (NaN: fitted). */
+  public static void write(List<Series> series, String title, String xTitle, String yTitle, double yMin, double yMax,
+      Path png) throws IOException {
     System.setProperty("java.awt.headless", "true");
     XYChart chart = new XYChartBuilder().width(800).height(520).title(title).xAxisTitle(xTitle).yAxisTitle(yTitle).build();
-    chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideSE);
+    chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideSW);
+    chart.getStyler().setYAxisDecimalPattern("0.00").setXAxisDecimalPattern("0.0#");
+    if (!Double.isNaN(yMin)) {
+      chart.getStyler().setYAxisMin(yMin);
+    }
+    if (!Double.isNaN(yMax)) {
+      chart.getStyler().setYAxisMax(yMax);
+    }
     Map<String, Integer> groups = new LinkedHashMap<>();
     int n = 0;
     for (Series s : series) {

@@ -11,6 +11,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
 
 /**
  * {@code align4j experiment all}: runs {@code align4j demo} when its outputs are missing, then every
@@ -27,14 +28,16 @@ public final class AllCommand implements Callable<Integer> {
   @Option(names = "--quick", description = "every experiment in its reduced configuration")
   boolean quick;
   @Mixin DeviceOption device;
+  @ParentCommand ExperimentCommand parent;
 
   @Override
   public Integer call() throws Exception {
+    String deviceName = parent == null ? device.name() : parent.deviceName(device);
     if (FrontierExperiment.demoInputs(demo).stream().anyMatch(p -> !Files.exists(p))) {
       System.out.println("== the demo's outputs are missing in " + demo + ": running `align4j demo --out " + demo + "`");
       List<String> args = new ArrayList<>(List.of("demo", "--out", demo.toString()));
-      if (device.name() != null) {
-        args.addAll(List.of("--device", device.name()));
+      if (deviceName != null) {
+        args.addAll(List.of("--device", deviceName));
       }
       int rc = Align4j.execute(args.toArray(String[]::new));
       if (rc != 0) {
@@ -42,7 +45,7 @@ public final class AllCommand implements Callable<Integer> {
       }
       FrontierExperiment.requireDemo(demo);
     }
-    Experiment.ExperimentContext ctx = new Experiment.ExperimentContext(demo, results, quick, device.name());
+    Experiment.ExperimentContext ctx = new Experiment.ExperimentContext(demo, results, quick, deviceName);
     for (Experiment e : Experiment.all()) {
       System.out.println("== experiment " + e.key() + ": " + e.title());
       int rc = e.run(ctx);

@@ -12,6 +12,13 @@ import picocli.CommandLine.Mixin;
     subcommands = {FrontierCommand.class, ProbeExperimentCommand.class, AllCommand.class})
 public final class ExperimentCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+  /** Before the subcommand ({@code experiment --device cpu frontier}): the default of its own --device. */
+  @Mixin DeviceOption device;
+
+  /** The device name a subcommand uses: its own {@code --device}, else this one's (null: the default). */
+  String deviceName(DeviceOption own) {
+    return own.name() != null ? own.name() : device.name();
+  }
 
   /** {@code align4j experiment --device D NAME}: the device of an experiment that is given none of its own. */
   @Mixin DeviceOption device;

@@ -1,5 +1,6 @@
 package dev.align4j.recipes.experiment;
 
+import ai.djl.Device;
 import dev.align4j.peft.train.StopSignal;
 import dev.align4j.recipes.Align4j;
 import dev.align4j.recipes.cli.DeviceOption;
@@ -11,6 +12,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
 
 /**
  * {@code align4j experiment frontier}: the reward-vs-KL frontier ({@link FrontierExperiment}), written
@@ -45,6 +47,7 @@ public final class FrontierCommand implements Callable<Integer> {
   @Option(names = "--dpo", description = "a further key=value override of recipes/demo_dpo.yaml (repeatable)")
   List<String> dpoOverrides = new ArrayList<>();
   @Mixin DeviceOption device;
+  @ParentCommand ExperimentCommand parent;
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   /** The configuration: the preset ({@code --quick} or full) with the options given on top. */
@@ -65,7 +68,8 @@ public final class FrontierCommand implements Callable<Integer> {
     List<String> mine = at >= 0 && at < 2 ? given.subList(at + 1, given.size()) : given;
     String command = "./align4j experiment frontier" + (mine.isEmpty() ? "" : " " + String.join(" ", mine));
     long t0 = System.nanoTime();
-    List<FrontierPoint> points = FrontierExperiment.run(cfg, demo, work, device.device());
+    Device d = DeviceOption.parse(parent == null ? device.name() : parent.deviceName(device));
+    List<FrontierPoint> points = FrontierExperiment.run(cfg, demo, work, d);
     if (points.isEmpty() || StopSignal.requested()) {
       System.err.println("align4j: frontier stopped; rerun the command to start it again");
       return StopSignal.exitCode();

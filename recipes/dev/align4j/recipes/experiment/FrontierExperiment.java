@@ -72,7 +72,10 @@ public final class FrontierExperiment {
       Path dir = work.resolve("ppo-kl_coef-" + FrontierReport.num(k));
       List<String> o = new ArrayList<>(List.of("model_name_or_path=" + model, "adapter_name_or_path=" + sft,
           "dataset=" + demo.resolve("data/train.jsonl"), "eval_dataset=", "output_dir=" + dir, "kl_coef=" + k,
-          "max_steps=" + cfg.ppoSteps(), "save_steps=" + Math.max(1, cfg.ppoSteps() / 2), "seed=" + cfg.seed()));
+          "max_steps=" + cfg.ppoSteps(), "save_steps=" + Math.max(1, cfg.ppoSteps() / 2), "seed=" + cfg.seed(),
+          // the frontier's PPO optimises the judge itself (the DPO paper's PPO-GT), whatever reward the demo's
+          // PPO recipe names (the demo's reward model)
+          "reward=incident_judge", "reward_model=", "normalize_reward=false"));
       o.addAll(cfg.ppoOverrides());
       System.err.printf("frontier: PPO kl_coef=%s (%d steps) -> %s%n", FrontierReport.num(k), cfg.ppoSteps(), dir);
       RlRun.Summary s = RlRun.run(RlRun.Kind.PPO, RlRecipe.load(PPO_RECIPE, o), device);
@@ -108,7 +111,8 @@ public final class FrontierExperiment {
       throws IOException {
     Path sft = demo.resolve("sft/adapter");
     List<FrontierPoint> points = new ArrayList<>();
-    EvalConfig ec = new EvalConfig(cfg.maxNewTokens(), cfg.samplesPerPrompt(), cfg.seed(), 16, 32);
+    // wide batches: the tiny model's decoding is bound by per-step overhead, not by the batch
+    EvalConfig ec = new EvalConfig(cfg.maxNewTokens(), cfg.samplesPerPrompt(), cfg.seed(), 32, 64);
     try (EvalSession s = EvalSession.open(demo.resolve("pt/model"), sft, demo.resolve("data/val.jsonl"),
         cfg.evalPrompts(), null, ec, device)) {
       // the SFT policy: a second copy of the reference's files (its KL is exactly 0)

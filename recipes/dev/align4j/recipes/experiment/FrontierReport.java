@@ -48,10 +48,13 @@ public final class FrontierReport {
     int prompts = points.isEmpty() ? 0 : points.get(0).eval().greedy().count();
     b.append(String.format(Locale.ROOT, "PPO (`%s`, the judge as reward) at kl_coef %s for %d steps and DPO (`%s`, %d"
         + " pairs) at beta %s for %d steps, all from the demo's SFT adapter (also the reference), each measured"
-        + " halfway and at the end on %d held-out alerts: the judge's score of the greedy report (0..1: a third each"
+        + " at its saved checkpoints (halfway and at the end unless save_steps is overridden) on %d held-out"
+        + " alerts: the judge's score of the greedy report (0..1: a third each"
         + " for format, event type, risk level) and of %d samples per alert at temperature 1, against the"
         + " Monte-Carlo KL(policy || SFT) of those samples (sum over tokens of log-ratios, nats; +- one standard"
-        + " error). Seed %d; %.0f s on this machine.%n%n", FrontierExperiment.PPO_RECIPE, list(cfg.klCoefs()),
+        + " error). The plot shows the greedy score against that KL (the tiny SFT policy is flat: its temperature-1"
+        + " samples rarely parse, so their judge reward stays near 0 for every policy). Seed %d; %.0f s on this"
+        + " machine.%n%n", FrontierExperiment.PPO_RECIPE, list(cfg.klCoefs()),
         cfg.ppoSteps(), FrontierExperiment.DPO_RECIPE, cfg.pairs(), list(cfg.betas()), cfg.dpoSteps(), prompts,
         cfg.samplesPerPrompt(), cfg.seed(), seconds));
     b.append("| run | step | judge (greedy) | format | event type | risk level | judge (sampled) | KL to SFT |\n");
@@ -73,7 +76,12 @@ public final class FrontierReport {
     return String.join(", ", out);
   }
 
-  /** Sampled judge reward against KL, one marker per method, each run's checkpoints joined from the SFT point. */
+  /**
+   * Held-out judge score (greedy reports) against the KL of the policy's own samples, one marker per
+   * method, each run's checkpoints joined from the SFT point. Greedy, because the demo's tiny SFT
+   * policy is flat: its temperature-1 samples rarely parse, so their judge reward is near 0 for every
+   * policy (the table lists it).
+   */
   static void plot(List<FrontierPoint> points, Path png) throws IOException {
     FrontierPoint sft = points.stream().filter(p -> p.method().equals("SFT")).findFirst().orElse(null);
     Map<String, List<FrontierPoint>> byRun = new LinkedHashMap<>();
@@ -83,10 +91,6 @@ public final class FrontierReport {
       }
     }
     List<ScatterPlot.Series> series = new ArrayList<>();
-    if (sft != null) {
-      series.add(new ScatterPlot.Series("SFT", new double[] {sft.eval().kl()}, new double[] {sft.eval().sampledReward()},
-          false));
-    }
     for (List<FrontierPoint> run : byRun.values()) {
       int n = run.size() + (sft == null ? 0 : 1);
       double[] x = new double[n];
@@ -94,16 +98,21 @@ public final class FrontierReport {
       int i = 0;
       if (sft != null) {
         x[i] = sft.eval().kl();
-        y[i++] = sft.eval().sampledReward();
+        y[i++] = sft.eval().greedy().mean();
       }
       for (FrontierPoint p : run) {
         x[i] = p.eval().kl();
-        y[i++] = p.eval().sampledReward();
+        y[i++] = p.eval().greedy().mean();
       }
       series.add(new ScatterPlot.Series(run.get(0).method(), x, y, true));
     }
+    if (sft != null) {
+      // last, so that its marker is drawn over the runs' lines that start there
+      series.add(new ScatterPlot.Series("SFT", new double[] {sft.eval().kl()}, new double[] {sft.eval().greedy().mean()},
+          false));
+    }
     ScatterPlot.write(series, "Incident task: judge reward vs KL to the SFT reference",
-        "KL(policy || SFT), nats per completion", "judge reward of samples (T = 1)", png);
+        "KL(policy || SFT) of T = 1 samples, nats per completion", "held-out judge score (greedy, 0..1)", 0, 1, png);
   }
 
   /** Writes the three files into {@code dir}. */
