@@ -20,15 +20,9 @@ public final class ExperimentCommand implements Runnable {
     return own.name() != null ? own.name() : device.name();
   }
 
-  /** {@code align4j experiment --device D NAME}: the device of an experiment that is given none of its own. */
-  @Mixin DeviceOption device;
-
   /** {@code own} when given, else the {@code --device} given before the experiment's name (null: the default). */
   static String device(ExperimentCommand parent, DeviceOption own) {
-    if (own.name() != null || parent == null) {
-      return own.name();
-    }
-    return parent.device.name();
+    return parent == null ? own.name() : parent.deviceName(own);
   }
 
   @Override
