@@ -1,12 +1,8 @@
 package dev.align4j.recipes.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -24,7 +20,6 @@ import java.util.Map;
  * RSS, and the align4j/TRL ratios, with the load average before and after.
  */
 public final class PreferenceCompare {
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   /**
    * What to compare.
@@ -121,37 +116,12 @@ public final class PreferenceCompare {
     return cmd;
   }
 
-  /** Runs one child; its last stdout line that parses as JSON with a {@code step_ms} is its result. */
+  /** Runs one child (see {@link BenchChild#run}); null when it failed. */
   private static Sample child(String side, PreferenceBenchmark.Mode mode, List<String> cmd)
       throws IOException, InterruptedException {
-    Path log = Files.createTempFile("align4j-bench-", ".log");
-    Process p = new ProcessBuilder(cmd).redirectError(log.toFile()).start();
-    JsonNode result = null;
-    try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-      String line;
-      while ((line = r.readLine()) != null) {
-        if (line.startsWith("{")) {
-          try {
-            JsonNode n = JSON.readTree(line);
-            if (n.has("step_ms")) {
-              result = n;
-            }
-          } catch (IOException notJson) {
-            // a log line that starts with a brace: not the result
-          }
-        }
-      }
-    }
-    int rc = p.waitFor();
-    try {
-      if (rc != 0 || result == null) {
-        List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
-        System.err.printf("bench: %s child for %s failed (exit %d): %s%n%s%n", side, name(mode), rc,
-            String.join(" ", cmd), String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size())));
-        return null;
-      }
-    } finally {
-      Files.deleteIfExists(log);
+    JsonNode result = BenchChild.run(cmd, "bench: " + side + " child for " + name(mode));
+    if (result == null) {
+      return null;
     }
     return new Sample(side, mode, result.get("step_ms").asDouble(), result.get("cpu_ms").asDouble(),
         result.get("peak_rss_mib").asDouble(), result.get("pairs").asInt(), result.get("trainable").asLong());

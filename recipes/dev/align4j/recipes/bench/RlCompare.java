@@ -3,12 +3,8 @@ package dev.align4j.recipes.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -155,38 +151,12 @@ public final class RlCompare {
     return cmd;
   }
 
-  /** Runs one child; its last stdout line that parses as JSON with a {@code step_ms} is its result. */
+  /** Runs one child (see {@link BenchChild#run}) and prints its result line. */
   private static JsonNode child(List<String> cmd, PrintStream out) throws IOException, InterruptedException {
-    Path log = Files.createTempFile("align4j-bench-rl-", ".log");
-    Process p = new ProcessBuilder(cmd).redirectError(log.toFile()).start();
-    JsonNode result = null;
-    try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-      String line;
-      while ((line = r.readLine()) != null) {
-        if (line.startsWith("{")) {
-          try {
-            JsonNode n = JSON.readTree(line);
-            if (n.has("step_ms")) {
-              result = n;
-            }
-          } catch (IOException notJson) {
-            // a log line that starts with a brace: not the result
-          }
-        }
-      }
-    }
-    int rc = p.waitFor();
-    try {
-      if (rc != 0 || result == null) {
-        List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
-        System.err.printf("bench rl: child failed (exit %d): %s%n%s%n", rc, String.join(" ", cmd),
-            String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size())));
-        return null;
-      }
+    JsonNode result = BenchChild.run(cmd, "bench rl: child");
+    if (result != null) {
       out.println("  run: " + result);
-      return result;
-    } finally {
-      Files.deleteIfExists(log);
     }
+    return result;
   }
 }
