@@ -163,9 +163,10 @@ class TokenStatsTest {
     try (NDManager m = Torch.newManager();
         CausalLM model = CausalLM.create(c, Precision.FLOAT32, AttentionImpl.COMPOSED, m,
             RandomWeights.generate(c, m, 5, 0.2, 0.1, DataType.FLOAT32))) {
-      int b = 8;
+      // 16 rows: one [B, T, V] copy (155 MB) is 16 chunks of one row
+      int b = 16;
       int t = 16;
-      long oneCopy = (long) b * t * c.vocabSize() * 4;                          // 78 MB
+      long oneCopy = (long) b * t * c.vocabSize() * 4;                          // 155 MB
       SplittableRandom r = new SplittableRandom(1);
       float[] hv = new float[b * t * c.hiddenSize()];
       long[] lv = new long[b * t];
@@ -180,13 +181,19 @@ class TokenStatsTest {
       // once each first: one-off allocations (GEMM workspaces for a new shape, caches) are not the point
       peakGrowth(model, h, labels, TokenStats.CHUNK_ELEMENTS);
       peakGrowth(model, h, labels, 0);
-      long whole = peakGrowth(model, h, labels, 0);
-      long chunked = peakGrowth(model, h, labels, TokenStats.CHUNK_ELEMENTS);
+      // RSS also grows with the JVM's own heap and code (seen up to +130 MB in one measurement on CI), noise
+      // that only adds: the least of three measurements is the path's own peak
+      long whole = Long.MAX_VALUE;
+      long chunked = Long.MAX_VALUE;
+      for (int i = 0; i < 3; i++) {
+        whole = Math.min(whole, peakGrowth(model, h, labels, 0));
+        chunked = Math.min(chunked, peakGrowth(model, h, labels, TokenStats.CHUNK_ELEMENTS));
+      }
       System.err.printf("TokenStatsTest: peak growth whole-batch %d MB, chunked %d MB, one [B, T, V] copy %d MB%n",
           whole >> 20, chunked >> 20, oneCopy >> 20);
       // the measurement sees the whole-batch path's logits, log-softmax and entropy temporaries ...
       assertThat(whole).as("whole-batch peak growth").isGreaterThan(2 * oneCopy);
-      // ... and the chunked path stays below one whole-batch copy (a chunk is one row: 1/8 of it)
+      // ... and the chunked path stays below one whole-batch copy (a chunk is one row: 1/16 of it)
       assertThat(chunked).as("chunked peak growth").isLessThan(oneCopy);
     }
   }
