@@ -20,7 +20,7 @@ import java.util.List;
  * PPO). Scopes close without checked exceptions and nest.
  */
 public sealed interface Adapter
-    permits LoraAdapter, Ia3Adapter, PromptTuning, PrefixTuning, FreezeTuning, FullFineTuning {
+    permits LoraAdapter, SingleAdapter, FreezeTuning, FullFineTuning {
   /** The adapter's name (PEFT's adapter name; {@code default} for the single-adapter methods). */
   String name();
 

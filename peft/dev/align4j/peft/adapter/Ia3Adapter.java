@@ -34,17 +34,13 @@ import java.util.TreeSet;
  * down_proj}) and its files ({@code adapter_config.json} with {@code peft_type: IA3}, tensors {@code
  * base_model.model.<module>.ia3_l}).
  */
-public final class Ia3Adapter implements Adapter {
+public final class Ia3Adapter extends SingleAdapter {
   /** PEFT's default target modules for Llama-family models. */
   public static final List<String> DEFAULT_TARGETS = List.of("k_proj", "v_proj", "down_proj");
   /** PEFT's default feed-forward modules. */
   public static final List<String> DEFAULT_FEEDFORWARD = List.of("down_proj");
 
-  /** The adapter's name: one IA3 adapter per model. */
-  public static final String NAME = "default";
-
   private final CausalLM model;
-  private final AdapterState state = new AdapterState();
   private final LinkedHashMap<String, Ia3Linear> layers = new LinkedHashMap<>();
   private final List<String> targets;
   private final List<String> feedforward;
@@ -99,28 +95,8 @@ public final class Ia3Adapter implements Adapter {
   }
 
   @Override
-  public String name() {
-    return NAME;
-  }
-
-  @Override
-  public AdapterScope use() {
-    return state.use(List.of(NAME));
-  }
-
-  @Override
-  public AdapterScope disabled() {
-    return state.disabled();
-  }
-
-  @Override
   public AdapterKind kind() {
     return AdapterKind.IA3;
-  }
-
-  /** The switches (disable scope for a reference model). */
-  public AdapterState state() {
-    return state;
   }
 
   /** The IA3 vectors. */

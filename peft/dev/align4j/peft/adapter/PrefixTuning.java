@@ -32,12 +32,8 @@ import java.util.SplittableRandom;
  * every layer's prefix keys and values (K key/value heads of size D), as PEFT lays it out; they enter
  * each layer's attention as cached positions 0..n-1.
  */
-public final class PrefixTuning implements Adapter {
-  /** The adapter's name: one per model. */
-  public static final String NAME = "default";
-
+public final class PrefixTuning extends SingleAdapter {
   private final CausalLM model;
-  private final AdapterState state = new AdapterState();
   private final Parameter table;
   private final int n;
 
@@ -78,28 +74,8 @@ public final class PrefixTuning implements Adapter {
   }
 
   @Override
-  public String name() {
-    return NAME;
-  }
-
-  @Override
-  public AdapterScope use() {
-    return state.use(List.of(NAME));
-  }
-
-  @Override
-  public AdapterScope disabled() {
-    return state.disabled();
-  }
-
-  @Override
   public AdapterKind kind() {
     return AdapterKind.PREFIX_TUNING;
-  }
-
-  /** The switches (disable scope: the base model). */
-  public AdapterState state() {
-    return state;
   }
 
   /** The table. */

@@ -33,7 +33,7 @@ import java.util.SplittableRandom;
  * the saved {@code prompt_embeddings} is the prompt itself (for P-tuning, the encoder's output), so
  * a saved adapter of either kind serves inference the same way.
  */
-public final class PromptTuning implements Adapter {
+public final class PromptTuning extends SingleAdapter {
   /** Which method. */
   public enum Kind {
     /** Learned embeddings. */
@@ -42,12 +42,8 @@ public final class PromptTuning implements Adapter {
     P_TUNING
   }
 
-  /** The adapter's name: one per model. */
-  public static final String NAME = "default";
-
   private final CausalLM model;
   private final Kind kind;
-  private final AdapterState state = new AdapterState();
   private final Parameter table;
   private final List<Parameter> encoder = new ArrayList<>();
 
@@ -135,28 +131,8 @@ public final class PromptTuning implements Adapter {
   }
 
   @Override
-  public String name() {
-    return NAME;
-  }
-
-  @Override
-  public AdapterScope use() {
-    return state.use(List.of(NAME));
-  }
-
-  @Override
-  public AdapterScope disabled() {
-    return state.disabled();
-  }
-
-  @Override
   public AdapterKind kind() {
     return kind == Kind.P_TUNING ? AdapterKind.P_TUNING : AdapterKind.PROMPT_TUNING;
-  }
-
-  /** The switches (disable scope: the base model). */
-  public AdapterState state() {
-    return state;
   }
 
   /** What trains: the table and, for P-tuning, the encoder. */
