@@ -5,10 +5,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.align4j.peft.torch.Torch;
 import dev.align4j.recipes.sft.SftRecipe;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -21,23 +18,8 @@ import picocli.CommandLine;
 
 /** Every command answers --help, every computing command takes --device, errors are never "null". */
 class CliHygieneTest {
-  /** Exit code, stdout and stderr of one command line. */
-  record Run(int rc, String out, String err) {}
-
-  private static Run run(String... args) {
-    PrintStream oldOut = System.out;
-    PrintStream oldErr = System.err;
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-    try {
-      int rc = Align4j.execute(args);
-      return new Run(rc, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(oldOut);
-      System.setErr(oldErr);
-    }
+  private static CliRun run(String... args) {
+    return CliRun.of(args);
   }
 
   /** Every command path below the root: [info], [data, validate], ... */
@@ -61,7 +43,7 @@ class CliHygieneTest {
       for (String flag : new String[] {"--help", "-h"}) {
         List<String> args = new ArrayList<>(p);
         args.add(flag);
-        Run r = run(args.toArray(String[]::new));
+        CliRun r = run(args.toArray(String[]::new));
         assertThat(r.rc()).as(args + ": " + r.err()).isZero();
         assertThat(r.out()).as(String.join(" ", args)).contains("Usage: align4j " + String.join(" ", p));
       }
@@ -88,7 +70,7 @@ class CliHygieneTest {
 
   @Test
   void anUnknownDeviceIsAnErrorNamingTheOption() {
-    Run r = run("merge", "--model", "m", "--adapter", "a", "--out", "o", "--device", "tpu");
+    CliRun r = run("merge", "--model", "m", "--adapter", "a", "--out", "o", "--device", "tpu");
     assertThat(r.rc()).isEqualTo(1);
     assertThat(r.err()).contains("--device: unknown device 'tpu' (cpu, gpu or gpuN)");
   }
@@ -96,7 +78,7 @@ class CliHygieneTest {
   @Test
   void aGpuThatIsNotThereIsAnErrorNamingTheOption() {
     assumeTrue(Torch.engine().getGpuCount() == 0);
-    Run r = run("tour", "--device", "gpu", "--out", "unused");
+    CliRun r = run("tour", "--device", "gpu", "--out", "unused");
     assertThat(r.rc()).isEqualTo(1);
     assertThat(r.err()).contains("--device gpu: DJL sees 0 GPU(s)").contains("use --device cpu");
   }
@@ -116,14 +98,14 @@ class CliHygieneTest {
   @Test
   void anUncaughtExceptionWithoutMessagePrintsItsType(@TempDir Path dir) {
     // a recipe file that is a directory: the YAML reader fails inside Jackson
-    Run r = run("sft", "--config", dir.toString());
+    CliRun r = run("sft", "--config", dir.toString());
     assertThat(r.rc()).isEqualTo(1);
     assertThat(r.err()).startsWith("align4j: error: ").doesNotContain("error: null");
   }
 
   @Test
   void sftKeysPrintsTheRecipeTable() {
-    Run r = run("sft", "--keys");
+    CliRun r = run("sft", "--keys");
     assertThat(r.rc()).isZero();
     assertThat(r.out()).isEqualTo(SftRecipe.SCHEMA.markdownTable());
   }

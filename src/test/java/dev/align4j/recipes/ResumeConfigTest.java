@@ -10,9 +10,6 @@ import dev.align4j.peft.model.ModelFamily;
 import dev.align4j.peft.model.TinyCheckpoint;
 import dev.align4j.peft.torch.Torch;
 import dev.align4j.sft.demo.CharTokenizer;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -46,15 +43,8 @@ class ResumeConfigTest {
     List<String> args = new ArrayList<>(List.of("sft", "--device", "cpu", "model_name_or_path=" + model, "dataset=" + data,
         "output_dir=" + out, "lora_rank=2", "per_device_train_batch_size=2", "learning_rate=1.0e-2"));
     args.addAll(List.of(extra));
-    PrintStream old = System.err;
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-    try {
-      int rc = Align4j.execute(args.toArray(String[]::new));
-      return new String[] {"" + rc, err.toString(StandardCharsets.UTF_8)};
-    } finally {
-      System.setErr(old);
-    }
+    CliRun r = CliRun.of(args);
+    return new String[] {"" + r.rc(), r.err()};
   }
 
   private static JsonNode resolved(Path out) throws Exception {

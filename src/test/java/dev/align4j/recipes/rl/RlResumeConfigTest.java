@@ -4,11 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.align4j.recipes.Align4j;
+import dev.align4j.recipes.CliRun;
 import dev.align4j.recipes.TinyIncident;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -41,15 +38,8 @@ class RlResumeConfigTest {
         "output_dir=" + out, "reward=incident_judge", "max_completion_length=4", "prompts_per_rollout=2",
         "num_generations=2", "per_device_train_batch_size=4", "lora_rank=2", "lora_alpha=4", "learning_rate=1.0e-2"));
     args.addAll(List.of(extra));
-    PrintStream old = System.err;
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-    try {
-      int rc = Align4j.execute(args.toArray(String[]::new));
-      return new String[] {"" + rc, err.toString(StandardCharsets.UTF_8)};
-    } finally {
-      System.setErr(old);
-    }
+    CliRun r = CliRun.of(args);
+    return new String[] {"" + r.rc(), r.err()};
   }
 
   private static JsonNode resolved(Path out) throws Exception {
