@@ -1,8 +1,7 @@
 package dev.align4j.recipes.pipeline;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.align4j.peft.config.YamlMapping;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,7 +37,6 @@ import java.util.Set;
  * @param stages in running order
  */
 public record PipelineRecipe(Path source, Path outputDir, long seed, List<StageSpec> stages) {
-  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
   private static final Set<String> TOP_KEYS = Set.of("output_dir", "seed", "stages");
   private static final Set<String> STAGE_KEYS = Set.of("name", "kind", "recipe", "overrides");
 
@@ -74,25 +72,7 @@ public record PipelineRecipe(Path source, Path outputDir, long seed, List<StageS
    * file and the key.
    */
   public static PipelineRecipe load(Path yaml, List<String> overrides) throws IOException {
-    if (!Files.isRegularFile(yaml)) {
-      throw new IllegalArgumentException(yaml + ": no such file");
-    }
-    JsonNode root;
-    try {
-      root = YAML.readTree(yaml.toFile());
-    } catch (IOException e) {
-      throw new IllegalArgumentException(yaml + ": not valid YAML: " + e.getMessage(), e);
-    }
-    if (root == null || !root.isObject()) {
-      throw new IllegalArgumentException(yaml + ": expected a mapping with output_dir, seed, stages");
-    }
-    for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
-      String k = it.next();
-      if (!TOP_KEYS.contains(k)) {
-        throw new IllegalArgumentException(yaml + ": unknown key '" + k + "' (valid: output_dir, seed, stages;"
-            + " a stage's keys go under its overrides)");
-      }
-    }
+    JsonNode root = YamlMapping.read(yaml, TOP_KEYS, "output_dir, seed, stages", "a stage's keys go under its overrides");
     JsonNode out = root.get("output_dir");
     if (out == null || !out.isTextual() || out.asText().isBlank()) {
       throw new IllegalArgumentException(yaml + ": output_dir is required (a string)");

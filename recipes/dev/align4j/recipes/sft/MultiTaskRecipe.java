@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.align4j.peft.config.YamlMapping;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -64,25 +65,8 @@ public record MultiTaskRecipe(String modelNameOrPath, Path outputDir, List<Task>
 
   /** Reads a multi-task recipe; errors name the file and the key. */
   public static MultiTaskRecipe load(Path yaml) throws IOException {
-    if (!Files.isRegularFile(yaml)) {
-      throw new IllegalArgumentException(yaml + ": no such file");
-    }
-    JsonNode root;
-    try {
-      root = YAML.readTree(yaml.toFile());
-    } catch (IOException e) {
-      throw new IllegalArgumentException(yaml + ": not valid YAML: " + e.getMessage(), e);
-    }
-    if (root == null || !root.isObject()) {
-      throw new IllegalArgumentException(yaml + ": expected a mapping with model_name_or_path, output_dir, tasks");
-    }
-    for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
-      String k = it.next();
-      if (!TOP_KEYS.contains(k)) {
-        throw new IllegalArgumentException(yaml + ": unknown key '" + k + "' (valid: " + TOP_KEYS
-            + "; SFT keys go under defaults or a task)");
-      }
-    }
+    JsonNode root = YamlMapping.read(yaml, TOP_KEYS, "model_name_or_path, output_dir, tasks, defaults",
+        "SFT keys go under defaults or a task");
     String base = text(root, "model_name_or_path", yaml);
     Path out = Path.of(text(root, "output_dir", yaml));
     JsonNode defaults = root.path("defaults");
