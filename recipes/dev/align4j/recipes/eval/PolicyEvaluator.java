@@ -106,18 +106,9 @@ public final class PolicyEvaluator {
     boolean training = peft.state().training();
     peft.state().setTraining(false);
     try {
-      List<Completion> greedy = greedy(roles);
-      List<IncidentVerdict> verdicts = new ArrayList<>();
-      List<String> texts = new ArrayList<>();
-      List<Scorer.Sample> greedySamples = new ArrayList<>();
-      for (int i = 0; i < greedy.size(); i++) {
-        long[] ids = greedy.get(i).tokens();
-        String text = decoder.apply(ids).strip();
-        texts.add(text);
-        verdicts.add(IncidentVerdict.of(text, gold.get(i)));
-        greedySamples.add(new Scorer.Sample(prompts.get(i), ids, text, greedy.get(i).reason() == FinishReason.EOS));
-      }
-      double rm = rewardModel == null ? Double.NaN : mean(rewardModel.score(greedySamples));
+      GreedyReports g = greedyReports(roles);
+      List<String> texts = g.texts();
+      double rm = rewardModel == null ? Double.NaN : mean(rewardModel.score(g.samples()));
 
       Rollout r = sample(roles);
       double[] kl = sequenceLogRatios(r);
@@ -127,11 +118,44 @@ public final class PolicyEvaluator {
         var += (v - klMean) * (v - klMean);
       }
       double stderr = kl.length > 1 ? Math.sqrt(var / (kl.length - 1) / kl.length) : Double.NaN;
-      return new PolicyEval(policy, JudgeScores.of(verdicts), texts.subList(0, Math.min(3, texts.size())),
+      return new PolicyEval(policy, JudgeScores.of(g.verdicts()), texts.subList(0, Math.min(3, texts.size())),
           mean(r.scores()), klMean, stderr, kl, rm, r.size());
     } finally {
       peft.state().setTraining(training);
     }
+  }
+
+  /**
+   * The judge on the greedy reports of {@code policy} (null: the base model) alone: {@link #evaluate}'s
+   * {@code greedy()} without the sampling, for a caller that needs only the held-out judge score.
+   */
+  public JudgeScores greedyJudge(String policy) {
+    String name = policy == null ? baseAdapter() : policy;
+    boolean training = peft.state().training();
+    peft.state().setTraining(false);
+    try {
+      return JudgeScores.of(greedyReports(new PolicyRoles(peft, name, reference, null)).verdicts());
+    } finally {
+      peft.state().setTraining(training);
+    }
+  }
+
+  /** Greedy reports: decoded texts, the judge's verdicts and the samples a reward model scores. */
+  private record GreedyReports(List<String> texts, List<IncidentVerdict> verdicts, List<Scorer.Sample> samples) {}
+
+  private GreedyReports greedyReports(PolicyRoles roles) {
+    List<Completion> greedy = greedy(roles);
+    List<IncidentVerdict> verdicts = new ArrayList<>();
+    List<String> texts = new ArrayList<>();
+    List<Scorer.Sample> samples = new ArrayList<>();
+    for (int i = 0; i < greedy.size(); i++) {
+      long[] ids = greedy.get(i).tokens();
+      String text = decoder.apply(ids).strip();
+      texts.add(text);
+      verdicts.add(IncidentVerdict.of(text, gold.get(i)));
+      samples.add(new Scorer.Sample(prompts.get(i), ids, text, greedy.get(i).reason() == FinishReason.EOS));
+    }
+    return new GreedyReports(texts, verdicts, samples);
   }
 
   /**

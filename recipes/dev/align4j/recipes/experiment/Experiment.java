@@ -14,7 +14,10 @@ public enum Experiment {
       FrontierCommand::runDefault),
   /** Linear probes of the event type and risk level by layer of the demo's models ({@link ProbeExperimentCommand}). */
   PROBE("probe", "Linear probes: what the base, SFT and aligned models encode about the event type and risk level, by layer",
-      ProbeExperimentCommand::runDefault);
+      ProbeExperimentCommand::runDefault),
+  /** Hyper-parameter search over the demo's LoRA SFT ({@link SearchExperimentCommand}). */
+  SEARCH("search", "Hyper-parameter search: Bayesian search over the demo's LoRA SFT (learning rate, rank, alpha, dropout),"
+      + " objective the held-out eval loss", SearchExperimentCommand::runDefault);
 
   /** Runs one experiment with its defaults; returns the exit code. */
   @FunctionalInterface

@@ -5,11 +5,12 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
-/** {@code align4j experiment frontier|probe|all}: experiments that regenerate the tables and plots under {@code results/}. */
+/** {@code align4j experiment frontier|probe|search|all}: experiments that regenerate the tables and plots under {@code results/}. */
 @Command(name = "experiment", description = "Experiments that regenerate results/ (tables, plots, exact commands):"
-    + " frontier (reward vs KL of PPO and DPO), probe (linear probes by layer of the demo's models), all (the demo if"
-    + " missing, then every experiment).",
-    subcommands = {FrontierCommand.class, ProbeExperimentCommand.class, AllCommand.class})
+    + " frontier (reward vs KL of PPO and DPO), probe (linear probes by layer of the demo's models), search"
+    + " (hyper-parameter search over the demo's SFT), all (the demo if missing, then every experiment).",
+    subcommands = {FrontierCommand.class, ProbeExperimentCommand.class, SearchExperimentCommand.class,
+        AllCommand.class})
 public final class ExperimentCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
   /** Before the subcommand ({@code experiment --device cpu frontier}): the default of its own --device. */

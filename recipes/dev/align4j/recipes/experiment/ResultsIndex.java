@@ -41,7 +41,7 @@ public final class ResultsIndex {
       }
       List<Path> files;
       try (Stream<Path> s = Files.list(dir)) {
-        files = s.filter(p -> p.getFileName().toString().matches(".*\\.(md|csv|png|json)$")).sorted().toList();
+        files = s.filter(p -> p.getFileName().toString().matches(".*\\.(md|csv|png|json|yaml)$")).sorted().toList();
       }
       for (Path f : files) {
         String name = f.getFileName().toString();

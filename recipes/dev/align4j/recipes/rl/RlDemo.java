@@ -2,6 +2,10 @@ package dev.align4j.recipes.rl;
 
 import ai.djl.Device;
 import dev.align4j.peft.train.StopSignal;
+import dev.align4j.recipes.eval.EvalConfig;
+import dev.align4j.recipes.eval.EvalSession;
+import dev.align4j.recipes.eval.JudgeScores;
+import dev.align4j.recipes.eval.PolicyEvaluator;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,11 +18,20 @@ import java.util.stream.Stream;
 
 /**
  * {@code align4j grpo|ppo|rloo --demo}: RL on the incident task from what {@code align4j demo} left
- * (the pre-trained tiny model, the SFT adapter, the split data), with the rule-based judge as the
- * reward. Prints the held-out judge score of the SFT policy and of the trained one (greedy, the 96
- * held-out alerts) and the KL to the SFT reference; a fixed seed gives the same numbers.
+ * (the pre-trained tiny model, the SFT adapter, the split data, the reward model), rewarded as the
+ * recipe says ({@code recipes/<command>_incident.yaml}: PPO by the demo's reward model, GRPO and RLOO
+ * by the rule-based judge). Prints the held-out judge score of the SFT policy and of the trained one
+ * (the judge on greedy reports of the 96 held-out alerts, whatever the reward), the run's own
+ * held-out training reward ({@code eval/score}) under its own label, and the KL to the SFT reference;
+ * a fixed seed gives the same numbers.
  */
 final class RlDemo {
+  /** The row of the held-out judge score (the judge on greedy reports, whatever the run's reward). */
+  static final String JUDGE_ROW = "held-out judge score (greedy, 0..1)";
+
+  /** The judge on the greedy held-out reports of the SFT policy and of the trained one. */
+  record Judged(JudgeScores sft, JudgeScores trained) {}
+
   private RlDemo() {}
 
   static int run(RlRun.Kind kind, Path demoDir, Path config, List<String> overrides, Device device) throws IOException {
@@ -43,28 +56,81 @@ final class RlDemo {
     List<String> all = new ArrayList<>(List.of("model_name_or_path=" + model, "adapter_name_or_path=" + adapter,
         "dataset=" + demoDir.resolve("data/train.jsonl"), "eval_dataset=" + demoDir.resolve("data/val.jsonl"),
         "output_dir=" + out));
-    all.addAll(overrides);
     Path recipe = config != null ? config : Path.of("recipes/" + name + "_incident.yaml");
+    // a recipe rewarded by a reward model names the demo's (runs/demo/rm/adapter): the one in --demo-dir
+    // instead, unless the command line names another
+    boolean ownRm = overrides.stream().anyMatch(o -> o.startsWith("reward_model="));
+    if (!ownRm && !RlRecipe.load(recipe, overrides).rewardModel().isBlank()) {
+      Path rm = demoDir.resolve("rm/adapter");
+      if (!Files.exists(rm)) {
+        throw new IllegalArgumentException(rm + " not found: " + recipe + " is rewarded by the demo's reward model; run"
+            + " `align4j demo --out " + demoDir + "` first");
+      }
+      all.add("reward_model=" + rm);
+    }
+    all.addAll(overrides);
+    RlRecipe r = RlRecipe.load(recipe, all);
     long t0 = System.nanoTime();
-    RlRun.Summary s = RlRun.run(kind, RlRecipe.load(recipe, all), device);
+    RlRun.Summary s = RlRun.run(kind, r, device);
     if (s.result().stopped()) {
       return StopSignal.exitCode();
     }
+    // the held-out judge score is the judge's, whatever the run was rewarded by (the run's own eval/score
+    // is its training reward: a reward model's score for PPO)
+    Judged judged = judge(model, adapter, out.resolve("adapter"), demoDir.resolve("data/val.jsonl"),
+        r.maxCompletionLength(), r.seed(), device);
     List<double[]> evals = s.result().evals();
     List<Map<String, Double>> rollouts = s.result().rollouts();
     double maxKl = rollouts.stream().mapToDouble(m -> m.get("objective/kl")).max().orElse(Double.NaN);
-    System.out.printf("%n== %s on the incident task (%s), %d steps, %d rollouts%n", name.toUpperCase(Locale.ROOT), recipe,
-        s.result().steps().size(), rollouts.size());
-    System.out.printf("%-44s %10s %10s%n", "metric", "SFT", name.toUpperCase(Locale.ROOT));
-    System.out.printf("%-44s %10.4f %10.4f%n", "held-out judge score (greedy, 0..1)", evals.get(0)[1],
-        evals.get(evals.size() - 1)[1]);
-    System.out.printf("%-44s %10.4f %10.4f%n", "train reward (sampled, first/last rollout)",
+    String upper = name.toUpperCase(Locale.ROOT);
+    System.out.printf("%n== %s on the incident task (%s), %d steps, %d rollouts; reward: %s%n", upper, recipe,
+        s.result().steps().size(), rollouts.size(), rewardName(r));
+    System.out.printf("%-44s %10s %10s%n", "metric", "SFT", upper);
+    System.out.printf(Locale.ROOT, "%-44s %10.4f %10.4f%n", JUDGE_ROW, judged.sft().mean(), judged.trained().mean());
+    System.out.printf(Locale.ROOT, "%-44s %10s %10s%n", "  format / event type / risk level (greedy)", parts(judged.sft()),
+        parts(judged.trained()));
+    if (!evals.isEmpty()) {
+      System.out.printf(Locale.ROOT, "%-44s %10.4f %10.4f%n", "held-out training reward (greedy, eval/score)",
+          evals.get(0)[1], evals.get(evals.size() - 1)[1]);
+    }
+    System.out.printf(Locale.ROOT, "%-44s %10.4f %10.4f%n", "train reward (sampled, first/last rollout)",
         rollouts.get(0).get("objective/scores"), rollouts.get(rollouts.size() - 1).get("objective/scores"));
-    System.out.printf("%-44s %10.4f %10.4f%n", "KL to the SFT reference (first/last rollout)",
+    System.out.printf(Locale.ROOT, "%-44s %10.4f %10.4f%n", "KL to the SFT reference (first/last rollout)",
         rollouts.get(0).get("objective/kl"), rollouts.get(rollouts.size() - 1).get("objective/kl"));
-    System.out.printf("largest rollout KL %.4f; RSS with the base loaded %d MiB, peak %d MiB; %s (reward.png, kl.png,"
-        + " metrics.jsonl, adapter/); done in %.0f s%n", maxKl, s.baseRssMib(), s.peakRssMib(), out,
+    System.out.printf(Locale.ROOT, "largest rollout KL %.4f; RSS with the base loaded %d MiB, peak %d MiB; %s (reward.png,"
+        + " kl.png, metrics.jsonl, adapter/); done in %.0f s%n", maxKl, s.baseRssMib(), s.peakRssMib(), out,
         (System.nanoTime() - t0) / 1e9);
     return 0;
+  }
+
+  /**
+   * The judge on the greedy reports of the SFT adapter and of the trained one for every held-out alert
+   * ({@link PolicyEvaluator#greedyJudge}, in batches of 16 as {@code IncidentEval} generates), on a fresh
+   * load of the base.
+   */
+  static Judged judge(Path model, Path sft, Path trained, Path heldOut, int maxNewTokens, long seed, Device device)
+      throws IOException {
+    EvalConfig ec = new EvalConfig(maxNewTokens, 1, seed, 16, 32);
+    try (EvalSession es = EvalSession.open(model, null, heldOut, 0, null, ec, device)) {
+      es.loadPolicy("sft", sft);
+      es.loadPolicy("trained", trained);
+      return new Judged(es.evaluator().greedyJudge("sft"), es.evaluator().greedyJudge("trained"));
+    }
+  }
+
+  /** What the run was rewarded by, for the heading. */
+  static String rewardName(RlRecipe r) {
+    List<String> parts = new ArrayList<>();
+    if (!r.reward().isBlank()) {
+      parts.add(r.reward());
+    }
+    if (!r.rewardModel().isBlank()) {
+      parts.add("reward model " + r.rewardModel() + (r.normalizeReward() ? " (normalised)" : ""));
+    }
+    return String.join(" + ", parts);
+  }
+
+  private static String parts(JudgeScores j) {
+    return String.format(Locale.ROOT, "%.2f/%.2f/%.2f", j.format(), j.eventType(), j.riskLevel());
   }
 }

@@ -124,6 +124,8 @@ class EvaluatorJudgeTest {
       assertThat(ours.greedy().riskLevel()).isEqualTo(theirs.riskLevel());
       assertThat(ours.greedy().count()).isEqualTo(20);
       assertThat(ours.kl()).isEqualTo(0.0);
+      // the greedy part alone (what `ppo|grpo --demo` prints) is the same judge on the same reports
+      assertThat(ev.greedyJudge(null)).isEqualTo(ours.greedy());
     }
   }
 }
