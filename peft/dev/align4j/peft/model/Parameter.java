@@ -1,6 +1,7 @@
 package dev.align4j.peft.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
@@ -131,6 +132,19 @@ public final class Parameter {
     fresh.setRequiresGradient(true);
     data.close();
     data = fresh;
+  }
+
+  /**
+   * {@link #forCompute()}, a copy (the bfloat16 compute copy of a master) attached to {@code owner}
+   * (the step's manager) rather than to the parameter's: one made outside a scope that closes it
+   * otherwise stays until the model closes, a new one every step.
+   */
+  public NDArray forCompute(NDManager owner) {
+    NDArray c = forCompute();
+    if (c != data) {
+      c.attach(owner);
+    }
+    return c;
   }
 
   /** The tensor in the compute dtype; differentiable with respect to the master. */

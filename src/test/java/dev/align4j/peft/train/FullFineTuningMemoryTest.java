@@ -22,6 +22,8 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Full fine-tuning's native memory between steps, on a tiny model whose tied {@code [V, H]} embedding
@@ -30,8 +32,10 @@ import org.junit.jupiter.api.Test;
  *
  * <p>Two causes of full fine-tuning's peak above transformers' (issue 14): the chunked loss left its
  * {@code [V, H]} surrogate product {@code W * dW} on the model's manager every step (the head weight
- * trains), and every gradient stayed allocated (zeroed in place) through the next forward, where
- * PyTorch's {@code zero_grad(set_to_none=True)} frees them.
+ * trains), under bfloat16 also the bfloat16 copies of the embedding and head and the float32 copy of
+ * the head (about 2.5 {@code [V, H]} float32 arrays a step), and every gradient stayed allocated
+ * (zeroed in place) through the next forward, where PyTorch's {@code zero_grad(set_to_none=True)}
+ * frees them.
  */
 class FullFineTuningMemoryTest {
   static final ModelConfig TIED = new ModelConfig(ModelFamily.LLAMA, 32768, 64, 128, 1, 4, 2, 16, 1e-6, 1e4, null, 64,
@@ -50,11 +54,12 @@ class FullFineTuningMemoryTest {
     return data;
   }
 
-  @Test
-  void stepsLeaveNoArrayOnTheModelAndNoGradientBehind() throws Exception {
+  @ParameterizedTest
+  @EnumSource(value = Precision.class, names = {"FLOAT32", "BFLOAT16"})
+  void stepsLeaveNoArrayOnTheModelAndNoGradientBehind(Precision precision) throws Exception {
     Assumptions.assumeTrue(NativeMemory.liveBytesAvailable(), "needs glibc's mallinfo2 (Linux, glibc 2.33+)");
     try (NDManager m = Torch.newManager();
-        CausalLM model = CausalLM.create(TIED, Precision.FLOAT32, AttentionImpl.FUSED, m,
+        CausalLM model = CausalLM.create(TIED, precision, AttentionImpl.FUSED, m,
             RandomWeights.generate(TIED, m, 1, 0.02, 0, DataType.FLOAT32))) {
       model.setAllTrainable(true);
       List<Parameter> params = model.trainableParameters();
@@ -74,8 +79,8 @@ class FullFineTuningMemoryTest {
           }
         }
       });
-      System.out.printf("live bytes after steps 2..6: %d %d %d %d %d ([V, H] = %d); arrays %d -> %d%n", live[2], live[3],
-          live[4], live[5], live[6], VH_BYTES, arrays[2], arrays[6]);
+      System.out.printf("%s: live bytes after steps 2..6: %d %d %d %d %d ([V, H] = %d); arrays %d -> %d%n", precision,
+          live[2], live[3], live[4], live[5], live[6], VH_BYTES, arrays[2], arrays[6]);
       assertThat(arrays[6]).as("arrays alive under the model's manager after step 6 vs step 2").isEqualTo(arrays[2]);
       // a leaked [V, H] product per step was 4 x 8 MiB over these steps; the JVM's own allocations move
       // the live bytes by about +-2 MiB
