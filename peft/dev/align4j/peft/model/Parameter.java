@@ -111,15 +111,18 @@ public final class Parameter {
    * values and the old one, which owns the gradient, is closed. The first time, the fresh leaf is a copy:
    * an array DJL made from host data (a loaded checkpoint) reads the memory of a Java buffer that only
    * the old array keeps alive. Callers must not keep {@link #data()} across it.
+   *
+   * @return whether the values were copied (the old Java buffer is freed by the next garbage collection)
    */
-  public void dropGradient() {
+  public boolean dropGradient() {
     if (!trainable || !(data instanceof PtNDArray pt)) {
-      return;
+      return false;
     }
     PtNDArray grad = JniUtils.getGradient(pt);   // null when there is none
     if (grad == null) {
-      return;
+      return false;
     }
+    boolean copied = !ownedStorage;
     grad.close();
     NDArray alias = data.stopGradient();          // a new leaf over the same storage, no gradient
     NDArray fresh = alias;
@@ -132,6 +135,7 @@ public final class Parameter {
     fresh.setRequiresGradient(true);
     data.close();
     data = fresh;
+    return copied;
   }
 
   /**

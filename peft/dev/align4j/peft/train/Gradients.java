@@ -32,8 +32,15 @@ public final class Gradients {
    * first one into a freed gradient is taken as is instead of added to zeros).
    */
   public static void release(List<Parameter> params) {
+    boolean copied = false;
     for (Parameter p : params) {
-      p.dropGradient();
+      copied |= p.dropGradient();
+    }
+    if (copied) {
+      // the first release copies arrays DJL made from host data (a loaded checkpoint's weights): their
+      // Java direct buffers are native memory that only a garbage collection frees, and a training
+      // loop allocates too little on the Java heap to trigger one soon (a full model's worth otherwise)
+      System.gc();
     }
   }
 
