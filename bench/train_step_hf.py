@@ -37,6 +37,69 @@ def reset_peak_rss():
         return False
 
 
+class MemPhases:
+    """--mem-phases: per phase of a step, the peak RSS during it (VmHWM reset as it starts), RSS and glibc's
+    live malloc bytes (mallinfo2: arenas in use plus mmapped chunks) as it ends, and the largest live-bytes
+    sample of a thread that reads them every millisecond; the same lines as align4j's
+    -Dalign4j.bench.memPhases=true, on stderr."""
+
+    def __init__(self, on):
+        self.on = on
+        if not on:
+            return
+        import ctypes
+        import threading
+
+        class MallInfo2(ctypes.Structure):
+            _fields_ = [(n, ctypes.c_size_t) for n in ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks",
+                                                       "fsmblks", "uordblks", "fordblks", "keepcost")]
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallinfo2.restype = MallInfo2
+
+        def live():
+            i = libc.mallinfo2()
+            return i.uordblks + i.hblkhd
+        self.live = live
+        self.peak = 0
+        self.step = 0
+        self.phase = None
+
+        def sample():
+            while True:
+                self.peak = max(self.peak, live())
+                time.sleep(0.001)
+        threading.Thread(target=sample, daemon=True).start()
+
+    def start(self, step, phase):
+        if self.on:
+            self.step = step
+            self._begin(phase)
+
+    def next(self, phase):
+        if self.on:
+            self._report()
+            self._begin(phase)
+
+    def end(self):
+        if self.on:
+            self._report()
+
+    def _begin(self, phase):
+        self.phase = phase
+        mib = 1024.0 * 1024.0
+        print("MEM\tstep %d\t%-16s start\tlive %8.1f MiB\trss %8.1f MiB" % (self.step, phase, self.live() / mib,
+              status_mib("VmRSS:")), file=sys.stderr)
+        reset_peak_rss()
+        self.peak = self.live()
+
+    def _report(self):
+        mib = 1024.0 * 1024.0
+        now = self.live()
+        print("MEM\tstep %d\t%-16s end  \tlive %8.1f MiB\trss %8.1f MiB\tpeak %8.1f MiB\tlive peak %8.1f MiB"
+              % (self.step, self.phase, now / mib, status_mib("VmRSS:"), status_mib("VmHWM:"),
+                 max(self.peak, now) / mib), file=sys.stderr)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--method", default="lora", choices=["lora", "full"])
@@ -50,6 +113,8 @@ def main():
     ap.add_argument("--profile", action="store_true", help="print torch.profiler's op table to stderr")
     ap.add_argument("--checkpointing", action="store_true",
                     help="gradient checkpointing per decoder layer (non-reentrant, as TRL configures it)")
+    ap.add_argument("--mem-phases", action="store_true",
+                    help="memory per phase of each step on stderr (resets VmHWM: peak_rss_mib then covers the last phase)")
     a = ap.parse_args()
     if a.threads > 0:
         torch.set_num_threads(a.threads)
@@ -87,17 +152,22 @@ def main():
     peak_setup = status_mib("VmHWM:")
     reset = reset_peak_rss()
     times, fwd, bwd, optim, cpu = [], [], [], [], []
+    mem = MemPhases(a.mem_phases)
     for s in range(a.warmup + a.steps):
+        mem.start(s, "forward")
         c0 = time.process_time()
         t0 = time.perf_counter()
         out = model(input_ids=ids, labels=ids)
         loss = out.loss
         t1 = time.perf_counter()
+        mem.next("backward")
         loss.backward()
         t2 = time.perf_counter()
+        mem.next("optimizer")
         opt.step()
         opt.zero_grad(set_to_none=True)
         t3 = time.perf_counter()
+        mem.end()
         c1 = time.process_time()
         loss_value = loss.item()
         del out, loss

@@ -38,10 +38,23 @@ public final class RecipeSchema<R extends Record> {
   private final ConfigKey<?>[] byComponent;
   private final RecordComponent[] components;
   private final Constructor<R> constructor;
+  private final List<DefaultWhen> defaultsWhen;
+
+  /**
+   * A default that another key's value selects: {@code key} defaults to {@code value} when {@code when}
+   * resolves to {@code whenValue} (as the recipe writes it), and to its own default otherwise; a value the
+   * recipe gives always wins.
+   */
+  public record DefaultWhen(String key, Object value, String when, Object whenValue) {}
 
   /** Binds {@code keys} to the components of {@code type}; a key without a component (or the reverse) is an error. */
   public RecipeSchema(Class<R> type, List<ConfigKey<?>> keys) {
+    this(type, keys, List.of());
+  }
+
+  private RecipeSchema(Class<R> type, List<ConfigKey<?>> keys, List<DefaultWhen> defaultsWhen) {
     this.type = type;
+    this.defaultsWhen = List.copyOf(defaultsWhen);
     this.keys = List.copyOf(keys);
     for (ConfigKey<?> k : keys) {
       if (byName.put(k.name(), k) != null) {
@@ -73,6 +86,22 @@ public final class RecipeSchema<R extends Record> {
     } catch (NoSuchMethodException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /**
+   * This schema with {@code key} defaulting to {@code value} when {@code when} is {@code whenValue} (e.g.
+   * {@code gradient_checkpointing} true under {@code quantization_bit} 4, as PEFT's
+   * {@code prepare_model_for_kbit_training} and TRL do); the key table shows it beside the default.
+   */
+  public <T> RecipeSchema<R> withDefaultWhen(ConfigKey<T> key, T value, ConfigKey<?> when, Object whenValue) {
+    key(key.name());
+    key(when.name());
+    if (!key.valid().test(value)) {
+      throw new IllegalArgumentException("config key " + key.name() + ": default " + value + " breaks its rule " + key.rule());
+    }
+    List<DefaultWhen> all = new ArrayList<>(defaultsWhen);
+    all.add(new DefaultWhen(key.name(), value, when.name(), whenValue));
+    return new RecipeSchema<>(type, keys, all);
   }
 
   /** The keys in documentation order. */
@@ -147,6 +176,19 @@ public final class RecipeSchema<R extends Record> {
     Object[] args = new Object[components.length];
     for (int i = 0; i < components.length; i++) {
       args[i] = value(byComponent[i], o.get(byComponent[i].name()), source);
+    }
+    for (DefaultWhen d : defaultsWhen) {
+      JsonNode given = o.get(d.key());
+      if (given == null || given.isNull()) {
+        Object when = value(byName.get(d.when()), o.get(d.when()), source);
+        if (d.whenValue().equals(when)) {
+          for (int i = 0; i < components.length; i++) {
+            if (byComponent[i].name().equals(d.key())) {
+              args[i] = d.value();
+            }
+          }
+        }
+      }
     }
     try {
       return constructor.newInstance(args);
@@ -242,6 +284,11 @@ public final class RecipeSchema<R extends Record> {
     StringBuilder b = new StringBuilder("| key | type | default | meaning |\n|---|---|---|---|\n");
     for (ConfigKey<?> k : keys) {
       String def = k.isRequired() ? "required" : "`" + shown(write(k, k.defaultValue())).replace("|", "\\|") + "`";
+      for (DefaultWhen d : defaultsWhen) {
+        if (d.key().equals(k.name())) {
+          def += " (`" + d.value() + "` when `" + d.when() + "` is " + d.whenValue() + ")";
+        }
+      }
       String t = k.type().describe() + (k.rule().isEmpty() ? "" : ", " + k.rule());
       b.append("| `").append(k.name()).append("` | ").append(t).append(" | ").append(def).append(" | ")
           .append(k.doc().replace("|", "\\|")).append(" |\n");

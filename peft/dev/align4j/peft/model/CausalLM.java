@@ -254,8 +254,8 @@ public final class CausalLM implements AutoCloseable {
   /** Token embeddings {@code [B, T, H]} (with NEFTune noise in training when enabled). */
   public NDArray embed(ModelInput in) {
     NDArray table = embeddingTable == null ? null : embeddingTable.get();
-    NDArray x = Embedding.embedding(in.inputIds(), table != null ? table : embed.forCompute(), SparseFormat.DENSE)
-        .singletonOrThrow();                                                      // [B, T, H]
+    NDArray x = Embedding.embedding(in.inputIds(), table != null ? table : embed.forCompute(in.inputIds().getManager()),
+        SparseFormat.DENSE).singletonOrThrow();                                   // [B, T, H]
     if (training && neftuneAlpha > 0) {
       // NEFTune (Jain et al. 2023, Alg. 1): uniform noise of scale alpha / sqrt(T * H) on embeddings
       float scale = (float) (neftuneAlpha / Math.sqrt((double) in.length() * config.hiddenSize()));
@@ -394,7 +394,7 @@ public final class CausalLM implements AutoCloseable {
     }
     long h = hidden.getShape().get(2);
     NDArray rows = hidden.get(":, :-1, :").reshape(-1, h);                        // [N, H], N = B (T-1)
-    NDArray w = d.weight().forCompute();                                          // [V, H]
+    NDArray w = d.weight().forCompute(hidden.getManager());                      // [V, H]
     return ChunkedCrossEntropy.nllSum(rows, w, target.reshape(-1), weights == null ? null : weights.reshape(-1),
         precision, ChunkedCrossEntropy.rowsFor(w.getShape().get(0)));
   }

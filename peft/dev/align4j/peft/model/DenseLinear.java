@@ -28,10 +28,10 @@ public final class DenseLinear implements Linear {
 
   @Override
   public NDArray forward(NDArray x) {
-    NDArray w = weight.forCompute();
+    NDArray w = weight.forCompute(x.getManager());
     return bias == null
         ? ai.djl.nn.core.Linear.linear(x, w).singletonOrThrow()
-        : ai.djl.nn.core.Linear.linear(x, w, bias.forCompute()).singletonOrThrow();
+        : ai.djl.nn.core.Linear.linear(x, w, bias.forCompute(x.getManager())).singletonOrThrow();
   }
 
   @Override

@@ -1,7 +1,11 @@
 package dev.align4j.peft.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import java.util.Objects;
 
 /**
@@ -17,6 +21,8 @@ public final class Parameter {
   private boolean trainable;
   private final Precision precision;
   private final boolean alwaysMaster;
+  /** Whether {@link #data} is known to own its storage (see {@link #dropGradient}). */
+  private boolean ownedStorage;
 
   /** A parameter holding {@code data}, frozen. */
   public Parameter(String name, NDArray data, Precision precision) {
@@ -80,6 +86,7 @@ public final class Parameter {
       if (master != data) {
         data.close();
         data = master;
+        ownedStorage = false;
       }
       data.setRequiresGradient(true);
     } else if (alwaysMaster) {
@@ -90,9 +97,58 @@ public final class Parameter {
       if (compute != data) {
         data.close();
         data = compute;
+        ownedStorage = false;
       }
     }
     trainable = on;
+  }
+
+  /**
+   * Frees the gradient, as {@code zero_grad(set_to_none=True)} does in PyTorch: the next backward
+   * allocates it afresh (or takes over the incoming gradient's buffer) instead of adding into a zeroed
+   * one, so the gradients of all parameters do not sit in memory through the forward. libtorch offers
+   * no call that drops a leaf's gradient, so the stored tensor is swapped for a fresh leaf over the same
+   * values and the old one, which owns the gradient, is closed. The first time, the fresh leaf is a copy:
+   * an array DJL made from host data (a loaded checkpoint) reads the memory of a Java buffer that only
+   * the old array keeps alive. Callers must not keep {@link #data()} across it.
+   *
+   * @return whether the values were copied (the old Java buffer is freed by the next garbage collection)
+   */
+  public boolean dropGradient() {
+    if (!trainable || !(data instanceof PtNDArray pt)) {
+      return false;
+    }
+    PtNDArray grad = JniUtils.getGradient(pt);   // null when there is none
+    if (grad == null) {
+      return false;
+    }
+    boolean copied = !ownedStorage;
+    grad.close();
+    NDArray alias = data.stopGradient();          // a new leaf over the same storage, no gradient
+    NDArray fresh = alias;
+    if (!ownedStorage) {
+      fresh = alias.duplicate();                   // libtorch's own storage from now on
+      alias.close();
+      ownedStorage = true;
+    }
+    NDScope.unregister(fresh);                     // the parameter owns it, not a caller's scope
+    fresh.setRequiresGradient(true);
+    data.close();
+    data = fresh;
+    return copied;
+  }
+
+  /**
+   * {@link #forCompute()}, a copy (the bfloat16 compute copy of a master) attached to {@code owner}
+   * (the step's manager) rather than to the parameter's: one made outside a scope that closes it
+   * otherwise stays until the model closes, a new one every step.
+   */
+  public NDArray forCompute(NDManager owner) {
+    NDArray c = forCompute();
+    if (c != data) {
+      c.attach(owner);
+    }
+    return c;
   }
 
   /** The tensor in the compute dtype; differentiable with respect to the master. */
@@ -112,6 +168,7 @@ public final class Parameter {
     }
     data.close();
     data = alwaysMaster ? Casts.toMaster(next, precision) : next;
+    ownedStorage = false;
     if (data != next) {
       next.close();
     }

@@ -34,6 +34,6 @@ public final class RmsNorm {
     NDArray ms = xf.square().mean(new int[] {-1}, true);       // [..., 1]
     NDArray inv = ms.add(eps).pow(Kernels.scalar(ms, -0.5));   // [..., 1], the exponent libtorch-owned
     NDArray y = xf.mul(inv);                                   // [..., dim]
-    return Casts.downcast(y, precision).mul(gain.forCompute());
+    return Casts.downcast(y, precision).mul(gain.forCompute(x.getManager()));
   }
 }

@@ -26,6 +26,25 @@ public final class Gradients {
   }
 
   /**
+   * Frees the gradient of each parameter (PyTorch's {@code zero_grad(set_to_none=True)}, the default of
+   * its optimizers and of transformers' Trainer): after an optimizer step, so that no gradient is held
+   * through the next forward. The next backward's gradients are the same as after {@link #zero} (the
+   * first one into a freed gradient is taken as is instead of added to zeros).
+   */
+  public static void release(List<Parameter> params) {
+    boolean copied = false;
+    for (Parameter p : params) {
+      copied |= p.dropGradient();
+    }
+    if (copied) {
+      // the first release copies arrays DJL made from host data (a loaded checkpoint's weights): their
+      // Java direct buffers are native memory that only a garbage collection frees, and a training
+      // loop allocates too little on the Java heap to trigger one soon (a full model's worth otherwise)
+      System.gc();
+    }
+  }
+
+  /**
    * The global L2 norm of all gradients, and when it exceeds {@code maxNorm} (&gt; 0) every gradient
    * is scaled by {@code maxNorm / (norm + 1e-6)} in place, as torch.nn.utils.clip_grad_norm_.
    *

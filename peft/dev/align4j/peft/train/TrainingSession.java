@@ -163,6 +163,8 @@ public final class TrainingSession<E, B> implements AutoCloseable {
           objective.countName().replace('_', ' '));
       opt.setSteps(opt.steps() + 1);
     }
+    // set to none, as torch's zero_grad: no gradient sits in memory through the next forward
+    Gradients.release(params);
     step++;
     double secs = (System.nanoTime() - t0) / 1e9;
     Map<String, Double> means = new LinkedHashMap<>();

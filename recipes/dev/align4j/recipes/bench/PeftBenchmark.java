@@ -41,7 +41,8 @@ import java.util.SplittableRandom;
  * transformers side of {@code bench compare} ({@code bench/train_step_hf.py}) does none either.
  * With {@code -Dalign4j.bench.profile=trace.json} the last step runs under libtorch's profiler; with
  * {@code -Dalign4j.bench.rssEvery=N} the resident memory is printed to stderr after every N-th step
- * (memory over a long run).
+ * (memory over a long run); with {@code -Dalign4j.bench.memPhases=true} each phase's peak and live
+ * bytes ({@link MemPhases}). Gradients are released after each update, as the trainer does.
  */
 public final class PeftBenchmark {
   /** Methods compared. */
@@ -143,8 +144,10 @@ public final class PeftBenchmark {
             long t0 = System.nanoTime();
             long t1;
             long t2;
+            MemPhases.start(s, "zero");
             try (NDManager step = m.newSubManager()) {
               Gradients.zero(params);
+              MemPhases.phase("forward");
               ModelInput in = new ModelInput(step.create(ids, new Shape(batch, seq)), null, null);
               TokenLoss.Batch b = new TokenLoss.Batch(in, step.create(ones, new Shape(batch, seq - 1)), count);
               try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
@@ -155,13 +158,19 @@ public final class PeftBenchmark {
                   NDArray sum = TokenLoss.sumNll(model, b);
                   NDArray mean = sum.div(Kernels.scalar(sum, count));
                   t1 = System.nanoTime();
+                  MemPhases.phase("backward");
                   gc.backward(mean);
+                  MemPhases.phase("collector close");
                   loss = mean.getFloat();
                 }
               }
               t2 = System.nanoTime();
+              MemPhases.phase("step close");
             }
+            MemPhases.phase("optimizer");
             adam.step(1e-4);
+            Gradients.release(params);   // as the trainer does (and torch's zero_grad(set_to_none=True))
+            MemPhases.end();
             long t3 = System.nanoTime();
             long c1 = cpuNanos();
             if (profiled) {

@@ -52,6 +52,10 @@ public record SftRecipe(
       ConfigKey.of("packing", KeyType.BOOL, false, "several examples per row, block-diagonal attention"),
       ConfigKey.of("neftune_noise_alpha", KeyType.DOUBLE, 0.0, "NEFTune embedding noise; 0 disables").check(nonNegative(), ">= 0"));
 
+  /** QLoRA's switch. */
+  static final ConfigKey<Integer> QUANTIZATION_BIT = ConfigKey.of("quantization_bit", KeyType.INT, 0,
+      "4: QLoRA (NF4 base), with finetuning_type lora").check(b -> b == 0 || b == 4, "0 or 4");
+
   /**
    * What trains and how: {@code finetuning_type} and its methods' keys, shared by every stage recipe
    * that fine-tunes a model (SFT, reward modelling).
@@ -64,8 +68,7 @@ public record SftRecipe(
       ConfigKey.of("lora_target", KeyType.STRING, "all", "all linear layers, or a comma list such as q_proj,v_proj"),
       ConfigKey.of("use_dora", KeyType.BOOL, false, "DoRA (weight-decomposed LoRA)"),
       ConfigKey.of("use_rslora", KeyType.BOOL, false, "rank-stabilised LoRA scaling alpha / sqrt(r)"),
-      ConfigKey.of("quantization_bit", KeyType.INT, 0, "4: QLoRA (NF4 base), with finetuning_type lora")
-          .check(b -> b == 0 || b == 4, "0 or 4"),
+      QUANTIZATION_BIT,
       ConfigKey.of("double_quantization", KeyType.BOOL, true, "QLoRA: quantise the NF4 block scales too"),
       ConfigKey.of("freeze_trainable_layers", KeyType.INT, 2, "freeze tuning: train the last N decoder layers (negative: the first N)"),
       ConfigKey.of("freeze_extra_modules", KeyType.STRING, "", "freeze tuning: further trainable modules, comma-separated"),
@@ -76,9 +79,15 @@ public record SftRecipe(
       ConfigKey.of("output_dir", KeyType.STRING, "runs/sft", "adapter/ or model/, checkpoints/, metrics.jsonl, loss.png, resolved_config.json"),
       ConfigKey.of("merge", KeyType.BOOL, false, "also save the adapter merged into the base under merged/"));
 
-  /** Every key of an SFT recipe, in README order. */
+  /**
+   * Every key of an SFT recipe, in README order. QLoRA (quantization_bit 4) checkpoints activations
+   * unless the recipe says otherwise: without it autograd keeps every layer's dequantised float32 weight
+   * from forward to backward and QLoRA's peak is above LoRA's (bench/RESULTS.md), which is why PEFT's
+   * {@code prepare_model_for_kbit_training} and TRL turn it on.
+   */
   public static final RecipeSchema<SftRecipe> SCHEMA = new RecipeSchema<>(SftRecipe.class,
-      RecipeSchema.concat(List.of(SFT_KEYS, ADAPTER_KEYS, TrainingKeys.ALL, OUTPUT_KEYS)));
+      RecipeSchema.concat(List.of(SFT_KEYS, ADAPTER_KEYS, TrainingKeys.ALL, OUTPUT_KEYS)))
+      .withDefaultWhen(TrainingKeys.GRADIENT_CHECKPOINTING, true, QUANTIZATION_BIT, 4);
 
   /** Cross-key checks (each key's own rule is checked by {@link #SCHEMA}). */
   public SftRecipe {
