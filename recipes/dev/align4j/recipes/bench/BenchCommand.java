@@ -57,6 +57,8 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--micro-batch", defaultValue = "8", description = "rl: rows per forward (update and rollout)") int rlMicro;
   @Option(names = "--beta", defaultValue = "0.04", description = "rl: GRPO's k3 coefficient, PPO's kl_coef") double rlBeta;
   @Option(names = "--no-ppo", description = "rl: skip align4j's PPO step") boolean rlNoPpo;
+  @Option(names = "--separate-old-logprobs", description = "rl: always compute the old log-probs by the rollout's own policy forward (default: the update's stand in when the rollout feeds one step and the reward has no KL term, as TRL)") boolean rlSeparateOld;
+  @Option(names = "--joint-backward", description = "rl: PPO backpropagates policy and value together after both forwards (default: the policy term before the value forward)") boolean rlJointBackward;
   @Option(names = "--algo", hidden = true, defaultValue = "GRPO") RlBenchmark.Algo rlAlgo;
   @Option(names = "--in-process", hidden = true, description = "measure one row here and print it as TSV") boolean inProcess;
   @Mixin DeviceOption deviceOption;
@@ -260,7 +262,7 @@ public final class BenchCommand implements Callable<Integer> {
         ai.djl.pytorch.jni.JniUtils.setNumThreads(threads);
       }
       RlBenchmark.Row r = RlBenchmark.run(new RlBenchmark.Settings(rlModel, prompts, rlAlgo, rlPrompts, rlGenerations,
-          newTokens, rlMicro, rlBeta, warmup, steps));
+          newTokens, rlMicro, rlBeta, warmup, steps, rlSeparateOld, rlJointBackward));
       System.out.println(RlCompare.json(r, ai.djl.pytorch.jni.JniUtils.getNumThreads()));
       return 0;
     }
@@ -273,6 +275,12 @@ public final class BenchCommand implements Callable<Integer> {
     List<String> javaArgs = new ArrayList<>(List.of("bench", "rl", "--model-dir", rlModel.toString(), "--prompts-per-step",
         "" + rlPrompts, "--generations", "" + rlGenerations, "--new-tokens", "" + newTokens, "--micro-batch", "" + rlMicro,
         "--beta", "" + rlBeta, "--steps", "" + steps, "--warmup", "" + warmup, "--threads", "" + threads));
+    if (rlSeparateOld) {
+      javaArgs.add("--separate-old-logprobs");
+    }
+    if (rlJointBackward) {
+      javaArgs.add("--joint-backward");
+    }
     List<String> scriptArgs = List.of("--model", rlModel.toString(), "--prompts", prompts.toString(), "--prompts-per-step",
         "" + rlPrompts, "--generations", "" + rlGenerations, "--new-tokens", "" + newTokens, "--beta", "" + rlBeta,
         "--steps", "" + steps, "--warmup", "" + warmup, "--threads", "" + threads);

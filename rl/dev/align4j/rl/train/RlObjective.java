@@ -2,8 +2,10 @@ package dev.align4j.rl.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
 import dev.align4j.peft.adapter.AdapterScope;
 import dev.align4j.peft.kernels.Kernels;
 import dev.align4j.peft.model.CausalLM;
@@ -23,9 +25,11 @@ import dev.align4j.rl.rollout.PolicyRoles;
 import dev.align4j.rl.rollout.PolicySequences;
 import dev.align4j.rl.rollout.TokenStats;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -37,6 +41,14 @@ import java.util.function.Function;
  * parameter. The engine's count is the loss's units (tokens, sequences, or {@code B *
  * max_completion_length}), so gradient accumulation is exact; metric sums are weighted by the same
  * units.
+ *
+ * <p>An experience without old log-probs ({@link Experience#oldLogp} null: the rollout fed one
+ * optimizer step and skipped its policy forward) takes this forward's log-probs without gradient as
+ * the old ones, as TRL's {@code per_token_logps.detach()}; they are kept for {@link
+ * #takeUpdateLogProbs} (the rollout's KL figures). With a critic, the engine's {@link
+ * #lossAndBackward} back-propagates the policy term before the value forward runs, so the two forwards'
+ * saved activations are never alive together (the adapters are disjoint: the gradients are the joint
+ * backward's).
  */
 public final class RlObjective implements Objective<Experience, RlObjective.Batch> {
   /** A collated micro-batch: the forward's input and the host arrays padded to its width. */
@@ -47,6 +59,8 @@ public final class RlObjective implements Objective<Experience, RlObjective.Batc
   private final double temperature;
   private final long padId;
   private boolean policyUpdates = true;
+  private boolean splitBackward = true;
+  private final Map<Experience, double[]> updateLogProbs = new IdentityHashMap<>();
 
   /**
    * @param temperature the sampling temperature (log-probs are of {@code logits / temperature})
@@ -64,6 +78,24 @@ public final class RlObjective implements Objective<Experience, RlObjective.Batc
   /** PPO's critic warm-up: while false, only the value loss is trained. */
   public void setPolicyUpdates(boolean on) {
     this.policyUpdates = on;
+  }
+
+  /**
+   * Whether {@link #lossAndBackward} back-propagates PPO's policy term before the value forward (default)
+   * or both terms at once after both forwards (the memory-hungrier path, kept for comparison).
+   */
+  public void setSplitBackward(boolean on) {
+    this.splitBackward = on;
+  }
+
+  /**
+   * The log-probs (without gradient, the completion's length) that the update computed for experiences
+   * without old log-probs, since the last call; cleared.
+   */
+  public Map<Experience, double[]> takeUpdateLogProbs() {
+    Map<Experience, double[]> out = new IdentityHashMap<>(updateLogProbs);
+    updateLogProbs.clear();
+    return out;
   }
 
   @Override
@@ -105,31 +137,65 @@ public final class RlObjective implements Objective<Experience, RlObjective.Batc
 
   @Override
   public Loss loss(CausalLM model, Batch batch) {
+    return loss(model, batch, null);
+  }
+
+  @Override
+  public Loss lossAndBackward(CausalLM model, Batch batch, long count, GradientCollector gc) {
+    if (!splitBackward || !(policyTrains() && algorithm.needsCritic())) {
+      return Objective.super.lossAndBackward(model, batch, count, gc);
+    }
+    Loss loss = loss(model, batch, x -> gc.backward(x.div(Kernels.scalar(x, count))));
+    NDArray sum = loss.sum();                                                     // the value term's gradient
+    gc.backward(sum.div(Kernels.scalar(sum, count)));
+    return loss;
+  }
+
+  private boolean policyTrains() {
+    return policyUpdates || !algorithm.needsCritic();
+  }
+
+  /**
+   * The loss; with {@code early} (a critic follows), the policy term is handed to it to back-propagate
+   * before the value forward, and stays in the sum as a constant of the same value.
+   */
+  private Loss loss(CausalLM model, Batch batch, Consumer<NDArray> early) {
     NDManager m = batch.seq().completionIds().getManager();
     Map<String, NDArray> metrics = new LinkedHashMap<>();
-    int b = batch.rows().size();
     int t = batch.seq().width();
     boolean[][] mask = batch.mask();
     double units = count(batch.rows());
     NDArray total = null;
     double target = 0;
-    boolean policy = policyUpdates || !algorithm.needsCritic();
-    if (policy) {
-      NDArray logp;
-      try (AdapterScope a = roles.usePolicy()) {
-        NDArray h = model.hiddenStates(batch.seq().input(), null);                    // [B, L, H]
-        // log-probs (with their gradient) and entropies a few rows at a time: no [B, T, V] logits
-        TokenStats.Result st = batch.seq().tokenStats(model, h, temperature, true);
-        logp = st.logProbs();                                                         // [B, T]
-        double entropy = TokenArrays.maskedMean(host(st.entropy()), mask);
-        metrics.put("objective/entropy", m.create(entropy * units));
+    if (policyTrains()) {
+      NDArray term;
+      double[][] lp;
+      double[][] old;
+      LossValue v;
+      try (NDScope scope = new NDScope()) {
+        NDArray logp;
+        try (AdapterScope a = roles.usePolicy()) {
+          NDArray h = model.hiddenStates(batch.seq().input(), null);                  // [B, L, H]
+          // log-probs (with their gradient) and entropies a few rows at a time: no [B, T, V] logits
+          TokenStats.Result st = batch.seq().tokenStats(model, h, temperature, true);
+          logp = st.logProbs();                                                       // [B, T]
+          double entropy = TokenArrays.maskedMean(host(st.entropy()), mask);
+          metrics.put("objective/entropy", m.create(entropy * units));
+        }
+        lp = host(logp);
+        old = oldLogProbs(batch.rows(), lp);
+        v = policyLoss(batch, lp, old, mask, units, metrics);
+        term = surrogate(logp, v.gradSum());
+        if (early != null) {
+          early.accept(term);                 // frees this forward's saved activations
+          term = term.stopGradient();
+        }
+        keep(term);
+        metrics.values().forEach(NDScope::unregister);   // the metrics made inside outlive the forward
       }
-      double[][] lp = host(logp);
-      double[][] old = padded(batch.rows(), t, Experience::oldLogp);
-      LossValue v = policyLoss(batch, lp, old, mask, units, metrics);
       metrics.put("loss/policy", m.create(v.sum()));
       metrics.put("val/ratio", m.create(meanRatio(lp, old, mask) * units));
-      total = surrogate(logp, v.gradSum());
+      total = term;
       target += v.sum();
     }
     if (algorithm instanceof Algorithm.Ppo p && p.needsCritic()) {
@@ -150,6 +216,30 @@ public final class RlObjective implements Objective<Experience, RlObjective.Batc
     // the value is the loss's sum; the gradient is sum_t g_t d(input_t)
     double now = total.toType(DataType.FLOAT64, false).getDouble();
     return new Loss(total.add(Kernels.scalar(total, target - now)), metrics);
+  }
+
+  /**
+   * The old log-probs {@code [B][T]}: the experience's own, or (none sampled) this forward's {@code lp}
+   * without gradient, also kept for {@link #takeUpdateLogProbs}; zero past each completion.
+   */
+  private double[][] oldLogProbs(List<Experience> rows, double[][] lp) {
+    int t = lp.length == 0 ? 0 : lp[0].length;
+    double[][] out = new double[rows.size()][t];
+    for (int i = 0; i < rows.size(); i++) {
+      Experience e = rows.get(i);
+      double[] x = e.oldLogp();
+      if (x == null) {
+        x = java.util.Arrays.copyOf(lp[i], e.length());
+        updateLogProbs.put(e, x.clone());
+      }
+      System.arraycopy(x, 0, out[i], 0, x.length);
+    }
+    return out;
+  }
+
+  private static NDArray keep(NDArray x) {
+    NDScope.unregister(x);
+    return x;
   }
 
   private LossValue policyLoss(Batch batch, double[][] lp, double[][] old, boolean[][] mask, double units,
@@ -173,8 +263,8 @@ public final class RlObjective implements Objective<Experience, RlObjective.Batc
     if (algorithm instanceof Algorithm.Rloo r) {
       double[] oldSeq = new double[rows.size()];
       for (int i = 0; i < rows.size(); i++) {
-        for (double x : rows.get(i).oldLogp()) {
-          oldSeq[i] += x;
+        for (int j = 0; j < rows.get(i).length(); j++) {
+          oldSeq[i] += old[i][j];
         }
       }
       RlooLoss.Result res = RlooLoss.compute(new RlooLoss.Input(lp, oldSeq, sequenceAdvantages(rows), mask),
