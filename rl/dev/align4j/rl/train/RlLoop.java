@@ -132,6 +132,7 @@ public final class RlLoop {
       KlController kl = state == null || !state.has("kl") ? cfg.kl() : KlState.fromJson(state.get("kl"));
       long onDisk = s.steps();
       List<double[]> evals = new ArrayList<>();
+      Boolean said = null;
       if (log != null && !evalPrompts.isEmpty() && s.steps() == 0) {
         // the starting policy's score, the "before" of the run
         log.write(evaluate(0, evals));
@@ -147,6 +148,13 @@ public final class RlLoop {
         boolean policyUpdates = !(algorithm instanceof Algorithm.Ppo p) || rollout >= p.criticWarmupRollouts();
         int rows = batch.size() * sampler.config().numGenerations();
         boolean reuse = !separateOldLogProbs && reusesUpdateLogProbs(algorithm, cfg, rows, coef, policyUpdates);
+        if (said == null || said != reuse) {
+          // once per run, and again when it changes (after PPO's critic warm-up)
+          System.err.println(reuse ? "rl: old log-probs: the update's own, detached (one optimizer step per rollout,"
+              + " no KL in the reward); the rollout skips its policy forward"
+              : "rl: old log-probs: from the rollout's policy forward");
+          said = reuse;
+        }
         Rollout r = sampler.sample(batch, cfg.seed() * 1_000_033L + rollout, !reuse);
         ExperienceMaker.Made made = ExperienceMaker.make(algorithm, r, coef, cfg.missingEosPenalty());
         Map<String, Double> rm = new LinkedHashMap<>(made.metrics());
