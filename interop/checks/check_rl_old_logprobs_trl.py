@@ -9,6 +9,7 @@ runs one step on a tiny random model and reports whether the loss received old l
 grpo` runs the same schedule (rows per rollout = per_device_train_batch_size x steps_per_generation)
 and says which path it took. One result per schedule: pass when the two agree.
 """
+import contextlib
 import json
 import os
 import sys
@@ -56,7 +57,8 @@ def trl_separate(model, prompts, k, g, s):
         return inner(model, inputs)
 
     trainer._compute_loss = spy
-    trainer.train()
+    with contextlib.redirect_stdout(sys.stderr):   # the trainer's log lines are not results
+        trainer.train()
     if not seen or len(set(seen)) != 1:
         raise RuntimeError(f"TRL: unexpected calls of _compute_loss: {seen}")
     return seen[0]
