@@ -48,7 +48,7 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--reps", defaultValue = "1", description = "rm/dpo: fresh-process repetitions per side and mode (medians)") int reps;
   @Option(names = "--trl-script", description = "rm/dpo: TRL's side (default bench/rm_step_trl.py or bench/dpo_step_trl.py)") String trlScript;
   @Option(names = "--seqs", split = ",", description = "compare: sequence lengths (the scaling measurement; default: --seq)") List<Integer> seqs;
-  @Option(names = "--checkpointing", description = "compare, peft: activation checkpointing per decoder layer (both sides)") boolean checkpointing;
+  @Option(names = "--checkpointing", description = "compare, peft, rl: activation checkpointing per decoder layer (compare, peft: both sides; rl: align4j's update)") boolean checkpointing;
   @Option(names = "--plot", description = "compare: write a PNG of step time and peak memory against tokens per step") Path plot;
   @Option(names = "--runs", description = "compare: append each run to this JSON-lines file; --plot then shows all its runs") Path runsLog;
   @Option(names = "--model-dir", defaultValue = "runs/bench/smollm2-135m-qwen3", description = "rl: the model (made by align4j tiny at the SmolLM2-135M shape with the Qwen3 tokenizer when absent)") Path rlModel;
@@ -262,7 +262,7 @@ public final class BenchCommand implements Callable<Integer> {
         ai.djl.pytorch.jni.JniUtils.setNumThreads(threads);
       }
       RlBenchmark.Row r = RlBenchmark.run(new RlBenchmark.Settings(rlModel, prompts, rlAlgo, rlPrompts, rlGenerations,
-          newTokens, rlMicro, rlBeta, warmup, steps, rlSeparateOld, rlJointBackward));
+          newTokens, rlMicro, rlBeta, warmup, steps, rlSeparateOld, rlJointBackward, checkpointing));
       System.out.println(RlCompare.json(r, ai.djl.pytorch.jni.JniUtils.getNumThreads()));
       return 0;
     }
@@ -280,6 +280,9 @@ public final class BenchCommand implements Callable<Integer> {
     }
     if (rlJointBackward) {
       javaArgs.add("--joint-backward");
+    }
+    if (checkpointing) {
+      javaArgs.add("--checkpointing");
     }
     List<String> scriptArgs = List.of("--model", rlModel.toString(), "--prompts", prompts.toString(), "--prompts-per-step",
         "" + rlPrompts, "--generations", "" + rlGenerations, "--new-tokens", "" + newTokens, "--beta", "" + rlBeta,

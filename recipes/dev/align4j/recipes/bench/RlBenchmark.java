@@ -70,10 +70,11 @@ public final class RlBenchmark {
    *     the update's stand in ({@code RlLoop}'s rule: one step per rollout, no KL in the reward)
    * @param jointBackward PPO: one backward after both the policy and the value forward (the old path)
    *     instead of the policy term's backward before the value forward
+   * @param checkpointing activation checkpointing in the update ({@code gradient_checkpointing})
    */
   public record Settings(Path modelDir, Path promptsFile, Algo algo, int promptsPerStep, int numGenerations,
       int maxNewTokens, int microBatch, double beta, int warmup, int steps, boolean separateOldLogProbs,
-      boolean jointBackward) {
+      boolean jointBackward, boolean checkpointing) {
     /** Validates. */
     public Settings {
       if (promptsPerStep < 1 || numGenerations < 1 || maxNewTokens < 1 || microBatch < 1 || warmup < 0 || steps < 1) {
@@ -164,6 +165,7 @@ public final class RlBenchmark {
       sampler.onPhase(clock);
       RlObjective objective = new RlObjective(roles, alg, 1.0, pad);
       objective.setSplitBackward(!s.jointBackward());
+      objective.setActivationCheckpointing(s.checkpointing());
       // one optimizer step per rollout: the update's log-probs stand in where RlLoop would let them
       boolean reuse = !s.separateOldLogProbs() && !alg.rewardUsesPolicyLogProbs(s.beta());
       long trainable = peft.trainableParameters().stream().mapToLong(p -> p.shape().size()).sum();

@@ -52,6 +52,7 @@ public final class RlCompare {
     n.put("threads", threads);
     n.put("separate_old_logprobs", s.separateOldLogProbs());
     n.put("joint_backward", s.jointBackward());
+    n.put("checkpointing", s.checkpointing());
     ObjectNode fs = n.putObject("first_step");
     for (Map.Entry<String, long[]> e : r.firstStep().entrySet()) {
       ObjectNode p = fs.putObject(e.getKey());

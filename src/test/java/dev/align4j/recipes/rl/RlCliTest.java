@@ -188,6 +188,33 @@ class RlCliTest {
         + " divide the 4 rows of a rollout").contains("num_mini_batches=3 disagrees with gradient_accumulation_steps=2");
   }
 
+  /**
+   * {@code gradient_checkpointing: true} is accepted by the RL stages (the objective checkpoints its
+   * policy and value forwards itself) and trains as without it, to float32 rounding.
+   */
+  @Test
+  void gradientCheckpointingTrainsAsWithout() throws Exception {
+    ObjectMapper json = new ObjectMapper();
+    List<List<Double>> losses = new ArrayList<>();
+    for (boolean on : new boolean[] {false, true}) {
+      Path out = tmp.resolve("ppo-checkpointing-" + on);
+      assertThat(run("ppo", "--config", tmp.resolve("r.yaml").toString(), "output_dir=" + out, "max_steps=2",
+          "eval_steps=0", "gradient_checkpointing=" + on)).as("gradient_checkpointing=" + on).isZero();
+      List<Double> l = new ArrayList<>();
+      for (String line : Files.readAllLines(out.resolve("metrics.jsonl"))) {
+        if (line.contains("\"loss\"")) {
+          l.add(json.readTree(line).get("loss").asDouble());
+        }
+      }
+      losses.add(l);
+    }
+    assertThat(losses.get(1)).hasSize(2);
+    for (int i = 0; i < 2; i++) {
+      assertThat(losses.get(1).get(i)).as("step " + i).isCloseTo(losses.get(0).get(i),
+          org.assertj.core.data.Offset.offset(1e-5 + 1e-4 * Math.abs(losses.get(0).get(i))));
+    }
+  }
+
   @Test
   void theJudgeScoresFormatEventTypeAndRiskLevel() {
     IncidentJudge j = new IncidentJudge();

@@ -52,6 +52,12 @@ class RlOldLogProbReuseTest {
   }
 
   static Run run(Algo which, int epochs, int miniBatches, double kl, int warmup, boolean separate, Precision precision) {
+    return run(which, epochs, miniBatches, kl, warmup, separate, precision, false);
+  }
+
+  /** @param checkpointing the update under activation checkpointing ({@code gradient_checkpointing}) */
+  static Run run(Algo which, int epochs, int miniBatches, double kl, int warmup, boolean separate, Precision precision,
+      boolean checkpointing) {
     boolean critic = which == Algo.PPO;
     try (TinyPolicy tp = critic ? new TinyPolicy(precision, "policy", "value") : new TinyPolicy(precision, "policy")) {
       if (critic) {
@@ -77,6 +83,7 @@ class RlOldLogProbReuseTest {
       int[] policyForwards = {0};
       sampler.onPhase(p -> policyForwards[0] += p.equals("policy") ? 1 : 0);
       RlObjective obj = new RlObjective(roles, alg, 1.0, 0);
+      obj.setActivationCheckpointing(checkpointing);
       RlLoopConfig cfg = new RlLoopConfig(8 / alg.numGenerations(), epochs, miniBatches, 4, new FixedKlController(kl),
           0.0, Double.NaN, 0, 7);
       Trainer trainer = new Trainer(tp.model, params, TrainerConfig.of(3, 4, 1), s -> 5e-3, null);

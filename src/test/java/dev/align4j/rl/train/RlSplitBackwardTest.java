@@ -1,6 +1,7 @@
 package dev.align4j.rl.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -33,13 +34,20 @@ import org.junit.jupiter.api.Test;
  * together: the gradients of every trainable parameter (policy adapter, value adapter, value head), the
  * loss and every metric equal those of the joint backward after both forwards, bit for bit (float64 and
  * float32), over two accumulated micro-batches; without a critic, and in the critic's warm-up, the one
- * backward is the engine's default.
+ * backward is the engine's default. With activation checkpointing ({@code gradient_checkpointing}) each
+ * forward is recomputed layer by layer in backward: the same loss, metrics and gradients to float64
+ * rounding, for PPO (also in warm-up) and GRPO.
  */
 class RlSplitBackwardTest {
   record Out(double loss, Map<String, Double> metrics, List<double[]> grads) {}
 
   /** Gradients of two micro-batches accumulated, divided by their joint count as the engine does. */
   static Out backward(TinyPolicy tp, RlObjective obj, List<List<Experience>> micro, boolean split) {
+    return backward(tp, obj, micro, split, false);
+  }
+
+  static Out backward(TinyPolicy tp, RlObjective obj, List<List<Experience>> micro, boolean split,
+      boolean checkpointing) {
     List<Parameter> params = tp.peft.trainableParameters();
     Gradients.zero(params);
     long count = 0;
@@ -47,13 +55,14 @@ class RlSplitBackwardTest {
       count += obj.count(mb);
     }
     obj.setSplitBackward(split);
+    obj.setActivationCheckpointing(checkpointing);
     double loss = 0;
     Map<String, Double> metrics = new LinkedHashMap<>();
     for (List<Experience> mb : micro) {
       try (NDManager s = tp.model.manager().newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
         RlObjective.Batch b = obj.collate(s, mb);
         Objective.Loss l;
-        if (split) {
+        if (split || checkpointing) {
           l = obj.lossAndBackward(tp.model, b, count, gc);
         } else {
           // the joint path: both forwards, then one backward of the whole sum
@@ -77,6 +86,14 @@ class RlSplitBackwardTest {
   }
 
   static void sameAsJoint(Precision precision, boolean critic, boolean warmup) {
+    sameAsJoint(precision, critic, warmup, false);
+  }
+
+  /**
+   * @param checkpointing compare the checkpointed path instead of the split one (float64, to rounding:
+   *     it scales by {@code 1 / count} where the plain path divides)
+   */
+  static void sameAsJoint(Precision precision, boolean critic, boolean warmup, boolean checkpointing) {
     try (TinyPolicy tp = critic ? new TinyPolicy(precision, "policy", "value") : new TinyPolicy(precision, "policy")) {
       RlObjective obj;
       List<Experience> rows = RlObjectiveTest.experiences(6, critic, 5);
@@ -96,13 +113,27 @@ class RlSplitBackwardTest {
       tp.peft.state().setTraining(true);
       List<List<Experience>> micro = List.of(rows.subList(0, 4), rows.subList(4, 6));
       Out joint = backward(tp, obj, micro, false);
-      Out split = backward(tp, obj, micro, true);
-      String what = precision + (critic ? warmup ? " PPO warm-up" : " PPO" : " GRPO");
-      assertThat(split.loss()).as(what + " loss").isEqualTo(joint.loss());
-      assertThat(split.metrics()).as(what + " metrics").containsExactlyEntriesOf(joint.metrics());
+      Out split = backward(tp, obj, micro, !checkpointing, checkpointing);
+      String what = precision + (critic ? warmup ? " PPO warm-up" : " PPO" : " GRPO") + (checkpointing ? " checkpointed" : "");
       int nonZero = 0;
+      if (checkpointing) {
+        assertThat(split.loss()).as(what + " loss").isCloseTo(joint.loss(), within(1e-12));
+        assertThat(split.metrics().keySet()).as(what).containsExactlyInAnyOrderElementsOf(joint.metrics().keySet());
+        joint.metrics().forEach((k, v) -> assertThat(split.metrics().get(k)).as(what + " " + k).isCloseTo(v, within(1e-12)));
+      } else {
+        assertThat(split.loss()).as(what + " loss").isEqualTo(joint.loss());
+        assertThat(split.metrics()).as(what + " metrics").containsExactlyEntriesOf(joint.metrics());
+      }
       for (int k = 0; k < joint.grads().size(); k++) {
-        assertThat(split.grads().get(k)).as(what + " gradient " + k).containsExactly(joint.grads().get(k));
+        if (checkpointing) {
+          double[] a = split.grads().get(k);
+          double[] b = joint.grads().get(k);
+          for (int j = 0; j < b.length; j++) {
+            assertThat(a[j]).as(what + " gradient " + k + "[" + j + "]").isCloseTo(b[j], within(1e-13 + 1e-11 * Math.abs(b[j])));
+          }
+        } else {
+          assertThat(split.grads().get(k)).as(what + " gradient " + k).containsExactly(joint.grads().get(k));
+        }
         for (double g : joint.grads().get(k)) {
           nonZero += g != 0 ? 1 : 0;
         }
@@ -130,6 +161,25 @@ class RlSplitBackwardTest {
   @Test
   void ppoSplitBackwardEqualsTheJointOneInFloat32() {
     sameAsJoint(Precision.FLOAT32, true, false);
+  }
+
+  @Test
+  void activationCheckpointingGivesTheJointGradients() {
+    sameAsJoint(Precision.FLOAT64, true, false, true);
+    sameAsJoint(Precision.FLOAT64, true, true, true);
+    sameAsJoint(Precision.FLOAT64, false, false, true);
+  }
+
+  @Test
+  void gradientCheckpointingInTheLoopTrainsAsWithout() {
+    // three steps of the RL loop (rollouts of 8 rows, micro-batches of 4): PPO with a critic reusing the
+    // update's log-probs, and GRPO with two minibatches per rollout
+    for (RlOldLogProbReuseTest.Algo a : List.of(RlOldLogProbReuseTest.Algo.PPO, RlOldLogProbReuseTest.Algo.GRPO)) {
+      int mb = a == RlOldLogProbReuseTest.Algo.GRPO ? 2 : 1;
+      RlOldLogProbReuseTest.Run plain = RlOldLogProbReuseTest.run(a, 1, mb, 0, 0, false, Precision.FLOAT64, false);
+      RlOldLogProbReuseTest.Run ckpt = RlOldLogProbReuseTest.run(a, 1, mb, 0, 0, false, Precision.FLOAT64, true);
+      RlOldLogProbReuseTest.same(ckpt, plain, 1e-10, a + " checkpointed");
+    }
   }
 
   @Test
