@@ -27,6 +27,7 @@ import dev.align4j.rl.rollout.PolicyRoles;
 import dev.align4j.rl.rollout.PolicySequences;
 import dev.align4j.rl.rollout.TokenStats;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -50,7 +51,8 @@ import java.util.function.Function;
  * #takeUpdateLogProbs} (the rollout's KL figures). With a critic, the engine's {@link
  * #lossAndBackward} back-propagates the policy term before the value forward runs, so the two forwards'
  * saved activations are never alive together (the adapters are disjoint: the gradients are the joint
- * backward's).
+ * backward's); with {@link #setActivationCheckpointing} each of those forwards is also checkpointed per
+ * decoder layer.
  */
 public final class RlObjective implements Objective<Experience, RlObjective.Batch> {
   /** A collated micro-batch: the forward's input and the host arrays padded to its width. */
@@ -310,7 +312,7 @@ public final class RlObjective implements Objective<Experience, RlObjective.Batc
       Experience e = rows.get(i);
       double[] x = e.oldLogp();
       if (x == null) {
-        x = java.util.Arrays.copyOf(lp[i], e.length());
+        x = Arrays.copyOf(lp[i], e.length());
         updateLogProbs.put(e, x.clone());
       }
       System.arraycopy(x, 0, out[i], 0, x.length);

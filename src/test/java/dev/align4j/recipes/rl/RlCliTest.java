@@ -1,6 +1,7 @@
 package dev.align4j.recipes.rl;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.offset;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -211,7 +212,7 @@ class RlCliTest {
     assertThat(losses.get(1)).hasSize(2);
     for (int i = 0; i < 2; i++) {
       assertThat(losses.get(1).get(i)).as("step " + i).isCloseTo(losses.get(0).get(i),
-          org.assertj.core.data.Offset.offset(1e-5 + 1e-4 * Math.abs(losses.get(0).get(i))));
+          offset(1e-5 + 1e-4 * Math.abs(losses.get(0).get(i))));
     }
   }
 
