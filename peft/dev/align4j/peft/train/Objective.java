@@ -2,6 +2,8 @@ package dev.align4j.peft.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.training.GradientCollector;
+import dev.align4j.peft.kernels.Kernels;
 import dev.align4j.peft.model.CausalLM;
 import dev.align4j.peft.model.ModelInput;
 import java.util.Collections;
@@ -74,6 +76,24 @@ public interface Objective<E, B> {
   /** The loss sum of a batch, with autograd. Default: {@link #lossFromHidden} of one plain forward. */
   default Loss loss(CausalLM model, B batch) {
     return lossFromHidden(model, batch, model.hiddenStates(input(batch), null));
+  }
+
+  /**
+   * The loss sum of a batch, back-propagated as {@code sum / count} into every trainable parameter
+   * (gradients accumulate): what the engine calls per micro-batch without activation checkpointing.
+   * Default: {@link #loss}, then one backward. An objective with several forwards may override it to
+   * back-propagate each forward's term before the next forward runs, so that only one forward's saved
+   * activations are alive at a time (the gradients add up to the joint backward's).
+   *
+   * @param count the effective batch's count, the divisor of every micro-batch's sum
+   * @param gc the open gradient collector
+   * @return the loss as {@link #loss} returns it (its sum already back-propagated)
+   */
+  default Loss lossAndBackward(CausalLM model, B batch, long count, GradientCollector gc) {
+    Loss loss = loss(model, batch);
+    NDArray sum = loss.sum();
+    gc.backward(sum.div(Kernels.scalar(sum, count)));
+    return loss;
   }
 
   /** The single forward's input (what activation checkpointing embeds and recomputes). */

@@ -8,7 +8,6 @@ import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.align4j.peft.kernels.Kernels;
 import dev.align4j.peft.model.CausalLM;
 import dev.align4j.peft.model.Parameter;
 import java.io.IOException;
@@ -141,9 +140,7 @@ public final class TrainingSession<E, B> implements AutoCloseable {
             loss = ActivationCheckpointing.backward(model, objective, batch, 1.0 / count,
                 (cfg.seed() * 31 + step) * 64 + k);
           } else {
-            loss = objective.loss(model, batch);
-            NDArray sum = loss.sum();
-            gc.backward(sum.div(Kernels.scalar(sum, count)));
+            loss = objective.lossAndBackward(model, batch, count, gc);
           }
           lossSum += value(loss.sum());
           loss.metrics().forEach((name, v) -> metricSums.merge(name, value(v), Double::sum));

@@ -48,7 +48,7 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--reps", defaultValue = "1", description = "rm/dpo: fresh-process repetitions per side and mode (medians)") int reps;
   @Option(names = "--trl-script", description = "rm/dpo: TRL's side (default bench/rm_step_trl.py or bench/dpo_step_trl.py)") String trlScript;
   @Option(names = "--seqs", split = ",", description = "compare: sequence lengths (the scaling measurement; default: --seq)") List<Integer> seqs;
-  @Option(names = "--checkpointing", description = "compare, peft: activation checkpointing per decoder layer (both sides)") boolean checkpointing;
+  @Option(names = "--checkpointing", description = "compare, peft, rl: activation checkpointing per decoder layer (compare, peft: both sides; rl: align4j's update)") boolean checkpointing;
   @Option(names = "--plot", description = "compare: write a PNG of step time and peak memory against tokens per step") Path plot;
   @Option(names = "--runs", description = "compare: append each run to this JSON-lines file; --plot then shows all its runs") Path runsLog;
   @Option(names = "--model-dir", defaultValue = "runs/bench/smollm2-135m-qwen3", description = "rl: the model (made by align4j tiny at the SmolLM2-135M shape with the Qwen3 tokenizer when absent)") Path rlModel;
@@ -57,6 +57,8 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--micro-batch", defaultValue = "8", description = "rl: rows per forward (update and rollout)") int rlMicro;
   @Option(names = "--beta", defaultValue = "0.04", description = "rl: GRPO's k3 coefficient, PPO's kl_coef") double rlBeta;
   @Option(names = "--no-ppo", description = "rl: skip align4j's PPO step") boolean rlNoPpo;
+  @Option(names = "--separate-old-logprobs", description = "rl: always compute the old log-probs by the rollout's own policy forward (default: the update's stand in when the rollout feeds one step and the reward has no KL term, as TRL)") boolean rlSeparateOld;
+  @Option(names = "--joint-backward", description = "rl: PPO backpropagates policy and value together after both forwards (default: the policy term before the value forward)") boolean rlJointBackward;
   @Option(names = "--algo", hidden = true, defaultValue = "GRPO") RlBenchmark.Algo rlAlgo;
   @Option(names = "--in-process", hidden = true, description = "measure one row here and print it as TSV") boolean inProcess;
   @Mixin DeviceOption deviceOption;
@@ -260,7 +262,7 @@ public final class BenchCommand implements Callable<Integer> {
         ai.djl.pytorch.jni.JniUtils.setNumThreads(threads);
       }
       RlBenchmark.Row r = RlBenchmark.run(new RlBenchmark.Settings(rlModel, prompts, rlAlgo, rlPrompts, rlGenerations,
-          newTokens, rlMicro, rlBeta, warmup, steps));
+          newTokens, rlMicro, rlBeta, warmup, steps, rlSeparateOld, rlJointBackward, checkpointing));
       System.out.println(RlCompare.json(r, ai.djl.pytorch.jni.JniUtils.getNumThreads()));
       return 0;
     }
@@ -273,6 +275,15 @@ public final class BenchCommand implements Callable<Integer> {
     List<String> javaArgs = new ArrayList<>(List.of("bench", "rl", "--model-dir", rlModel.toString(), "--prompts-per-step",
         "" + rlPrompts, "--generations", "" + rlGenerations, "--new-tokens", "" + newTokens, "--micro-batch", "" + rlMicro,
         "--beta", "" + rlBeta, "--steps", "" + steps, "--warmup", "" + warmup, "--threads", "" + threads));
+    if (rlSeparateOld) {
+      javaArgs.add("--separate-old-logprobs");
+    }
+    if (rlJointBackward) {
+      javaArgs.add("--joint-backward");
+    }
+    if (checkpointing) {
+      javaArgs.add("--checkpointing");
+    }
     List<String> scriptArgs = List.of("--model", rlModel.toString(), "--prompts", prompts.toString(), "--prompts-per-step",
         "" + rlPrompts, "--generations", "" + rlGenerations, "--new-tokens", "" + newTokens, "--beta", "" + rlBeta,
         "--steps", "" + steps, "--warmup", "" + warmup, "--threads", "" + threads);

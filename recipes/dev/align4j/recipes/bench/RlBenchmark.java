@@ -66,9 +66,15 @@ public final class RlBenchmark {
    * @param promptsPerStep prompts per rollout (each sampled {@code numGenerations} times)
    * @param microBatch rows per forward/backward of the update and per rollout chunk
    * @param beta GRPO's k3 coefficient (PPO's per-token KL coefficient)
+   * @param separateOldLogProbs compute the old log-probs by the rollout's own policy forward also where
+   *     the update's stand in ({@code RlLoop}'s rule: one step per rollout, no KL in the reward)
+   * @param jointBackward PPO: one backward after both the policy and the value forward (the old path)
+   *     instead of the policy term's backward before the value forward
+   * @param checkpointing activation checkpointing in the update ({@code gradient_checkpointing})
    */
   public record Settings(Path modelDir, Path promptsFile, Algo algo, int promptsPerStep, int numGenerations,
-      int maxNewTokens, int microBatch, double beta, int warmup, int steps) {
+      int maxNewTokens, int microBatch, double beta, int warmup, int steps, boolean separateOldLogProbs,
+      boolean jointBackward, boolean checkpointing) {
     /** Validates. */
     public Settings {
       if (promptsPerStep < 1 || numGenerations < 1 || maxNewTokens < 1 || microBatch < 1 || warmup < 0 || steps < 1) {
@@ -158,6 +164,10 @@ public final class RlBenchmark {
       RolloutSampler sampler = new RolloutSampler(roles, rc, scorer, ids -> tok.decode(ids, true));
       sampler.onPhase(clock);
       RlObjective objective = new RlObjective(roles, alg, 1.0, pad);
+      objective.setSplitBackward(!s.jointBackward());
+      objective.setActivationCheckpointing(s.checkpointing());
+      // one optimizer step per rollout: the update's log-probs stand in where RlLoop would let them
+      boolean reuse = !s.separateOldLogProbs() && !alg.rewardUsesPolicyLogProbs(s.beta());
       long trainable = peft.trainableParameters().stream().mapToLong(p -> p.shape().size()).sum();
       long setupRss = MetricsLog.rssMib();
       long setupPeak = MetricsLog.peakRssMib();   // before the phase clock first resets the high-water mark
@@ -178,7 +188,7 @@ public final class RlBenchmark {
           }
           long c0 = PreferenceBenchmark.processCpuNanos();
           long t0 = System.nanoTime();
-          Rollout r = sampler.sample(batch, 1000 + step);
+          Rollout r = sampler.sample(batch, 1000 + step, !reuse);
           clock.accept("experience");
           ExperienceMaker.Made made = ExperienceMaker.make(alg, r, s.beta(), 0.0);   // as RlLoop: GRPO's beta, PPO's kl_coef
           List<List<Experience>> micro = new ArrayList<>();

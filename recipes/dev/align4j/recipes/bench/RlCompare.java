@@ -50,6 +50,9 @@ public final class RlCompare {
     n.put("trainable", r.trainable());
     n.put("loss", r.loss());
     n.put("threads", threads);
+    n.put("separate_old_logprobs", s.separateOldLogProbs());
+    n.put("joint_backward", s.jointBackward());
+    n.put("checkpointing", s.checkpointing());
     ObjectNode fs = n.putObject("first_step");
     for (Map.Entry<String, long[]> e : r.firstStep().entrySet()) {
       ObjectNode p = fs.putObject(e.getKey());

@@ -132,10 +132,6 @@ public record RlRecipe(
 
   /** Cross-key checks. */
   public RlRecipe {
-    if (gradientCheckpointing) {
-      throw new IllegalArgumentException("gradient_checkpointing: the RL objectives run two forwards (policy, value) and"
-          + " cannot be checkpointed per layer; set it to false");
-    }
     if (earlyStoppingPatience != 0) {
       throw new IllegalArgumentException("early_stopping_patience: not used by RL runs; set it to 0");
     }

@@ -139,7 +139,9 @@ public final class RlRun {
       KlController kl = r.klTarget() > 0 ? new AdaptiveKlController(r.klCoef(), r.klTarget(), r.klHorizon())
           : new FixedKlController(alg instanceof Algorithm.Ppo ? r.klCoef() : 0.0);
       RlLoopConfig lc = loopConfig(r, alg, kl);
-      TrainerConfig tc = TrainingKeys.trainerConfig(RlRecipe.SCHEMA, r, pad);
+      // gradient_checkpointing: the objective checkpoints each of its forwards (policy, value) itself
+      objective.setActivationCheckpointing(r.gradientCheckpointing());
+      TrainerConfig tc = TrainingKeys.trainerConfig(RlRecipe.SCHEMA, r, pad).withActivationCheckpointing(false);
       LrScheduleConfig schedule = TrainingKeys.schedule(RlRecipe.SCHEMA, r);
       Trainer trainer = new Trainer(model, peft.trainableParameters(), tc, schedule::lrAt, out.resolve("checkpoints"));
       RlLoop loop = new RlLoop(trainer, objective, sampler, alg, lc, out);

@@ -15,7 +15,9 @@ import java.util.List;
  * @param texts each completion decoded
  * @param eos whether a row ended with an EOS (rather than at the length limit)
  * @param mask {@code [B][T]} 1 on completion tokens
- * @param logProbs {@code [B][T]} log-probs under the policy (of {@code logits / temperature})
+ * @param logProbs {@code [B][T]} log-probs under the policy (of {@code logits / temperature}), or null when
+ *     the rollout skipped that forward because the update's own detached log-probs stand in for them
+ *     (one optimizer step per rollout: {@link RolloutSampler#sample(List, long, boolean)})
  * @param refLogProbs {@code [B][T]} log-probs under the reference (same temperature)
  * @param values {@code [B][T]} critic values at the state before each token, or null without a critic
  * @param scores {@code [B]} reward scores (NaN: none)
@@ -27,13 +29,18 @@ public record Rollout(List<RlPrompt> prompts, int[] group, List<long[]> completi
   public Rollout {
     int b = prompts.size();
     if (group.length != b || completions.size() != b || texts.size() != b || eos.length != b || mask.length != b
-        || logProbs.length != b || refLogProbs.length != b || (values != null && values.length != b)
+        || (logProbs != null && logProbs.length != b) || refLogProbs.length != b || (values != null && values.length != b)
         || scores.length != b) {
       throw new IllegalArgumentException("every rollout array needs " + b + " rows");
     }
     prompts = List.copyOf(prompts);
     completions = List.copyOf(completions);
     texts = List.copyOf(texts);
+  }
+
+  /** Whether the policy's log-probs at sampling time were computed (false: the update's stand in). */
+  public boolean hasLogProbs() {
+    return logProbs != null;
   }
 
   /** Rows B. */

@@ -45,7 +45,7 @@ public final class RolloutSampler {
   }
 
   /**
-   * Reports each phase as it starts ({@code generate}, then per scoring micro-batch {@code policy},
+   * Reports each phase as it starts ({@code generate}, then per scoring micro-batch {@code policy} (unless skipped),
    * {@code reference}, {@code value}, then {@code score} and {@code done}): the hook that {@code align4j
    * bench rl} measures time and peak memory per phase with. Default: none.
    */
@@ -65,6 +65,18 @@ public final class RolloutSampler {
    *     resumed run samples what the uninterrupted one did)
    */
   public Rollout sample(List<RlPrompt> prompts, long seed) {
+    return sample(prompts, seed, true);
+  }
+
+  /**
+   * One rollout, with or without the policy's own teacher-forced forward.
+   *
+   * @param policyLogProbs false skips the policy forward ({@link Rollout#logProbs} null): when the
+   *     rollout feeds exactly one optimizer step, the policy at update time is the sampling policy, so
+   *     the update's detached log-probs are the old ones (TRL's {@code per_token_logps.detach()} when
+   *     {@code num_iterations == 1} and one generation batch per step)
+   */
+  public Rollout sample(List<RlPrompt> prompts, long seed, boolean policyLogProbs) {
     List<RlPrompt> rows = new ArrayList<>();
     int[] group = new int[prompts.size() * cfg.numGenerations()];
     for (int i = 0; i < prompts.size(); i++) {
@@ -85,7 +97,7 @@ public final class RolloutSampler {
         t = Math.max(t, c.tokens().length);
       }
       double[][] mask = new double[b][t];
-      double[][] lp = new double[b][];
+      double[][] lp = policyLogProbs ? new double[b][] : null;
       double[][] ref = new double[b][];
       double[][] values = roles.hasValue() ? new double[b][] : null;
       List<long[]> comps = new ArrayList<>();
@@ -138,7 +150,7 @@ public final class RolloutSampler {
   }
 
   /**
-   * Policy and reference log-probs and values of rows {@code [off, off + n)}, padded to width t. No
+   * Policy (when lp is not null) and reference log-probs and values of rows {@code [off, off + n)}, padded to width t. No
    * autograd; each forward's arrays are freed before the next one starts (and each layer's inside it,
    * {@link LayeredForward}), and the log-probs come a few rows at a time ({@link TokenStats}).
    */
@@ -148,10 +160,12 @@ public final class RolloutSampler {
     rows.forEach(r -> prompts.add(r.ids()));
     try (NDManager m = model.manager().newSubManager()) {
       PolicySequences seq = PolicySequences.of(m, prompts, comps, cfg.padId());
-      phases.accept("policy");
-      try (AdapterScope a = roles.usePolicy(); NDScope s = new NDScope()) {
-        NDArray h = LayeredForward.hiddenStates(model, seq.input());              // [n, P+T', H]
-        copyRows(logProbs(model, seq, h), comps, t, off, lp);
+      if (lp != null) {
+        phases.accept("policy");
+        try (AdapterScope a = roles.usePolicy(); NDScope s = new NDScope()) {
+          NDArray h = LayeredForward.hiddenStates(model, seq.input());            // [n, P+T', H]
+          copyRows(logProbs(model, seq, h), comps, t, off, lp);
+        }
       }
       phases.accept("reference");
       try (AdapterScope a = roles.useReference(); NDScope s = new NDScope()) {

@@ -20,6 +20,18 @@ public sealed interface Algorithm permits Algorithm.Grpo, Algorithm.Rloo, Algori
   int numGenerations();
 
   /**
+   * Whether the advantages depend on the policy's log-probs at sampling time, i.e. a KL penalty is
+   * taken off the reward before the update (RLOO's {@code beta}, PPO's {@code kl_coef}); then the
+   * rollout must compute them before the update. GRPO's KL is in the loss: never.
+   *
+   * @param klCoef the KL coefficient of this rollout (PPO: the controller's value; a negative one counts
+   *     as 0, as {@link dev.align4j.rl.reward.ShapedReward} does)
+   */
+  default boolean rewardUsesPolicyLogProbs(double klCoef) {
+    return false;
+  }
+
+  /**
    * GRPO as TRL's {@code GRPOTrainer}: group-normalised advantages, the clipped token loss with an
    * optional k3 KL term, {@code loss_type} aggregations.
    *
@@ -51,6 +63,11 @@ public sealed interface Algorithm permits Algorithm.Grpo, Algorithm.Rloo, Algori
       if (numGenerations < 2) {
         throw new IllegalArgumentException("RLOO needs num_generations >= 2, got " + numGenerations);
       }
+    }
+
+    @Override
+    public boolean rewardUsesPolicyLogProbs(double klCoef) {
+      return beta != 0;
     }
   }
 
@@ -103,6 +120,11 @@ public sealed interface Algorithm permits Algorithm.Grpo, Algorithm.Rloo, Algori
     @Override
     public boolean needsCritic() {
       return estimator.needsCritic();
+    }
+
+    @Override
+    public boolean rewardUsesPolicyLogProbs(double klCoef) {
+      return klCoef > 0;
     }
 
     /** Units of the loss: tokens (token mean) or sequences. */

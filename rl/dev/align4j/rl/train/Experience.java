@@ -6,7 +6,9 @@ package dev.align4j.rl.train;
  *
  * @param prompt prompt tokens
  * @param completion completion tokens (through the first EOS)
- * @param oldLogp log-probs under the rollout policy
+ * @param oldLogp log-probs under the rollout policy, or null for "the update's own, detached": the rollout
+ *     skipped its policy forward because it feeds one optimizer step, whose forward runs at the rollout's
+ *     parameters ({@link RlObjective} then uses its log-probs without gradient, ratio exactly 1)
  * @param refLogp log-probs under the reference (null when unused)
  * @param advantage the sequence's advantage (GRPO, RLOO); NaN for per-token estimators
  * @param advantages per-token advantages (PPO), or null
@@ -19,7 +21,8 @@ public record Experience(long[] prompt, long[] completion, double[] oldLogp, dou
   /** Checks lengths. */
   public Experience {
     int n = completion.length;
-    if (oldLogp.length != n || (refLogp != null && refLogp.length != n) || (advantages != null && advantages.length != n)
+    if ((oldLogp != null && oldLogp.length != n) || (refLogp != null && refLogp.length != n)
+        || (advantages != null && advantages.length != n)
         || (returns != null && returns.length != n) || (oldValues != null && oldValues.length != n)) {
       throw new IllegalArgumentException("every per-token array needs " + n + " entries");
     }

@@ -37,29 +37,34 @@ public final class ExperienceMaker {
   public static Made make(Algorithm algorithm, Rollout r, double klCoef, double missingEosPenalty) {
     int b = r.size();
     boolean[][] mask = mask(r);
+    boolean sampled = r.hasLogProbs();
+    if (!sampled && algorithm.rewardUsesPolicyLogProbs(klCoef)) {
+      throw new IllegalArgumentException("the rollout has no policy log-probs, but the KL penalty in this algorithm's"
+          + " reward (kl_coef/beta " + klCoef + ") needs them before the update");
+    }
     double[] scores = missingEosPenalty == 0 ? r.scores().clone()
         : MissingEosPenalty.apply(r.scores(), r.eos(), missingEosPenalty);
-    double[][] k1 = ApproxKl.perToken(r.logProbs(), r.refLogProbs(), KlEstimator.K1);
-    double[] seqKl = TokenArrays.rowSums(k1, mask);
+    double[] seqKl = sampled ? sequenceKl(r.logProbs(), r, mask) : null;
     Map<String, Double> m = new LinkedHashMap<>();
     double meanScore = nanMean(scores);
-    double meanKl = Arrays.stream(seqKl).average().orElse(0);
     m.put("objective/scores", meanScore);
-    m.put("objective/kl", meanKl);
-    m.put("objective/rlhf_reward", meanScore - klCoef * meanKl);
+    // without the policy's log-probs yet: NaN here, filled in by completeKl after the update
+    putKl(m, seqKl, meanScore, klCoef);
     m.put("reward_std", nanStd(scores));
     m.put("completions/mean_length", r.meanLength());
     m.put("completions/eos_rate", r.eosRate());
     m.put("kl_coef", klCoef);
     List<Experience> out = new ArrayList<>();
     if (algorithm instanceof Algorithm.Ppo p) {
-      double[][] kl = ApproxKl.perToken(r.logProbs(), r.refLogProbs(), p.klEstimator());
+      // kl_coef 0 (or below) takes nothing off the reward: zeros stand in for the KL when it was not sampled
+      double[][] kl = sampled ? ApproxKl.perToken(r.logProbs(), r.refLogProbs(), p.klEstimator())
+          : TokenArrays.zeros(b, r.width());
       AdvantagesAndReturns ar = OpenRlhfAdvantages.compute(
           new OpenRlhfAdvantages.Options(p.estimator(), p.numGenerations(), p.gamma(), p.lambda(), p.clip(), true),
           scores, kl, klCoef, r.values(), mask);
       for (int i = 0; i < b; i++) {
         int n = r.length(i);
-        out.add(new Experience(r.prompts().get(i).ids(), r.completions().get(i), head(r.logProbs()[i], n),
+        out.add(new Experience(r.prompts().get(i).ids(), r.completions().get(i), oldLogp(r, i),
             head(r.refLogProbs()[i], n), Double.NaN, head(ar.advantages()[i], n), head(ar.returns()[i], n),
             r.values() == null ? null : head(r.values()[i], n)));
       }
@@ -83,10 +88,43 @@ public final class ExperienceMaker {
     m.put("frac_reward_zero_std", b == 0 ? 0 : (double) zero / b);
     for (int i = 0; i < b; i++) {
       int n = r.length(i);
-      out.add(new Experience(r.prompts().get(i).ids(), r.completions().get(i), head(r.logProbs()[i], n),
+      out.add(new Experience(r.prompts().get(i).ids(), r.completions().get(i), oldLogp(r, i),
           keepRef ? head(r.refLogProbs()[i], n) : null, g.advantages()[i], null, null, null));
     }
     return new Made(out, m);
+  }
+
+  /**
+   * Completes a rollout's KL figures ({@code objective/kl}, {@code objective/rlhf_reward}) from the
+   * policy's log-probs computed after it: those of the one update whose forward stood in for the
+   * skipped sampling-time policy forward (the same parameters).
+   *
+   * @param metrics the {@link Made#metrics} of {@code r}, updated in place
+   * @param logProbs {@code [B][T]} the policy's log-probs of {@code r}'s completion tokens (T at least
+   *     the longest completion; entries past a completion are ignored)
+   */
+  public static void completeKl(Map<String, Double> metrics, Rollout r, double[][] logProbs, double klCoef) {
+    double[][] lp = new double[r.size()][r.width()];
+    for (int i = 0; i < r.size(); i++) {
+      System.arraycopy(logProbs[i], 0, lp[i], 0, r.length(i));
+    }
+    putKl(metrics, sequenceKl(lp, r, mask(r)), metrics.get("objective/scores"), klCoef);
+  }
+
+  /** Summed k1 KL to the reference per completion. */
+  private static double[] sequenceKl(double[][] logProbs, Rollout r, boolean[][] mask) {
+    return TokenArrays.rowSums(ApproxKl.perToken(logProbs, r.refLogProbs(), KlEstimator.K1), mask);
+  }
+
+  /** {@code objective/kl} (mean over completions) and {@code objective/rlhf_reward}; NaN without seqKl. */
+  private static void putKl(Map<String, Double> m, double[] seqKl, double meanScore, double klCoef) {
+    double meanKl = seqKl == null ? Double.NaN : Arrays.stream(seqKl).average().orElse(0);
+    m.put("objective/kl", meanKl);
+    m.put("objective/rlhf_reward", meanScore - klCoef * meanKl);
+  }
+
+  private static double[] oldLogp(Rollout r, int i) {
+    return r.hasLogProbs() ? head(r.logProbs()[i], r.length(i)) : null;
   }
 
   static boolean[][] mask(Rollout r) {

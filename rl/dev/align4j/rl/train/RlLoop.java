@@ -38,6 +38,11 @@ import java.util.function.Function;
  * and the rollout's number (prompt order, sampling, minibatch shuffles) and the engine reseeds dropout
  * per step, so a run resumed from a checkpoint reproduces the uninterrupted one bit for bit on CPU.
  *
+ * <p>A rollout that feeds exactly one optimizer step skips its policy forward when nothing needs the
+ * old log-probs before the update ({@link #reusesUpdateLogProbs}): the update's own log-probs, detached,
+ * are the old ones (TRL's GRPO with {@code num_iterations=1}), and the rollout's KL figures are
+ * completed from them after the step.
+ *
  * <p>A stop request (SIGINT/SIGTERM) is honoured between rollouts, after a checkpoint of the last one.
  */
 public final class RlLoop {
@@ -56,6 +61,7 @@ public final class RlLoop {
   private long evalSteps;
   private Function<long[], String> decoder;
   private PolicyRoles roles;
+  private boolean separateOldLogProbs;
 
   /**
    * @param out where {@code metrics.jsonl} and the plots go (checkpoints go where the trainer says);
@@ -86,6 +92,29 @@ public final class RlLoop {
     return this;
   }
 
+  /**
+   * Always computes the old log-probs by the rollout's own policy forward, also where the update's could
+   * stand in (the slower path, for comparison; default false).
+   */
+  public RlLoop separateOldLogProbForward(boolean on) {
+    this.separateOldLogProbs = on;
+    return this;
+  }
+
+  /**
+   * Whether a rollout's old log-probs can be the update's own, detached: the rollout feeds exactly one
+   * optimizer step (so the policy at that step is the sampling policy), the policy trains in it (not
+   * PPO's critic warm-up), and no KL penalty in the reward needs them before the update.
+   *
+   * @param rows the rollout's rows
+   * @param klCoef this rollout's KL coefficient
+   * @param policyUpdates whether the step trains the policy
+   */
+  public static boolean reusesUpdateLogProbs(Algorithm algorithm, RlLoopConfig cfg, int rows, double klCoef,
+      boolean policyUpdates) {
+    return cfg.oneStepPerRollout(rows) && policyUpdates && !algorithm.rewardUsesPolicyLogProbs(klCoef);
+  }
+
   /** Trains until the trainer's {@code maxSteps}, resuming from the newest checkpoint if any. */
   public Result run(List<RlPrompt> prompts) throws IOException {
     if (prompts.isEmpty()) {
@@ -103,6 +132,7 @@ public final class RlLoop {
       KlController kl = state == null || !state.has("kl") ? cfg.kl() : KlState.fromJson(state.get("kl"));
       long onDisk = s.steps();
       List<double[]> evals = new ArrayList<>();
+      Boolean said = null;
       if (log != null && !evalPrompts.isEmpty() && s.steps() == 0) {
         // the starting policy's score, the "before" of the run
         log.write(evaluate(0, evals));
@@ -114,15 +144,26 @@ public final class RlLoop {
         }
         long before = s.steps();
         List<RlPrompt> batch = promptsOf(prompts, rollout);
-        Rollout r = sampler.sample(batch, cfg.seed() * 1_000_033L + rollout);
         double coef = klCoefficient(kl);
+        boolean policyUpdates = !(algorithm instanceof Algorithm.Ppo p) || rollout >= p.criticWarmupRollouts();
+        int rows = batch.size() * sampler.config().numGenerations();
+        boolean reuse = !separateOldLogProbs && reusesUpdateLogProbs(algorithm, cfg, rows, coef, policyUpdates);
+        if (said == null || said != reuse) {
+          // once per run, and again when it changes (after PPO's critic warm-up)
+          System.err.println(reuse ? "rl: old log-probs: the update's own, detached (one optimizer step per rollout,"
+              + " no KL in the reward); the rollout skips its policy forward"
+              : "rl: old log-probs: from the rollout's policy forward");
+          said = reuse;
+        }
+        Rollout r = sampler.sample(batch, cfg.seed() * 1_000_033L + rollout, !reuse);
         ExperienceMaker.Made made = ExperienceMaker.make(algorithm, r, coef, cfg.missingEosPenalty());
         Map<String, Double> rm = new LinkedHashMap<>(made.metrics());
         rm.put("rollout", (double) rollout);
         rolloutMetrics.add(rm);
-        objective.setPolicyUpdates(!(algorithm instanceof Algorithm.Ppo p) || rollout >= p.criticWarmupRollouts());
-        trainOn(s, made.experiences(), rollout, rm, steps, log, maxSteps);
-        kl = kl.update(made.metrics().get("objective/kl"), r.size());
+        objective.setPolicyUpdates(policyUpdates);
+        objective.takeUpdateLogProbs();   // nothing left from elsewhere
+        trainOn(s, made.experiences(), rollout, rm, steps, log, maxSteps, r.hasLogProbs() ? null : r, coef);
+        kl = kl.update(rm.get("objective/kl"), r.size());
         rollout++;
         long now = s.steps();
         boolean end = now >= maxSteps;
@@ -146,8 +187,13 @@ public final class RlLoop {
   }
 
   /** The passes over one rollout's experiences. */
+  /**
+   * @param unsampled the rollout when its policy log-probs were skipped (its KL figures in {@code rm} are
+   *     completed from the one step's log-probs), else null
+   */
   private void trainOn(TrainingSession<Experience, RlObjective.Batch> s, List<Experience> exps, long rollout,
-      Map<String, Double> rm, List<StepMetrics> steps, MetricsLog log, long maxSteps) throws IOException {
+      Map<String, Double> rm, List<StepMetrics> steps, MetricsLog log, long maxSteps, Rollout unsampled, double coef)
+      throws IOException {
     int n = exps.size();
     int per = cfg.rowsPerStep(n);
     int stepsPerPass = cfg.stepsPerPass(n);
@@ -168,6 +214,9 @@ public final class RlLoop {
           micro.add(mbRows);
         }
         StepMetrics m = s.step(micro);
+        if (unsampled != null) {
+          ExperienceMaker.completeKl(rm, unsampled, updateLogProbs(exps), coef);
+        }
         Map<String, Double> all = new LinkedHashMap<>(m.metrics());
         all.putAll(rm);
         all.put("epoch", (double) epoch);
@@ -186,6 +235,20 @@ public final class RlLoop {
         }
       }
     }
+  }
+
+  /** The log-probs the one update computed for {@code exps}, in their order. */
+  private double[][] updateLogProbs(List<Experience> exps) {
+    Map<Experience, double[]> got = objective.takeUpdateLogProbs();
+    double[][] out = new double[exps.size()][];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = got.get(exps.get(i));
+      if (out[i] == null) {
+        throw new IllegalStateException("the update computed no log-probs for rollout row " + i
+            + " (its old log-probs were left to the update)");
+      }
+    }
+    return out;
   }
 
   private double klCoefficient(KlController kl) {

@@ -55,6 +55,14 @@ public record RlLoopConfig(int promptsPerRollout, int epochs, int miniBatches, i
     return gradAccumSteps > 1 ? Math.max(1, (rows + rowsPerStep(rows) - 1) / rowsPerStep(rows)) : miniBatches;
   }
 
+  /**
+   * Whether a rollout of {@code rows} rows feeds exactly one optimizer step (one pass, one step per
+   * pass), so that the policy of that step is the one that sampled the rollout.
+   */
+  public boolean oneStepPerRollout(int rows) {
+    return epochs == 1 && stepsPerPass(rows) == 1;
+  }
+
   /** Rows of each optimizer step over a rollout of {@code rows} rows (the last step takes the rest). */
   public int rowsPerStep(int rows) {
     return gradAccumSteps > 1 ? microBatchSize * gradAccumSteps : Math.max(1, rows / miniBatches);

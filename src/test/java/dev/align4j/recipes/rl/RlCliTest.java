@@ -1,6 +1,7 @@
 package dev.align4j.recipes.rl;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.offset;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -186,6 +187,33 @@ class RlCliTest {
     }
     assertThat(buf.toString()).contains("per_device_train_batch_size x gradient_accumulation_steps = 6 rows, which must"
         + " divide the 4 rows of a rollout").contains("num_mini_batches=3 disagrees with gradient_accumulation_steps=2");
+  }
+
+  /**
+   * {@code gradient_checkpointing: true} is accepted by the RL stages (the objective checkpoints its
+   * policy and value forwards itself) and trains as without it, to float32 rounding.
+   */
+  @Test
+  void gradientCheckpointingTrainsAsWithout() throws Exception {
+    ObjectMapper json = new ObjectMapper();
+    List<List<Double>> losses = new ArrayList<>();
+    for (boolean on : new boolean[] {false, true}) {
+      Path out = tmp.resolve("ppo-checkpointing-" + on);
+      assertThat(run("ppo", "--config", tmp.resolve("r.yaml").toString(), "output_dir=" + out, "max_steps=2",
+          "eval_steps=0", "gradient_checkpointing=" + on)).as("gradient_checkpointing=" + on).isZero();
+      List<Double> l = new ArrayList<>();
+      for (String line : Files.readAllLines(out.resolve("metrics.jsonl"))) {
+        if (line.contains("\"loss\"")) {
+          l.add(json.readTree(line).get("loss").asDouble());
+        }
+      }
+      losses.add(l);
+    }
+    assertThat(losses.get(1)).hasSize(2);
+    for (int i = 0; i < 2; i++) {
+      assertThat(losses.get(1).get(i)).as("step " + i).isCloseTo(losses.get(0).get(i),
+          offset(1e-5 + 1e-4 * Math.abs(losses.get(0).get(i))));
+    }
   }
 
   @Test
