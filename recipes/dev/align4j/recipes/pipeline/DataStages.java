@@ -44,8 +44,8 @@ final class DataStages {
    * wrong risk level or a broken format) on alerts drawn with another seed, so that they are new to
    * the SFT data.
    */
-  public record IncidentDataRecipe(int examples, int valSize, int pairs, int pairsHeldout, long pairsSeedOffset, long seed,
-      String outputDir) {
+  public record IncidentDataRecipe(int examples, int valSize, int pairs, int pairsHeldout, long pairsSeedOffset,
+      boolean ptReports, long seed, String outputDir) {
     static final RecipeSchema<IncidentDataRecipe> SCHEMA = new RecipeSchema<>(IncidentDataRecipe.class, List.of(
         ConfigKey.of("examples", KeyType.INT, 1200, "synthetic SFT examples generated (before cleaning and dedup)")
             .check(positive(), "> 0"),
@@ -53,6 +53,9 @@ final class DataStages {
         ConfigKey.of("pairs", KeyType.INT, 480, "training preference pairs (pairs_train.jsonl)").check(positive(), "> 0"),
         ConfigKey.of("pairs_heldout", KeyType.INT, 96, "held-out preference pairs (pairs_val.jsonl)").check(positive(), "> 0"),
         ConfigKey.of("pairs_seed_offset", KeyType.LONG, 1000L, "the pairs' alerts are drawn with seed + this"),
+        ConfigKey.of("pt_reports", KeyType.BOOL, false,
+            "pt.jsonl also holds the training reports, each as a text of its own after the alerts (the reports' words,"
+                + " not which alert gets which report)"),
         ConfigKey.of("seed", KeyType.LONG, 42L, "generation and split seed"),
         ConfigKey.of("output_dir", KeyType.STRING, "runs/data", "train.jsonl, val.jsonl, pt.jsonl, pairs_*.jsonl")));
   }
@@ -93,11 +96,19 @@ final class DataStages {
           data.resolve("train.jsonl").toString(), "--val", data.resolve("val.jsonl").toString(), "--val-size",
           "" + r.valSize(), "--seed", "" + r.seed()), "split");
       List<Conversation> train = conversations(data.resolve("train.jsonl"));
-      // continued pre-training reads the training alerts alone (no reports): the language, not the task
+      // continued pre-training reads the training alerts (no reports): the language, not the task. With
+      // pt_reports the reports follow as texts of their own: a character that pre-training never sees keeps
+      // its random tied embedding, which LoRA cannot train, and its logit cannot be made to stand out (the
+      // risk levels 低/中/高/严重 occur in reports only; bench/DEMO-TUNING.md)
       ObjectMapper json = new ObjectMapper();
       List<ObjectNode> texts = new ArrayList<>();
       for (Conversation c : train) {
         texts.add(json.createObjectNode().put("text", c.turns().get(0).content()));
+      }
+      if (r.ptReports()) {
+        for (Conversation c : train) {
+          texts.add(json.createObjectNode().put("text", c.turns().get(1).content()));
+        }
       }
       JsonlWriter.writeAll(data.resolve("pt.jsonl"), texts);
       IncidentPreferences.Split split = IncidentPreferences.split(r.pairs(), r.pairsHeldout(),
