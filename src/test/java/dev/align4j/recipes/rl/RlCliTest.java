@@ -1,6 +1,7 @@
 package dev.align4j.recipes.rl;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 import static org.assertj.core.api.Assertions.offset;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -122,7 +123,9 @@ class RlCliTest {
     assertThat(second.substring(0, second.indexOf("largest"))).isEqualTo(first.substring(0, first.indexOf("largest")));
     ObjectNode row = (ObjectNode) new ObjectMapper().readTree(Files.readAllLines(tmp.resolve("demo-grpo/metrics.jsonl")).stream()
         .filter(l -> l.contains("\"loss\"")).findFirst().orElseThrow());
-    assertThat(row.get("objective/kl").asDouble()).isZero();
+    // the policy starts as the frozen reference: the first rollout's KL is 0 up to float32 rounding (one
+    // optimizer step per rollout, so its policy log-probs are the update forward's, not the rollout's own)
+    assertThat(row.get("objective/kl").asDouble()).isCloseTo(0.0, within(1e-5));
     assertThat(tmp.resolve("demo-grpo/adapter/adapter_model.safetensors")).exists();
   }
 
