@@ -52,8 +52,8 @@ public final class FrontierReport {
         + " alerts: the judge's score of the greedy report (0..1: a third each"
         + " for format, event type, risk level) and of %d samples per alert at temperature 1, against the"
         + " Monte-Carlo KL(policy || SFT) of those samples (sum over tokens of log-ratios, nats; +- one standard"
-        + " error). The plot shows the greedy score against that KL (the tiny SFT policy is flat: its temperature-1"
-        + " samples rarely parse, so their judge reward stays near 0 for every policy). Seed %d; %.0f s on this"
+        + " error). The plot shows the greedy score against that KL (the demo's table scores greedy reports"
+        + " too; the sampled score is in the table). Seed %d; %.0f s on this"
         + " machine.%n%n", FrontierExperiment.PPO_RECIPE, list(cfg.klCoefs()),
         cfg.ppoSteps(), FrontierExperiment.DPO_RECIPE, cfg.pairs(), list(cfg.betas()), cfg.dpoSteps(), prompts,
         cfg.samplesPerPrompt(), cfg.seed(), seconds));
@@ -78,9 +78,8 @@ public final class FrontierReport {
 
   /**
    * Held-out judge score (greedy reports) against the KL of the policy's own samples, one marker per
-   * method, each run's checkpoints joined from the SFT point. Greedy, because the demo's tiny SFT
-   * policy is flat: its temperature-1 samples rarely parse, so their judge reward is near 0 for every
-   * policy (the table lists it).
+   * method, each run's checkpoints joined from the SFT point. Greedy, as the demo's table scores the
+   * policies (the sampled score is in the table).
    */
   static void plot(List<FrontierPoint> points, Path png) throws IOException {
     FrontierPoint sft = points.stream().filter(p -> p.method().equals("SFT")).findFirst().orElse(null);
