@@ -7,9 +7,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.training.GradientCollector;
-import com.sun.jna.Library;
-import com.sun.jna.Native;
-import com.sun.jna.Structure;
 import dev.align4j.peft.adapter.LoraConfig;
 import dev.align4j.peft.adapter.PeftModel;
 import dev.align4j.peft.kernels.Kernels;
@@ -21,6 +18,7 @@ import dev.align4j.peft.model.ModelFamily;
 import dev.align4j.peft.model.Parameter;
 import dev.align4j.peft.model.Precision;
 import dev.align4j.peft.model.RandomWeights;
+import dev.align4j.peft.torch.NativeMemory;
 import dev.align4j.peft.torch.Torch;
 import dev.align4j.peft.train.ActivationCheckpointing;
 import dev.align4j.peft.train.Gradients;
@@ -46,32 +44,9 @@ import org.junit.jupiter.api.Test;
  * never hold more than about one layer's. The LoRA gradients are the same either way.
  */
 class QloraCheckpointMemoryTest {
-  /** glibc 2.33+: per-arena totals summed over all arenas; hblkhd counts every mmapped chunk. */
-  @Structure.FieldOrder({"arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks",
-      "fordblks", "keepcost"})
-  public static class MallInfo2 extends Structure implements Structure.ByValue {
-    public long arena;
-    public long ordblks;
-    public long smblks;
-    public long hblks;
-    public long hblkhd;
-    public long usmblks;
-    public long fsmblks;
-    public long uordblks;
-    public long fordblks;
-    public long keepcost;
-  }
-
-  interface LibC extends Library {
-    LibC INSTANCE = Native.load("c", LibC.class);
-
-    MallInfo2 mallinfo2();
-  }
-
   /** Live malloc bytes of the process: in use in the arenas plus mmapped chunks. */
   static long liveBytes() {
-    MallInfo2 i = LibC.INSTANCE.mallinfo2();
-    return i.uordblks + i.hblkhd;
+    return NativeMemory.liveBytes();
   }
 
   /** Samples the live bytes after each forward of the wrapped layer. */
@@ -103,14 +78,7 @@ class QloraCheckpointMemoryTest {
 
   @Test
   void checkpointingDequantisesAgainInBackwardInsteadOfKeepingEveryLayersWeight() throws Exception {
-    // JNA comes with the runtime classpath (progressbar's jline); mallinfo2 needs glibc 2.33+
-    boolean glibc;
-    try {
-      glibc = liveBytes() > 0;
-    } catch (UnsatisfiedLinkError | NoClassDefFoundError e) {
-      glibc = false;
-    }
-    Assumptions.assumeTrue(glibc, "needs glibc's mallinfo2 (Linux, glibc 2.33+)");
+    Assumptions.assumeTrue(NativeMemory.liveBytesAvailable(), "needs glibc's mallinfo2 (Linux, glibc 2.33+)");
     // 8 layers of 2.25 MiB of float32 weights each (hidden 256, intermediate 512), 16 tokens: the
     // dequantised weights dwarf the activations, and a layer's share (1/8) is easy to tell from all
     // of them whatever else the JVM allocates meanwhile (about +-2 MiB, measured)
