@@ -11,10 +11,8 @@ import dev.align4j.peft.model.ModelFamily;
 import dev.align4j.peft.model.TinyCheckpoint;
 import dev.align4j.peft.torch.Torch;
 import dev.align4j.recipes.Align4j;
+import dev.align4j.recipes.CliRun;
 import dev.align4j.sft.demo.CharTokenizer;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
@@ -78,15 +76,7 @@ class MultiTaskAdaptersTest {
     assertThat(multi.resolve("adapters/alerts/adapter_config.json")).exists();
     // a rerun loads what is there instead of training again
     byte[] before = Files.readAllBytes(shared);
-    PrintStream old = System.out;
-    ByteArrayOutputStream buf = new ByteArrayOutputStream();
-    System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
-    try {
-      assertThat(Align4j.execute("multitask", "--config", tmp.resolve("multi.yaml").toString())).isZero();
-    } finally {
-      System.setOut(old);
-    }
-    assertThat(buf.toString(StandardCharsets.UTF_8)).contains("task alerts: already trained")
+    assertThat(run("multitask", "--config", tmp.resolve("multi.yaml").toString())).contains("task alerts: already trained")
         .contains("task translate: already trained");
     assertThat(Files.readAllBytes(shared)).isEqualTo(before);
   }
@@ -134,18 +124,10 @@ class MultiTaskAdaptersTest {
   void anUnknownAdapterIsAnErrorNamingTheLine() throws Exception {
     Path requests = tmp.resolve("bad.jsonl");
     Files.writeString(requests, "{\"prompt\": \"x\"}\n{\"prompt\": \"x\", \"adapter\": \"nope\"}\n");
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    PrintStream old = System.err;
-    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-    int rc;
-    try {
-      rc = Align4j.execute("generate", "--model", model.toString(), "--adapter", "alerts=" + multi.resolve("adapters/alerts"),
+    CliRun r = CliRun.of("generate", "--model", model.toString(), "--adapter", "alerts=" + multi.resolve("adapters/alerts"),
           "--input", requests.toString(), "--max-new-tokens", "2");
-    } finally {
-      System.setErr(old);
-    }
-    assertThat(rc).isNotZero();
-    assertThat(err.toString(StandardCharsets.UTF_8)).contains("bad.jsonl:2").contains("\"adapter\"");
+    assertThat(r.rc()).isNotZero();
+    assertThat(r.err()).contains("bad.jsonl:2").contains("\"adapter\"");
   }
 
   private static JsonNode r(ObjectMapper json, String line) throws Exception {
@@ -153,14 +135,8 @@ class MultiTaskAdaptersTest {
   }
 
   private static String run(String... args) {
-    PrintStream old = System.out;
-    ByteArrayOutputStream buf = new ByteArrayOutputStream();
-    System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
-    try {
-      assertThat(Align4j.execute(args)).as(String.join(" ", args)).isZero();
-    } finally {
-      System.setOut(old);
-    }
-    return buf.toString(StandardCharsets.UTF_8);
+    CliRun r = CliRun.of(args);
+    assertThat(r.rc()).as(String.join(" ", args)).isZero();
+    return r.out();
   }
 }

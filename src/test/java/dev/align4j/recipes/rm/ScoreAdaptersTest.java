@@ -13,10 +13,8 @@ import dev.align4j.peft.model.TinyCheckpoint;
 import dev.align4j.peft.tokenizer.Tokenizer;
 import dev.align4j.peft.torch.Torch;
 import dev.align4j.recipes.Align4j;
+import dev.align4j.recipes.CliRun;
 import dev.align4j.sft.demo.CharTokenizer;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -134,17 +132,9 @@ class ScoreAdaptersTest {
   void anUnknownAdapterIsAnErrorNamingTheLine() throws Exception {
     Path in = tmp.resolve("bad.jsonl");
     Files.writeString(in, "{\"text\": \"x\"}\n{\"text\": \"x\", \"adapter\": \"nope\"}\n");
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    PrintStream old = System.err;
-    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-    int rc;
-    try {
-      rc = Align4j.execute("score", "--model", model.toString(), "--adapter", "ra=" + rmA, "--input", in.toString());
-    } finally {
-      System.setErr(old);
-    }
-    assertThat(rc).isNotZero();
-    assertThat(err.toString(StandardCharsets.UTF_8)).contains("bad.jsonl:2").contains("\"adapter\"").contains("[ra]");
+    CliRun r = CliRun.of("score", "--model", model.toString(), "--adapter", "ra=" + rmA, "--input", in.toString());
+    assertThat(r.rc()).isNotZero();
+    assertThat(r.err()).contains("bad.jsonl:2").contains("\"adapter\"").contains("[ra]");
   }
 
   private static double score(List<String> lines, int i) throws Exception {
@@ -192,14 +182,9 @@ class ScoreAdaptersTest {
   }
 
   private static String run(String... args) {
-    PrintStream old = System.out;
-    ByteArrayOutputStream buf = new ByteArrayOutputStream();
-    System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
-    try {
-      assertThat(Align4j.execute(args)).as(String.join(" ", args)).isZero();
-    } finally {
-      System.setOut(old);
-    }
-    return buf.toString(StandardCharsets.UTF_8);
+    CliRun r = CliRun.of(args);
+    assertThat(r.rc()).as(String.join(" ", args)).isZero();
+    return r.out();
   }
+
 }
