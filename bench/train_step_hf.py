@@ -8,7 +8,11 @@ transformers' own causal-LM loss (labels = input ids). Prints one JSON line on s
 
 Precision bfloat16 follows what a user of transformers writes: the model is loaded in bfloat16
 (torch_dtype=torch.bfloat16); LoRA weights are created in float32 by PEFT (autocast_adapter_dtype),
-full fine-tuning trains the bfloat16 weights directly (no float32 masters).
+full fine-tuning trains the bfloat16 weights directly (no float32 masters). --pure-bf16 (align4j's
+master_weights none) keeps LoRA's weights in bfloat16 too (autocast_adapter_dtype=False); full
+fine-tuning is pure bfloat16 either way. --fused-adamw uses torch.optim.AdamW(fused=True), transformers'
+Trainer default (adamw_torch_fused) and align4j's update; without it torch.optim.AdamW() runs its
+single-tensor path on CPU.
 """
 import argparse
 import json
@@ -113,6 +117,10 @@ def main():
     ap.add_argument("--profile", action="store_true", help="print torch.profiler's op table to stderr")
     ap.add_argument("--checkpointing", action="store_true",
                     help="gradient checkpointing per decoder layer (non-reentrant, as TRL configures it)")
+    ap.add_argument("--pure-bf16", action="store_true",
+                    help="with --precision bfloat16: LoRA weights in bfloat16 too (autocast_adapter_dtype=False)")
+    ap.add_argument("--fused-adamw", action="store_true",
+                    help="torch.optim.AdamW(fused=True), the Trainer's default optimizer (default: AdamW())")
     ap.add_argument("--mem-phases", action="store_true",
                     help="memory per phase of each step on stderr (resets VmHWM: peak_rss_mib then covers the last phase)")
     a = ap.parse_args()
@@ -136,14 +144,16 @@ def main():
     if a.method == "lora":
         from peft import LoraConfig, get_peft_model
         model = get_peft_model(model, LoraConfig(r=16, lora_alpha=32, target_modules="all-linear",
-                                                 lora_dropout=0.0, task_type="CAUSAL_LM"))
+                                                 lora_dropout=0.0, task_type="CAUSAL_LM"),
+                               autocast_adapter_dtype=not a.pure_bf16)
     else:
         for p in model.parameters():
             p.requires_grad_(True)
     model.train()
     params = [p for p in model.parameters() if p.requires_grad]
     trainable = sum(p.numel() for p in params)
-    opt = torch.optim.AdamW(params, lr=1e-4, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0)
+    opt = torch.optim.AdamW(params, lr=1e-4, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,
+                            **({"fused": True} if a.fused_adamw else {}))
     g = torch.Generator().manual_seed(0)
     ids = torch.randint(0, cfg.vocab_size, (a.batch, a.seq), generator=g)
     import gc
@@ -194,6 +204,8 @@ def main():
         "peak_rss_mib": max(peak_setup, status_mib("VmHWM:")),
         "step_peak_rss_mib": status_mib("VmHWM:") if reset else float("nan"), "loss": loss_value,
         "threads": torch.get_num_threads(), "torch": torch.__version__, "checkpointing": a.checkpointing,
+        "pure_bf16": a.pure_bf16, "fused_adamw": a.fused_adamw,
+        "trainable_dtypes": sorted({str(p.dtype) for p in params}),
     }))
 
 

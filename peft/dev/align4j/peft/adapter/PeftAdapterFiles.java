@@ -12,10 +12,13 @@ import dev.align4j.peft.io.AtomicFiles;
 import dev.align4j.peft.io.CheckpointFormatException;
 import dev.align4j.peft.io.DType;
 import dev.align4j.peft.io.HfCheckpointWriter;
+import dev.align4j.peft.io.HostFloats;
 import dev.align4j.peft.io.SafetensorsFile;
 import dev.align4j.peft.io.SafetensorsWriter;
 import dev.align4j.peft.io.TensorData;
 import dev.align4j.peft.io.TensorInfo;
+import dev.align4j.peft.kernels.DTypeGuard;
+import dev.align4j.peft.kernels.Kernels;
 import dev.align4j.peft.model.Parameter;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -181,6 +184,13 @@ public final class PeftAdapterFiles {
 
   private static TensorData f32(Parameter p) {
     NDArray x = p.data();
+    if (!DTypeGuard.isDjlType(x)) {
+      // bfloat16, a weight trained without a float32 master: saved as bfloat16, as PEFT saves an adapter
+      // whose weights are bfloat16 (autocast_adapter_dtype=False)
+      try (NDArray f = Kernels.get().toFloat32(x)) {
+        return new TensorData(DType.BF16, x.getShape().getShape(), HostFloats.floatsToBf16Bytes(f.toFloatArray()));
+      }
+    }
     float[] v = (x.getDataType() == DataType.FLOAT32 ? x : dev.align4j.peft.kernels.DTypeGuard.toType(x, DataType.FLOAT32))
         .toFloatArray();
     ByteBuffer b = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);

@@ -234,6 +234,21 @@ public final class Kernels {
     }
   }
 
+  /**
+   * {@code target.copy_(src)} in place, without autograd (a parameter that requires a gradient
+   * included), any dtypes: loading a checkpoint into bfloat16 tensors, which DJL cannot write.
+   */
+  public void copyInto(NDArray target, NDArray src) {
+    IValue[] args = {IValue.from((PtNDArray) target), IValue.from((PtNDArray) src)};
+    try {
+      IValueUtils.runMethod(block, "copy_into", args).close();
+    } finally {
+      for (IValue a : args) {
+        a.close();
+      }
+    }
+  }
+
   private static IValue list(List<NDArray> xs) {
     PtNDArray[] a = new PtNDArray[xs.size()];
     for (int i = 0; i < a.length; i++) {

@@ -21,6 +21,18 @@ final class Casts {
     return x.getDataType() == p.masterType() ? x : x.toType(p.masterType(), false);
   }
 
+  /**
+   * A tensor as a parameter without a master stores it: bfloat16 under BFLOAT16 (a bfloat16 tensor
+   * itself, anything else rounded once), the master dtype otherwise. Not differentiable.
+   */
+  static NDArray toStored(NDArray x, Precision p) {
+    if (p == Precision.BFLOAT16) {
+      return x.getDataType() == DataType.UNKNOWN && Kernels.get().isBFloat16(x) ? x
+          : Kernels.get().toBFloat16(x.getDataType() == DataType.UNKNOWN ? Kernels.get().toFloat32(x) : x);
+    }
+    return toMaster(x, p);
+  }
+
   /** The compute-dtype view of a master; differentiable. */
   static NDArray toCompute(NDArray x, Precision p) {
     if (p == Precision.BFLOAT16) {

@@ -13,7 +13,8 @@ import java.util.Objects;
  *
  * <p>Frozen parameters are stored in the compute dtype. Trainable ones are float32 (or float64)
  * masters; {@link #forCompute} casts them to the compute dtype differentiably so that gradients land
- * on the master.
+ * on the master. After {@link #dropMaster} (pure bfloat16, {@link MasterWeights#NONE}) a parameter is
+ * stored in the compute dtype whether it trains or not, and trains that tensor itself.
  */
 public final class Parameter {
   private final String name;
@@ -23,6 +24,8 @@ public final class Parameter {
   private final boolean alwaysMaster;
   /** Whether {@link #data} is known to own its storage (see {@link #dropGradient}). */
   private boolean ownedStorage;
+  /** Set by {@link #dropMaster}: stored in the compute dtype always, trained without a master. */
+  private boolean masterless;
 
   /** A parameter holding {@code data}, frozen. */
   public Parameter(String name, NDArray data, Precision precision) {
@@ -68,6 +71,42 @@ public final class Parameter {
     return data.getShape();
   }
 
+  /** Whether this parameter trains without a master ({@link #dropMaster}). */
+  public boolean masterless() {
+    return masterless;
+  }
+
+  /**
+   * From now on this parameter is stored in the compute dtype, trainable or not: under bfloat16 a
+   * trainable parameter then trains its bfloat16 tensor itself (gradient and AdamW moments in
+   * bfloat16, {@link MasterWeights#NONE}) instead of a float32 master. A master it holds now is
+   * rounded to bfloat16 once. Under float32 and float64 the master is the compute tensor, so only the
+   * flag changes. Idempotent.
+   */
+  public void dropMaster() {
+    if (masterless) {
+      return;
+    }
+    masterless = true;
+    if (precision != Precision.BFLOAT16) {
+      return;
+    }
+    boolean t = trainable;
+    if (t) {
+      data.setRequiresGradient(false);
+    }
+    NDArray compute = Casts.toStored(data, precision);
+    if (compute != data) {
+      NDScope.unregister(compute);   // the parameter owns it, not a caller's scope
+      data.close();
+      data = compute;
+      ownedStorage = true;   // a bridge result: libtorch's own storage
+    }
+    if (t) {
+      data.setRequiresGradient(true);
+    }
+  }
+
   /** Whether gradients are recorded for it. */
   public boolean trainable() {
     return trainable;
@@ -81,7 +120,9 @@ public final class Parameter {
     if (on == trainable) {
       return;
     }
-    if (on) {
+    if (on && masterless) {
+      data.setRequiresGradient(true);
+    } else if (on) {
       NDArray master = Casts.toMaster(data, precision);
       if (master != data) {
         data.close();
@@ -89,7 +130,7 @@ public final class Parameter {
         ownedStorage = false;
       }
       data.setRequiresGradient(true);
-    } else if (alwaysMaster) {
+    } else if (alwaysMaster || masterless) {
       data.setRequiresGradient(false);
     } else {
       data.setRequiresGradient(false);
@@ -153,7 +194,7 @@ public final class Parameter {
 
   /** The tensor in the compute dtype; differentiable with respect to the master. */
   public NDArray forCompute() {
-    return trainable || alwaysMaster ? Casts.toCompute(data, precision) : data;
+    return !masterless && (trainable || alwaysMaster) ? Casts.toCompute(data, precision) : data;
   }
 
   /** Replaces the stored tensor (loading, merging); the old one is closed. */
@@ -167,7 +208,7 @@ public final class Parameter {
       data.setRequiresGradient(false);
     }
     data.close();
-    data = alwaysMaster ? Casts.toMaster(next, precision) : next;
+    data = masterless ? Casts.toStored(next, precision) : alwaysMaster ? Casts.toMaster(next, precision) : next;
     ownedStorage = false;
     if (data != next) {
       next.close();

@@ -3,6 +3,7 @@ package dev.align4j.peft.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import dev.align4j.peft.kernels.DTypeGuard;
 import dev.align4j.peft.kernels.Kernels;
 import dev.align4j.peft.model.Parameter;
 import java.util.ArrayList;
@@ -28,7 +29,9 @@ public final class AdamW implements AutoCloseable {
   private long steps;
 
   /**
-   * @param params trainable parameters (float32 masters)
+   * @param params trainable parameters: float32 (float64) masters, or bfloat16 ones without a master,
+   *     whose moments are then bfloat16 too and which the fused kernel updates as torch's {@code
+   *     AdamW(fused=True)} does (float32 arithmetic, each result rounded to bfloat16 once)
    * @param stateManager where the moment estimates live (freed on close)
    */
   public AdamW(List<Parameter> params, NDManager stateManager, double beta1, double beta2, double eps, double weightDecay) {
@@ -49,11 +52,29 @@ public final class AdamW implements AutoCloseable {
       }
       boolean d = p.shape().dimension() >= 2;
       (d ? decay : noDecay).add(p);
-      NDArray m = state.zeros(p.shape(), p.data().getDataType());
-      NDArray v = state.zeros(p.shape(), p.data().getDataType());
+      NDArray m = moment(p);
+      NDArray v = moment(p);
       NDArray t = state.zeros(new ai.djl.ndarray.types.Shape(), DataType.FLOAT32);
       (d ? decayState : noDecayState).add(new NDArray[] {m, v, t});
     }
+  }
+
+  /**
+   * A zero moment of {@code p}'s dtype, as torch's {@code zeros_like(param)}: bfloat16 for a parameter
+   * trained without a master ({@link Parameter#dropMaster}), made through the kernel bridge because DJL
+   * cannot create bfloat16 arrays.
+   */
+  private NDArray moment(Parameter p) {
+    if (DTypeGuard.isDjlType(p.data())) {
+      return state.zeros(p.shape(), p.data().getDataType());
+    }
+    if (!FUSED) {
+      throw new IllegalStateException("adamw: " + p.name() + " is bfloat16 (no float32 master): only the fused "
+          + "update (the default; -Dalign4j.fusedAdamw=true) handles it");
+    }
+    NDArray z = Kernels.get().zeros(p.data(), p.shape());
+    z.attach(state);
+    return z;
   }
 
   /** Applies one update with learning rate {@code lr} from the gradients now on the parameters. */

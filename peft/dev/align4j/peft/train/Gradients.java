@@ -2,8 +2,12 @@ package dev.align4j.peft.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
+import dev.align4j.peft.io.HostFloats;
+import dev.align4j.peft.kernels.DTypeGuard;
+import dev.align4j.peft.kernels.Kernels;
 import dev.align4j.peft.model.Parameter;
 import java.util.List;
 
@@ -47,30 +51,49 @@ public final class Gradients {
   /**
    * The global L2 norm of all gradients, and when it exceeds {@code maxNorm} (&gt; 0) every gradient
    * is scaled by {@code maxNorm / (norm + 1e-6)} in place, as torch.nn.utils.clip_grad_norm_.
+   * bfloat16 gradients (parameters without a master) are summed in float32; when every gradient is
+   * bfloat16, the coefficient is rounded as torch computes it on bfloat16 norms ({@code
+   * bf16(maxNorm / bf16(bf16(norm) + 1e-6))}) and multiplied in as a bfloat16 scalar.
    *
    * @return the norm before clipping
    */
   public static double clipGlobalNorm(List<Parameter> params, double maxNorm) {
     double sq = 0;
+    boolean allBf16 = !params.isEmpty();
     for (Parameter p : params) {
       // the gradient wrapper and every temporary live in a scratch manager, not the model's
       try (NDManager s = p.data().getManager().newSubManager()) {
         NDArray g = p.data().getGradient();
         g.attach(s);
-        sq += g.square().sum().toType(ai.djl.ndarray.types.DataType.FLOAT64, false).getDouble();
+        boolean bf16 = !DTypeGuard.isDjlType(g);
+        allBf16 &= bf16;
+        NDArray x = bf16 ? Kernels.get().toFloat32(g) : g;
+        sq += x.square().sum().toType(DataType.FLOAT64, false).getDouble();
       }
     }
     double norm = Math.sqrt(sq);
     if (maxNorm > 0 && norm > maxNorm) {
-      float coef = (float) (maxNorm / (norm + 1e-6));
+      double coef = maxNorm / (norm + 1e-6);
+      if (allBf16) {
+        coef = bf16(maxNorm / bf16(bf16(norm) + 1e-6));
+      }
       for (Parameter p : params) {
         try (NDManager s = p.data().getManager().newSubManager()) {
           NDArray g = p.data().getGradient();
           g.attach(s);
-          g.muli(coef);
+          if (DTypeGuard.isDjlType(g)) {
+            g.muli((float) coef);
+          } else {
+            g.muli(Kernels.get().toBFloat16(s.create((float) coef)));   // a Java scalar would abort on bfloat16
+          }
         }
       }
     }
     return norm;
+  }
+
+  /** {@code v} rounded to the nearest bfloat16 (ties to even), as a double. */
+  static double bf16(double v) {
+    return HostFloats.bf16ToFloat(HostFloats.floatToBf16((float) v));
   }
 }

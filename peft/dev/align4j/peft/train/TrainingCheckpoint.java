@@ -9,9 +9,12 @@ import dev.align4j.peft.io.AtomicFiles;
 import dev.align4j.peft.io.CheckpointFormatException;
 import dev.align4j.peft.io.DType;
 import dev.align4j.peft.io.HfCheckpointWriter;
+import dev.align4j.peft.io.HostFloats;
 import dev.align4j.peft.io.SafetensorsFile;
 import dev.align4j.peft.io.SafetensorsWriter;
 import dev.align4j.peft.io.TensorData;
+import dev.align4j.peft.kernels.DTypeGuard;
+import dev.align4j.peft.kernels.Kernels;
 import dev.align4j.peft.model.Parameter;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -117,11 +120,26 @@ public final class TrainingCheckpoint {
     // which the garbage collector frees while the tensor still reads it
     try (NDManager scratch = target.getManager().newSubManager()) {
       NDArray src = scratch.create(v, target.getShape());
+      if (!DTypeGuard.isDjlType(target)) {
+        // bfloat16 (a parameter without a master, its moments): the saved values are bfloat16, so the
+        // float32 read and the rounding back are exact; copied in place by libtorch (a Java scalar
+        // would abort the JVM on bfloat16)
+        Kernels.get().copyInto(target, Kernels.get().toBFloat16(src));
+        return;
+      }
       target.muli(0f).addi(src.toType(target.getDataType(), false));
     }
   }
 
+  /** float32 bytes, or bfloat16 bytes for a bfloat16 tensor (exact both ways, half the size). */
   private static TensorData f32(NDArray x) {
+    if (!DTypeGuard.isDjlType(x)) {
+      try (NDManager scratch = x.getManager().newSubManager()) {
+        NDArray f = Kernels.get().toFloat32(x);
+        f.attach(scratch);
+        return new TensorData(DType.BF16, x.getShape().getShape(), HostFloats.floatsToBf16Bytes(f.toFloatArray()));
+      }
+    }
     float[] v = x.getDataType() == DataType.FLOAT32 ? x.toFloatArray() : x.toType(DataType.FLOAT32, false).toFloatArray();
     ByteBuffer b = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
     b.asFloatBuffer().put(v);

@@ -7,7 +7,9 @@ import dev.align4j.peft.config.ConfigKey;
 import dev.align4j.peft.config.KeyType;
 import dev.align4j.peft.config.RecipeSchema;
 import dev.align4j.peft.model.AttentionImpl;
+import dev.align4j.peft.model.MasterWeights;
 import dev.align4j.peft.model.Precision;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -25,6 +27,15 @@ public final class TrainingKeys {
       KeyType.choice(Precision.class, Map.of("fp32", Precision.FLOAT32, "f32", Precision.FLOAT32, "fp64",
           Precision.FLOAT64, "f64", Precision.FLOAT64, "double", Precision.FLOAT64, "bf16", Precision.BFLOAT16)),
       Precision.FLOAT32, "bfloat16: frozen base in bf16 with float32 masters; float64 for gradient checks");
+  /**
+   * Master weights under bfloat16: float32 (mixed precision) or none (pure bfloat16). Read by the
+   * stages that list it (SFT and continued pre-training); the default keeps every run as it was.
+   */
+  public static final ConfigKey<MasterWeights> MASTER_WEIGHTS = ConfigKey.of("master_weights",
+      KeyType.choice(MasterWeights.class), MasterWeights.FLOAT32,
+      "with precision bfloat16: float32 keeps float32 masters, gradients and AdamW moments (mixed precision); none "
+          + "trains the bf16 weights themselves, gradients and AdamW moments in bf16 (as model.to(torch.bfloat16) "
+          + "+ torch AdamW: half the memory, updates rounded to bf16)");
   /** Attention implementation. */
   public static final ConfigKey<AttentionImpl> ATTENTION = ConfigKey.of("attention", KeyType.choice(AttentionImpl.class),
       AttentionImpl.COMPOSED, "composed (plain ops) or fused (scaled_dot_product_attention)");
@@ -103,6 +114,16 @@ public final class TrainingKeys {
       GRADIENT_CHECKPOINTING, EARLY_STOPPING_PATIENCE, EARLY_STOPPING_THRESHOLD, ALLOW_CONFIG_CHANGE);
 
   /**
+   * {@link #ALL} with {@link #MASTER_WEIGHTS} after {@link #PRECISION}: the training keys of a stage
+   * that trains without masters when asked (SFT and continued pre-training).
+   */
+  public static List<ConfigKey<?>> allWithMasterWeights() {
+    List<ConfigKey<?>> out = new ArrayList<>(ALL);
+    out.add(out.indexOf(PRECISION) + 1, MASTER_WEIGHTS);
+    return List.copyOf(out);
+  }
+
+  /**
    * Keys a resumed run may change without {@link #ALLOW_CONFIG_CHANGE}: the step budget and the
    * checkpoint/evaluation cadence (the trainer's own resume check allows the same).
    */
@@ -114,5 +135,5 @@ public final class TrainingKeys {
    * step reads and how its update is formed, so the trainer refuses to resume with others.
    */
   public static final Set<String> FIXED_BY_CHECKPOINT = Set.of(BATCH_SIZE.name(), GRAD_ACCUM.name(),
-      MAX_GRAD_NORM.name(), WEIGHT_DECAY.name(), SEED.name(), GRADIENT_CHECKPOINTING.name());
+      MAX_GRAD_NORM.name(), WEIGHT_DECAY.name(), SEED.name(), GRADIENT_CHECKPOINTING.name(), MASTER_WEIGHTS.name());
 }

@@ -1,6 +1,7 @@
 package dev.align4j.recipes.bench;
 
 import dev.align4j.peft.model.AttentionImpl;
+import dev.align4j.peft.model.MasterWeights;
 import dev.align4j.peft.model.ModelConfig;
 import dev.align4j.peft.model.Precision;
 import java.io.BufferedReader;
@@ -48,6 +49,7 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--reps", defaultValue = "1", description = "rm/dpo: fresh-process repetitions per side and mode (medians)") int reps;
   @Option(names = "--trl-script", description = "rm/dpo: TRL's side (default bench/rm_step_trl.py or bench/dpo_step_trl.py)") String trlScript;
   @Option(names = "--seqs", split = ",", description = "compare: sequence lengths (the scaling measurement; default: --seq)") List<Integer> seqs;
+  @Option(names = "--master-weights", split = ",", defaultValue = "FLOAT32", description = "compare, peft: under bfloat16, FLOAT32 masters (mixed precision) and/or NONE (pure bfloat16: bf16 weights, gradients and AdamW moments; transformers' side: model.to(bfloat16), LoRA without autocast_adapter_dtype)") List<MasterWeights> masterWeights;
   @Option(names = "--checkpointing", description = "compare, peft, rl: activation checkpointing per decoder layer (compare, peft: both sides; rl: align4j's update)") boolean checkpointing;
   @Option(names = "--plot", description = "compare: write a PNG of step time and peak memory against tokens per step") Path plot;
   @Option(names = "--runs", description = "compare: append each run to this JSON-lines file; --plot then shows all its runs") Path runsLog;
@@ -139,8 +141,8 @@ public final class BenchCommand implements Callable<Integer> {
       if (threads > 0) {
         ai.djl.pytorch.jni.JniUtils.setNumThreads(threads);
       }
-      PeftBenchmark.Row r = PeftBenchmark.run(c, methods.get(0), Precision.parse(precisions.get(0)), batch, seq, warmup,
-          steps, deviceOption.device(), checkpointing);
+      PeftBenchmark.Row r = PeftBenchmark.run(c, methods.get(0), Precision.parse(precisions.get(0)), masterWeights.get(0),
+          batch, seq, warmup, steps, deviceOption.device(), checkpointing);
       // ROW method precision batch seq step fwd bwd opt cpu trainable setupRss peak stepPeak loss
       System.out.printf(java.util.Locale.ROOT, "ROW\t%s\t%s\t%d\t%d\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%d\t%.0f\t%.0f\t%.0f\t%.6f%n",
           r.method(), r.precision(), r.batch(), r.seq(), r.stepMs(), r.forwardMs(), r.backwardMs(), r.optimizerMs(),
@@ -153,7 +155,7 @@ public final class BenchCommand implements Callable<Integer> {
     for (PeftBenchmark.Method mth : methods) {
       List<String> args = new ArrayList<>(List.of("bench", "peft", "--in-process", "--shape", shape, "--batch", "" + batch,
           "--seq", "" + seq, "--steps", "" + steps, "--warmup", "" + warmup, "--method", mth.name(), "--precision",
-          precisions.get(0)));
+          precisions.get(0), "--master-weights", masterWeights.get(0).name()));
       if (checkpointing) {
         args.add("--checkpointing");
       }
@@ -183,7 +185,7 @@ public final class BenchCommand implements Callable<Integer> {
     }
     List<Integer> bs = batches != null ? batches : List.of(1, 4);
     CompareBenchmark.Plan plan = new CompareBenchmark.Plan(compareMethods, bs, precs, seqs != null ? seqs : List.of(seq),
-        steps, warmup, rounds, threads, shape, py, script, checkpointing, plot, runsLog);
+        steps, warmup, rounds, threads, shape, py, script, checkpointing, plot, runsLog, masterWeights);
     List<CompareBenchmark.Run> runs = CompareBenchmark.run(plan, childJvm(), System.out);
     return runs.stream().anyMatch(r -> Double.isNaN(r.stepMs())) ? 1 : 0;
   }

@@ -2,6 +2,7 @@ package dev.align4j.recipes.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.align4j.peft.model.MasterWeights;
 import dev.align4j.peft.model.Precision;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -38,10 +39,19 @@ public final class CompareBenchmark {
    * @param plot where to write the PNG of step time and peak memory against tokens per step, or null
    * @param runsLog a JSON-lines file each run is appended to as it lands, or null; the plot then shows
    *     every run in it (earlier invocations included), so a long scaling measurement can be split
+   * @param masterWeights under bfloat16, each mode measured: {@link MasterWeights#FLOAT32} (align4j's
+   *     mixed precision) and/or {@link MasterWeights#NONE} (pure bfloat16 on both sides: align4j trains
+   *     its bf16 weights, transformers' LoRA keeps bf16 adapter weights; its full fine-tuning is pure
+   *     bf16 in either mode); float32 rows are measured once
    */
   public record Plan(List<PeftBenchmark.Method> methods, List<Integer> batches, List<Precision> precisions,
       List<Integer> seqs, int steps, int warmup, int rounds, int threads, String shape, Path python, Path script,
-      boolean checkpointing, Path plot, Path runsLog) {}
+      boolean checkpointing, Path plot, Path runsLog, List<MasterWeights> masterWeights) {
+    /** The master-weight modes measured at {@code prec}. */
+    List<MasterWeights> modes(Precision prec) {
+      return prec == Precision.BFLOAT16 ? masterWeights : List.of(MasterWeights.FLOAT32);
+    }
+  }
 
   private CompareBenchmark() {}
 
@@ -61,16 +71,17 @@ public final class CompareBenchmark {
     out.printf("%-7s %-11s %-9s %5s %5s %5s %10s %9s %9s %9s %10s %10s %10s %6s%n", "side", "method", "precision", "batch",
         "seq", "round", "step ms", "fwd ms", "bwd ms", "opt ms", "cpu ms", "peak MiB", "step MiB", "load");
     for (Precision prec : p.precisions()) {
+      for (MasterWeights mw : p.modes(prec)) {
       for (int seq : p.seqs()) {
         for (int batch : p.batches()) {
           for (PeftBenchmark.Method m : p.methods()) {
             for (int r = 0; r < p.rounds(); r++) {
-              Run a = align4j(p, m, prec, batch, seq, childArgs);
+              Run a = align4j(p, m, prec, mw, batch, seq, childArgs);
               print(out, a, r);
               runs.add(a);
               log(p, a);
               if (m != PeftBenchmark.Method.QLORA) {
-                Run h = transformers(p, m, prec, batch, seq);
+                Run h = transformers(p, m, prec, mw, batch, seq);
                 print(out, h, r);
                 runs.add(h);
                 log(p, h);
@@ -78,6 +89,7 @@ public final class CompareBenchmark {
             }
           }
         }
+      }
       }
     }
     summary(p, runs, out);
@@ -106,14 +118,16 @@ public final class CompareBenchmark {
         "load");
     String suffix = p.checkpointing() ? "+ckpt" : "";
     for (Precision prec : p.precisions()) {
+      for (MasterWeights mw : p.modes(prec)) {
+      String label = PeftBenchmark.precisionLabel(prec, mw);
       for (int seq : p.seqs()) {
       for (int batch : p.batches()) {
         for (PeftBenchmark.Method m : p.methods()) {
           String method = m.name().toLowerCase(Locale.ROOT) + suffix;
           String anchorSide = m == PeftBenchmark.Method.QLORA ? "align4j" : "hf";
           String anchorMethod = m == PeftBenchmark.Method.QLORA ? "lora" + suffix : method;
-          List<Run> a = select(runs, "align4j", method, prec, batch, seq);
-          List<Run> h = select(runs, anchorSide, anchorMethod, prec, batch, seq);
+          List<Run> a = select(runs, "align4j", method, label, batch, seq);
+          List<Run> h = select(runs, anchorSide, anchorMethod, label, batch, seq);
           if (a.isEmpty()) {
             continue;
           }
@@ -127,34 +141,35 @@ public final class CompareBenchmark {
           double lo = runs.stream().filter(r -> a.contains(r) || h.contains(r)).mapToDouble(Run::load).min().orElse(0);
           double hi = runs.stream().filter(r -> a.contains(r) || h.contains(r)).mapToDouble(Run::load).max().orElse(0);
           out.printf(Locale.ROOT, "%-11s %-9s %5d %5d %12.1f %12.1f %7.2fx %14.0f %14.0f %9.2fx %12.0f %12.0f %5.1f-%-5.1f%s%n",
-              method, prec.name().toLowerCase(Locale.ROOT), batch, seq, am, hm, hm / am, tokens / (am / 1000),
+              method, label, batch, seq, am, hm, hm / am, tokens / (am / 1000),
               tokens / (hm / 1000), hc / ac, aPeak, hPeak, lo, hi,
               m == PeftBenchmark.Method.QLORA ? "  (anchor: align4j LoRA)" : "");
         }
       }
       }
+      }
     }
   }
 
-  private static List<Run> select(List<Run> runs, String side, String method, Precision prec, int batch, int seq) {
+  private static List<Run> select(List<Run> runs, String side, String method, String precision, int batch, int seq) {
     return runs.stream().filter(r -> r.side().equals(side) && r.method().equals(method)
-        && r.precision().equals(prec.name().toLowerCase(Locale.ROOT)) && r.batch() == batch && r.seq() == seq
+        && r.precision().equals(precision) && r.batch() == batch && r.seq() == seq
         && !Double.isNaN(r.stepMs())).toList();
   }
 
-  private static Run align4j(Plan p, PeftBenchmark.Method m, Precision prec, int batch, int seq, List<String> childArgs)
-      throws IOException, InterruptedException {
+  private static Run align4j(Plan p, PeftBenchmark.Method m, Precision prec, MasterWeights mw, int batch, int seq,
+      List<String> childArgs) throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>(childArgs);
     cmd.addAll(List.of("bench", "peft", "--in-process", "--shape", p.shape(), "--batch", "" + batch, "--seq",
         "" + seq, "--steps", "" + p.steps(), "--warmup", "" + p.warmup(), "--method", m.name(), "--precision",
-        prec.name().toLowerCase(Locale.ROOT), "--threads", "" + p.threads()));
+        prec.name().toLowerCase(Locale.ROOT), "--threads", "" + p.threads(), "--master-weights", mw.name()));
     if (p.checkpointing()) {
       cmd.add("--checkpointing");
     }
     double load = loadAverage();
     String row = lastLine(cmd, "ROW\t");
     String method = m.name().toLowerCase(Locale.ROOT) + (p.checkpointing() ? "+ckpt" : "");
-    String precision = prec.name().toLowerCase(Locale.ROOT);
+    String precision = PeftBenchmark.precisionLabel(prec, mw);
     if (row == null) {
       return new Run("align4j", method, precision, batch, seq, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
           Double.NaN, Double.NaN, Double.NaN, load);
@@ -165,7 +180,7 @@ public final class CompareBenchmark {
         d(f[14]), load);
   }
 
-  private static Run transformers(Plan p, PeftBenchmark.Method m, Precision prec, int batch, int seq)
+  private static Run transformers(Plan p, PeftBenchmark.Method m, Precision prec, MasterWeights mw, int batch, int seq)
       throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>(List.of(p.python().toString(), p.script().toString(), "--method",
         m.name().toLowerCase(Locale.ROOT), "--precision", prec.name().toLowerCase(Locale.ROOT), "--batch", "" + batch,
@@ -174,10 +189,13 @@ public final class CompareBenchmark {
     if (p.checkpointing()) {
       cmd.add("--checkpointing");
     }
+    if (prec == Precision.BFLOAT16 && mw == MasterWeights.NONE) {
+      cmd.add("--pure-bf16");
+    }
     double load = loadAverage();
     String line = lastLine(cmd, "{");
     String method = m.name().toLowerCase(Locale.ROOT) + (p.checkpointing() ? "+ckpt" : "");
-    String precision = prec.name().toLowerCase(Locale.ROOT);
+    String precision = PeftBenchmark.precisionLabel(prec, mw);
     if (line == null) {
       return new Run("hf", method, precision, batch, seq, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
           Double.NaN, Double.NaN, Double.NaN, load);

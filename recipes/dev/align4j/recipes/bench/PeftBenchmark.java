@@ -13,6 +13,7 @@ import dev.align4j.peft.adapter.PeftModel;
 import dev.align4j.peft.kernels.Kernels;
 import dev.align4j.peft.model.AttentionImpl;
 import dev.align4j.peft.model.CausalLM;
+import dev.align4j.peft.model.MasterWeights;
 import dev.align4j.peft.model.ModelConfig;
 import dev.align4j.peft.model.ModelInput;
 import dev.align4j.peft.model.Parameter;
@@ -98,10 +99,22 @@ public final class PeftBenchmark {
    */
   public static Row run(ModelConfig c, Method method, Precision precision, int batch, int seq, int warmup,
       int steps, Device device, boolean checkpointing) {
+    return run(c, method, precision, MasterWeights.FLOAT32, batch, seq, warmup, steps, device, checkpointing);
+  }
+
+  /**
+   * {@link #run(ModelConfig, Method, Precision, int, int, int, int, Device, boolean)} with the trainable
+   * weights' masters chosen: {@link MasterWeights#NONE} under bfloat16 trains the bfloat16 weights
+   * themselves (pure bfloat16, as {@code model.to(torch.bfloat16)}); the row's precision then reads
+   * {@code bf16-pure}.
+   */
+  public static Row run(ModelConfig c, Method method, Precision precision, MasterWeights masters, int batch, int seq,
+      int warmup, int steps, Device device, boolean checkpointing) {
     try (NDManager m = Torch.newManager(device)) {
       Map<String, NDArray> w = nativeWeights(c, m, precision);
       try (CausalLM model = CausalLM.create(c, precision, AttentionImpl.FUSED, m, w)) {
         List<Parameter> params;
+        masters.applyTo(model.parameters().values());   // before any parameter trains: no float32 copy made
         if (method == Method.FULL) {
           model.setAllTrainable(true);
           params = model.trainableParameters();
@@ -113,6 +126,7 @@ public final class PeftBenchmark {
           peft.addLora("default", LoraConfig.of(16, 32, "all-linear"), 0);
           params = peft.trainableParameters();
         }
+        masters.applyTo(params);
         long trainable = params.stream().mapToLong(p -> p.shape().size()).sum();
         SplittableRandom rng = new SplittableRandom(0);
         long[] ids = new long[batch * seq];
@@ -189,7 +203,7 @@ public final class PeftBenchmark {
             }
           }
           String label = method.name().toLowerCase() + (checkpointing ? "+ckpt" : "");
-          return new Row(label, precision.name().toLowerCase(), batch, seq, median(total),
+          return new Row(label, precisionLabel(precision, masters), batch, seq, median(total),
               median(fwd), median(bwd), median(opt), median(cpu), trainable, setupRss, MatmulRate.peakRssMiB(),
               reset ? MatmulRate.peakRssMiB() : Double.NaN, loss);
         }
@@ -197,6 +211,15 @@ public final class PeftBenchmark {
     } finally {
       Kernels.get();
     }
+  }
+
+  /**
+   * A row's precision: the compute dtype's name, {@code bf16-pure} for bfloat16 without masters (under
+   * float32 the two modes are one).
+   */
+  public static String precisionLabel(Precision precision, MasterWeights masters) {
+    return precision == Precision.BFLOAT16 && masters == MasterWeights.NONE ? "bf16-pure"
+        : precision.name().toLowerCase(java.util.Locale.ROOT);
   }
 
   /**

@@ -9,6 +9,7 @@ import dev.align4j.peft.config.ConfigKey;
 import dev.align4j.peft.config.KeyType;
 import dev.align4j.peft.config.RecipeSchema;
 import dev.align4j.peft.model.AttentionImpl;
+import dev.align4j.peft.model.MasterWeights;
 import dev.align4j.peft.model.Precision;
 import dev.align4j.peft.train.ScheduleType;
 import dev.align4j.peft.train.TrainingKeys;
@@ -34,7 +35,8 @@ public record SftRecipe(
     AttentionImpl attention, boolean merge, boolean packing, double neftuneNoiseAlpha, Optional<BuiltinTemplate> template,
     ObjectNode datasetInfo, int quantizationBit, boolean doubleQuantization, int freezeTrainableLayers,
     String freezeExtraModules, boolean gradientCheckpointing, int earlyStoppingPatience,
-    double earlyStoppingThreshold, int numVirtualTokens, int encoderHiddenSize, boolean allowConfigChange) {
+    double earlyStoppingThreshold, int numVirtualTokens, int encoderHiddenSize, boolean allowConfigChange,
+    MasterWeights masterWeights) {
 
   private static final List<ConfigKey<?>> SFT_KEYS = List.of(
       ConfigKey.required("model_name_or_path", KeyType.STRING, "Hugging Face checkpoint directory"),
@@ -86,7 +88,7 @@ public record SftRecipe(
    * {@code prepare_model_for_kbit_training} and TRL turn it on.
    */
   public static final RecipeSchema<SftRecipe> SCHEMA = new RecipeSchema<>(SftRecipe.class,
-      RecipeSchema.concat(List.of(SFT_KEYS, ADAPTER_KEYS, TrainingKeys.ALL, OUTPUT_KEYS)))
+      RecipeSchema.concat(List.of(SFT_KEYS, ADAPTER_KEYS, TrainingKeys.allWithMasterWeights(), OUTPUT_KEYS)))
       .withDefaultWhen(TrainingKeys.GRADIENT_CHECKPOINTING, true, QUANTIZATION_BIT, 4);
 
   /** Cross-key checks (each key's own rule is checked by {@link #SCHEMA}). */
@@ -100,8 +102,23 @@ public record SftRecipe(
     if (maxSteps <= 0 || perDeviceTrainBatchSize <= 0 || gradientAccumulationSteps <= 0) {
       throw new IllegalArgumentException("max_steps, per_device_train_batch_size and gradient_accumulation_steps must be > 0");
     }
+    if (masterWeights == MasterWeights.NONE && precision != Precision.BFLOAT16) {
+      throw new IllegalArgumentException("master_weights none (pure bfloat16 training) needs precision bfloat16, got "
+          + KeyType.nameOf(precision));
+    }
+    if (masterWeights == MasterWeights.NONE && !PURE_BF16_TYPES.contains(finetuningType)) {
+      throw new IllegalArgumentException("master_weights none is supported for finetuning_type full, freeze and lora, "
+          + "got " + KeyType.nameOf(finetuningType));
+    }
+    if (masterWeights == MasterWeights.NONE && quantizationBit != 0) {
+      throw new IllegalArgumentException("master_weights none is not supported with quantization_bit 4 (QLoRA)");
+    }
     datasetInfo = datasetInfo.deepCopy();
   }
+
+  /** The fine-tuning types that train without float32 masters under {@code master_weights: none}. */
+  private static final Set<FinetuningType> PURE_BF16_TYPES =
+      Set.of(FinetuningType.FULL, FinetuningType.FREEZE, FinetuningType.LORA);
 
   /** Reads a YAML recipe and applies {@code key=value} overrides. */
   public static SftRecipe load(Path yaml, List<String> overrides) throws IOException {

@@ -16,6 +16,7 @@ import dev.align4j.peft.model.CausalLM;
 import dev.align4j.peft.model.ModelLoader;
 import dev.align4j.peft.model.ModelSaver;
 import dev.align4j.peft.model.Parameter;
+import dev.align4j.peft.model.Precision;
 import dev.align4j.peft.model.PretrainedModel;
 import dev.align4j.peft.model.TinyCheckpoint;
 import dev.align4j.peft.tokenizer.ChatTemplate;
@@ -140,6 +141,8 @@ public final class SftRun {
       System.err.printf("align4j sft: QLoRA base in NF4%s, %.1f MiB of quantised weights%n",
           r.doubleQuantization() ? " with double quantisation" : "", bytes / 1048576.0);
     }
+    // pure bfloat16: parameters are marked before any is made trainable, so no float32 copy is ever made
+    r.masterWeights().applyTo(model.parameters().values());
     PromptAdapter prompt = null;
     if (r.finetuningType().isPromptLearning()) {
       prompt = PromptAdapter.create(model, r);
@@ -166,6 +169,7 @@ public final class SftRun {
       model.setAllTrainable(true);
       trainables = model.trainableParameters();
     }
+    r.masterWeights().applyTo(trainables);   // an adapter's own new parameters (LoRA's A and B) too
     TrainerConfig cfg = TrainingKeys.trainerConfig(SftRecipe.SCHEMA, r, pad);
     dev.align4j.peft.train.LrScheduleConfig schedule = TrainingKeys.schedule(SftRecipe.SCHEMA, r);
     java.util.function.LongToDoubleFunction lr = schedule::lrAt;
@@ -278,7 +282,18 @@ public final class SftRun {
   }
 
   private static void writeModel(PretrainedModel pm, Path from, Path to) throws IOException {
-    ModelSaver.save(pm.model(), pm.configJson(), pm.generationConfig(), to, ModelSaver.DEFAULT_MAX_SHARD_BYTES);
+    ObjectNode cfg = pm.configJson();
+    if (pm.model().precision() == Precision.BFLOAT16
+        && pm.model().parameters().values().stream().anyMatch(Parameter::masterless)) {
+      // pure bfloat16 (master_weights none): the model is bfloat16 and is saved as transformers saves a
+      // model cast to bfloat16, whatever dtype the checkpoint it started from had
+      cfg = (cfg != null ? cfg : pm.model().config().toJson()).deepCopy();
+      cfg.put("torch_dtype", "bfloat16");
+      if (cfg.has("dtype")) {
+        cfg.put("dtype", "bfloat16");
+      }
+    }
+    ModelSaver.save(pm.model(), cfg, pm.generationConfig(), to, ModelSaver.DEFAULT_MAX_SHARD_BYTES);
     for (String f : TinyCheckpoint.TOKENIZER_FILES) {
       if (Files.exists(from.resolve(f))) {
         AtomicFiles.writeBytes(to.resolve(f), Files.readAllBytes(from.resolve(f)));
