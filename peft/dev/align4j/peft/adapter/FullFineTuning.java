@@ -8,8 +8,9 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * Full fine-tuning: every parameter trains (float32 masters under bfloat16). It changes the base
- * weights in place, so it saves a full checkpoint and has no disabled scope.
+ * Full fine-tuning: every parameter trains (float32 masters under bfloat16, or the bfloat16 weights
+ * themselves after {@link dev.align4j.peft.model.MasterWeights#NONE}). It changes the base weights in
+ * place, so it saves a full checkpoint and has no disabled scope.
  */
 public final class FullFineTuning implements Adapter {
   private final PretrainedModel pm;

@@ -2,7 +2,10 @@ package dev.align4j.peft.model;
 
 import ai.djl.ndarray.types.DataType;
 
-/** The dtype a model computes in. Trainable parameters keep float32 (or float64) masters. */
+/**
+ * The dtype a model computes in. Trainable parameters keep float32 (or float64) masters, unless they
+ * drop them ({@link MasterWeights#NONE}: pure bfloat16).
+ */
 public enum Precision {
   /** Everything in float32. */
   FLOAT32,
