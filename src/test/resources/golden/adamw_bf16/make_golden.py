@@ -10,6 +10,9 @@ groups them), bfloat16 gradients given for 4 steps, lr 1e-2, betas (0.9, 0.999),
   single  torch.optim.AdamW() with no flags: on CPU neither foreach nor fused is chosen, so the
           single-tensor path runs, each op (mul_, lerp_, mul_, addcmul_, sqrt, div, add_, addcdiv_)
           rounding its bf16 result.
+Also torch.nn.utils.clip_grad_norm_ on bfloat16 gradients of the two shapes (max_norm 0.5, active), the
+Trainer's clipping: the norm is computed and rounded in bfloat16 and the gradients multiplied by a
+bfloat16 coefficient ("clip": the gradients before and after, the returned norm's bits).
 Values are stored as bfloat16 bit patterns (uint16). Run with the interop venv's python:
   ~/.cache/align4j/interop-venv/bin/python src/test/resources/golden/adamw_bf16/make_golden.py
 """
@@ -51,10 +54,22 @@ def run(fused):
     return {"w0": w0, "b0": b0, "steps": steps}
 
 
+def clip():
+    g = torch.Generator().manual_seed(11)
+    gw = (torch.randn(4, 8, generator=g) * 0.3).to(torch.bfloat16)
+    gb = (torch.randn(8, generator=g) * 0.2).to(torch.bfloat16)
+    w = torch.zeros(4, 8, dtype=torch.bfloat16, requires_grad=True)
+    b = torch.zeros(8, dtype=torch.bfloat16, requires_grad=True)
+    w.grad, b.grad = gw.clone(), gb.clone()
+    norm = torch.nn.utils.clip_grad_norm_([w, b], 0.5)
+    return {"max_norm": 0.5, "grad_w": bits(gw), "grad_b": bits(gb), "norm": bits(norm.reshape(1)),
+            "norm_dtype": str(norm.dtype), "clipped_w": bits(w.grad), "clipped_b": bits(b.grad)}
+
+
 def main():
     out = {"torch": torch.__version__, "lr": LR, "beta1": BETAS[0], "beta2": BETAS[1], "eps": EPS,
            "weight_decay": WD, "shape_w": [4, 8], "shape_b": [8],
-           "fused": run(True), "single": run(False)}
+           "fused": run(True), "single": run(False), "clip": clip()}
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "adamw_bf16.json")
     with open(path, "w") as f:
         json.dump(out, f, indent=1)

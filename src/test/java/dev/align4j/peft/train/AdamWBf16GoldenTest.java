@@ -75,6 +75,38 @@ class AdamWBf16GoldenTest {
     }
   }
 
+  /**
+   * Clipping bfloat16 gradients as torch.nn.utils.clip_grad_norm_ does (the Trainer's clipping): torch
+   * rounds the norm to bfloat16 and multiplies by a bfloat16 coefficient; the clipped gradients must be
+   * torch's bit for bit, and the norm align4j reports (computed in float32/float64) within one bfloat16
+   * step of torch's rounded one.
+   */
+  @Test
+  void clippingBf16GradientsEqualsTorchBitForBit() throws Exception {
+    JsonNode c = new ObjectMapper().readTree(Files.readAllBytes(GOLDEN)).get("clip");
+    try (NDManager m = Torch.newManager()) {
+      Parameter w = bf16Param(m, "w", zeros(32), new Shape(4, 8));
+      Parameter b = bf16Param(m, "b", zeros(8), new Shape(8));
+      try (NDManager s = m.newSubManager();
+          GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+        NDArray lw = Kernels.get().toFloat32(w.data()).mul(s.create(floats(c.get("grad_w")), new Shape(4, 8))).sum();
+        NDArray lb = Kernels.get().toFloat32(b.data()).mul(s.create(floats(c.get("grad_b")), new Shape(8))).sum();
+        gc.backward(lw.add(lb));
+      }
+      double norm = Gradients.clipGlobalNorm(List.of(w, b), c.get("max_norm").asDouble());
+      int torchNorm = c.get("norm").get(0).asInt();
+      assertThat(maxUlps(new int[] {HostFloats.floatToBf16((float) norm) & 0xFFFF}, new int[] {torchNorm}))
+          .as("norm %s against torch's bf16 %s", norm, HostFloats.bf16ToFloat((short) torchNorm)).isLessThanOrEqualTo(1);
+      assertThat(norm).as("clipping active").isGreaterThan(c.get("max_norm").asDouble());
+      assertThat(bits(w.data().getGradient())).containsExactly(ints(c.get("clipped_w")));
+      assertThat(bits(b.data().getGradient())).containsExactly(ints(c.get("clipped_b")));
+    }
+  }
+
+  private static JsonNode zeros(int n) {
+    return new ObjectMapper().valueToTree(new int[n]);
+  }
+
   /** A trainable bfloat16 parameter without a master holding the given bfloat16 bit patterns. */
   static Parameter bf16Param(NDManager m, String name, JsonNode bits, Shape shape) {
     NDArray bf16 = Kernels.get().toBFloat16(m.create(floats(bits), shape));
