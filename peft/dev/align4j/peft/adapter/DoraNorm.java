@@ -34,10 +34,14 @@ final class DoraNorm {
    * DoRA (PEFT's merge).
    */
   static NDArray mergedWeight(NDArray w, LoraWeights lw) {
-    NDArray a = lw.a().data();
-    NDArray b = lw.b().data();
+    // bfloat16 weights (trained without masters) are merged in float32, as PEFT merges on the CPU, and
+    // rounded once where the result is stored; a Java scalar of a bfloat16 array would abort the JVM.
+    // f32 is the identity for float32/float64 arrays, and a bfloat16 base plus float32 LoRA weights
+    // promoted to float32 before.
+    NDArray a = f32(lw.a().data());
+    NDArray b = f32(lw.b().data());
     NDArray ba = b.matMul(a);                                               // [out, in]
-    NDArray full = w.add(ba.mul(Kernels.scalar(ba, lw.scaling())));        // [out, in]
+    NDArray full = f32(w).add(ba.mul(Kernels.scalar(ba, lw.scaling())));   // [out, in]
     if (lw.magnitude() == null) {
       return full;
     }

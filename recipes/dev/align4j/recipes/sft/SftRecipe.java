@@ -110,6 +110,9 @@ public record SftRecipe(
       throw new IllegalArgumentException("master_weights none is supported for finetuning_type full, freeze and lora, "
           + "got " + KeyType.nameOf(finetuningType));
     }
+    if (masterWeights == MasterWeights.NONE && useDora) {
+      throw new IllegalArgumentException("master_weights none is not supported with use_dora (DoRA)");
+    }
     if (masterWeights == MasterWeights.NONE && quantizationBit != 0) {
       throw new IllegalArgumentException("master_weights none is not supported with quantization_bit 4 (QLoRA)");
     }

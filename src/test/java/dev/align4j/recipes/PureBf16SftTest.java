@@ -75,9 +75,16 @@ class PureBf16SftTest {
   }
 
   @Test
-  void loraSavesABf16AdapterThatMoved() throws Exception {
+  void loraSavesABf16AdapterThatMovedAndMergesIntoABf16Model() throws Exception {
     Path out = tmp.resolve("lora");
-    assertThat(CliRun.of(args(out, "finetuning_type=lora", "lora_rank=4", "lora_alpha=8", "max_steps=2")).rc()).isZero();
+    assertThat(CliRun.of(args(out, "finetuning_type=lora", "lora_rank=4", "lora_alpha=8", "max_steps=2", "merge=true"))
+        .rc()).isZero();
+    try (SafetensorsFile merged = SafetensorsFile.open(out.resolve("merged/model.safetensors"));
+        SafetensorsFile base = SafetensorsFile.open(model.resolve("model.safetensors"))) {
+      assertThat(merged.tensors()).allSatisfy((n, info) -> assertThat(info.dtype()).as(n).isEqualTo(DType.BF16));
+      String q = "model.layers.0.self_attn.q_proj.weight";
+      assertThat(merged.toFloatArray(q)).as("B A folded into the base").isNotEqualTo(base.toFloatArray(q));
+    }
     try (SafetensorsFile f = SafetensorsFile.open(out.resolve("adapter/adapter_model.safetensors"))) {
       assertThat(f.tensors()).isNotEmpty().allSatisfy((n, info) -> assertThat(info.dtype()).as(n).isEqualTo(DType.BF16));
       float[] b = f.toFloatArray("base_model.model.model.layers.0.self_attn.q_proj.lora_B.weight");
@@ -97,5 +104,21 @@ class PureBf16SftTest {
     CliRun ia3 = CliRun.of(args(tmp.resolve("bad2"), "finetuning_type=ia3", "max_steps=1"));
     assertThat(ia3.rc()).isEqualTo(1);
     assertThat(ia3.err()).contains("master_weights none").contains("ia3");
+    CliRun dora = CliRun.of(args(tmp.resolve("bad3"), "use_dora=true", "max_steps=1"));
+    assertThat(dora.rc()).isEqualTo(1);
+    assertThat(dora.err()).contains("use_dora");
+  }
+
+  @Test
+  void freezeTuningTrainsItsLayersInBf16() throws Exception {
+    Path out = tmp.resolve("freeze");
+    assertThat(CliRun.of(args(out, "finetuning_type=freeze", "freeze_trainable_layers=1", "max_steps=2")).rc()).isZero();
+    try (SafetensorsFile f = SafetensorsFile.open(out.resolve("model/model.safetensors"));
+        SafetensorsFile o = SafetensorsFile.open(out.resolve("checkpoints/checkpoint-2/optimizer.safetensors"))) {
+      assertThat(f.tensors()).allSatisfy((n, info) -> assertThat(info.dtype()).as(n).isEqualTo(DType.BF16));
+      assertThat(o.tensors()).isNotEmpty().allSatisfy((n, info) -> assertThat(info.dtype())
+          .isEqualTo(n.endsWith(".step") ? DType.F32 : DType.BF16));
+      assertThat(o.tensors().keySet()).allMatch(n -> n.startsWith("model.layers.1."));
+    }
   }
 }
