@@ -19,7 +19,7 @@ import java.util.List;
  * <p>A parameter that received no gradient in a step (no backward reached it since the gradients were
  * last released: PyTorch's {@code p.grad is None}) is skipped as torch.optim.AdamW skips it: no moment
  * update, no weight decay, and its own step count does not advance, so its bias correction follows the
- * steps it took part in. PPO's critic warm-up is such a case (the policy adapter gets no gradient).
+ * steps it took part in.
  */
 public final class AdamW implements AutoCloseable {
   private final List<Parameter> decay = new ArrayList<>();
