@@ -21,21 +21,22 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * PPO's critic warm-up trains only the value adapter and head: the policy adapter gets no gradient, so
  * AdamW must leave it bit for bit as it was (torch skips a parameter whose grad is None), with weight
  * decay on, in float32 and float64 (whose fused AdamW once crashed on the missing gradient). Its step
- * count in the checkpoint stays 0 through the warm-up; after it, the policy trains.
+ * count in the checkpoint stays 0 through the warm-up; after it, the policy trains. Also with the
+ * update's activation checkpointing (each forward back-propagated layer by layer).
  */
 class RlCriticWarmupTest {
   @TempDir Path tmp;
 
   record Run(List<double[]> policy, List<double[]> value, Path checkpoint, String policyName, String valueName) {}
 
-  static Run run(Precision precision, long maxSteps, Path dir) throws IOException {
+  static Run run(Precision precision, boolean checkpointing, long maxSteps, Path dir) throws IOException {
     try (TinyPolicy tp = new TinyPolicy(precision, "policy", "value")) {
       tp.peft.addScoreHead("value", 1, 3);
       tp.peft.setTrainable("policy", "value");
@@ -48,6 +49,7 @@ class RlCriticWarmupTest {
       RolloutSampler sampler = new RolloutSampler(roles, new RolloutConfig(1, 6, 1.0, 0, 1.0, 8, new long[] {60}, 0),
           RlLoopResumeTest.LOW_TOKENS, null);
       RlObjective obj = new RlObjective(roles, alg, 1.0, 0);
+      obj.setActivationCheckpointing(checkpointing);
       RlLoopConfig cfg = new RlLoopConfig(4, 1, 2, 2, new FixedKlController(0.05), 0.0, Double.NaN, 0, 7);
       // weight decay 0.1: a policy matrix stepped without a gradient would shrink
       TrainerConfig tc = new TrainerConfig(maxSteps, 2, 1, 1.0, 0.9, 0.999, 1e-8, 0.1, 0, 2, 42, 0, false);
@@ -73,12 +75,12 @@ class RlCriticWarmupTest {
     }
   }
 
-  @ParameterizedTest
-  @EnumSource(value = Precision.class, names = {"FLOAT32", "FLOAT64"})
-  void warmupLeavesThePolicyAdapterBitIdentical(Precision precision) throws IOException {
+  @ParameterizedTest(name = "{0}, activation checkpointing {1}")
+  @CsvSource({"FLOAT32, false", "FLOAT64, false", "FLOAT32, true"})
+  void warmupLeavesThePolicyAdapterBitIdentical(Precision precision, boolean checkpointing) throws IOException {
     List<double[]> policy0 = initial(precision, true);
     List<double[]> value0 = initial(precision, false);
-    Run warm = run(precision, 4, tmp.resolve("warm"));      // the two warm-up rollouts, 4 steps
+    Run warm = run(precision, checkpointing, 4, tmp.resolve("warm"));      // the two warm-up rollouts, 4 steps
     for (int i = 0; i < policy0.size(); i++) {
       assertThat(warm.policy().get(i)).as("policy tensor %d", i).containsExactly(policy0.get(i));
     }
@@ -88,7 +90,7 @@ class RlCriticWarmupTest {
       assertThat(o.toFloatArray(warm.policyName() + ".step")[0]).isEqualTo(0f);
       assertThat(o.toFloatArray(warm.valueName() + ".step")[0]).isEqualTo(4f);
     }
-    Run after = run(precision, 6, tmp.resolve("after"));    // one rollout past the warm-up
+    Run after = run(precision, checkpointing, 6, tmp.resolve("after"));    // one rollout past the warm-up
     assertThat(after.policy().get(0)).isNotEqualTo(policy0.get(0));
     try (SafetensorsFile o = SafetensorsFile.open(after.checkpoint().resolve("optimizer.safetensors"))) {
       assertThat(o.toFloatArray(after.policyName() + ".step")[0]).isEqualTo(2f);
