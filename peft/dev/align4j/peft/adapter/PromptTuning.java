@@ -150,7 +150,9 @@ public final class PromptTuning extends SingleAdapter {
     long[] shape;
     try (NDManager s = model.manager().newSubManager()) {
       NDArray p = prompt();
-      p.attach(s);
+      if (p != table.data()) {
+        p.attach(s);     // prompt tuning's prompt is the table itself (float32): freeing it freed the weights
+      }
       NDArray f = dev.align4j.peft.kernels.DTypeGuard.toType(p, DataType.FLOAT32);
       v = f.toFloatArray();
       shape = p.getShape().getShape();

@@ -8,23 +8,23 @@ import java.util.Objects;
  * The message is always {@code file:line: field: what} so users can jump to the spot.
  */
 public class DataFormatException extends RuntimeException {
-    private final transient DataProblem problem;
+  private final transient DataProblem problem;
 
-    public DataFormatException(DataProblem problem) {
-        this(problem, null);
-    }
+  public DataFormatException(DataProblem problem) {
+    this(problem, null);
+  }
 
-    public DataFormatException(DataProblem problem, Throwable cause) {
-        super(Objects.requireNonNull(problem, "problem").toString(), cause);
-        this.problem = problem;
-    }
+  public DataFormatException(DataProblem problem, Throwable cause) {
+    super(Objects.requireNonNull(problem, "problem").toString(), cause);
+    this.problem = problem;
+  }
 
-    public DataFormatException(Path file, long line, String field, String message) {
-        this(new DataProblem(file, line, field, message));
-    }
+  public DataFormatException(Path file, long line, String field, String message) {
+    this(new DataProblem(file, line, field, message));
+  }
 
-    /** The located problem this exception reports. */
-    public DataProblem problem() {
-        return problem;
-    }
+  /** The located problem this exception reports. */
+  public DataProblem problem() {
+    return problem;
+  }
 }

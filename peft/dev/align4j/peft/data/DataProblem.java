@@ -12,17 +12,17 @@ import java.util.Objects;
  * @param message what is wrong, in a few words
  */
 public record DataProblem(Path file, long line, String field, String message) {
-    public DataProblem {
-        Objects.requireNonNull(file, "file");
-        Objects.requireNonNull(message, "message");
-        if (line < 0) {
-            throw new IllegalArgumentException("line must be >= 0: " + line);
-        }
+  public DataProblem {
+    Objects.requireNonNull(file, "file");
+    Objects.requireNonNull(message, "message");
+    if (line < 0) {
+      throw new IllegalArgumentException("line must be >= 0: " + line);
     }
+  }
 
-    /** Renders as {@code file:line: field: what} (the field part omitted when null). */
-    @Override
-    public String toString() {
-        return file + ":" + line + ": " + (field == null ? "" : field + ": ") + message;
-    }
+  /** Renders as {@code file:line: field: what} (the field part omitted when null). */
+  @Override
+  public String toString() {
+    return file + ":" + line + ": " + (field == null ? "" : field + ": ") + message;
+  }
 }

@@ -11,25 +11,25 @@ package dev.align4j.peft.data;
  *                    memory) instead of the MinHash estimate
  */
 public record DedupConfig(int ngram, int numPerm, double threshold, long seed, boolean exactVerify) {
-    public DedupConfig {
-        if (ngram < 1) {
-            throw new IllegalArgumentException("ngram must be >= 1: " + ngram);
-        }
-        if (numPerm < 2) {
-            throw new IllegalArgumentException("numPerm must be >= 2: " + numPerm);
-        }
-        if (!(threshold > 0 && threshold <= 1)) {
-            throw new IllegalArgumentException("threshold must be in (0, 1]: " + threshold);
-        }
+  public DedupConfig {
+    if (ngram < 1) {
+      throw new IllegalArgumentException("ngram must be >= 1: " + ngram);
     }
+    if (numPerm < 2) {
+      throw new IllegalArgumentException("numPerm must be >= 2: " + numPerm);
+    }
+    if (!(threshold > 0 && threshold <= 1)) {
+      throw new IllegalArgumentException("threshold must be in (0, 1]: " + threshold);
+    }
+  }
 
-    /** 5-grams, 128 permutations, threshold 0.8, seed 1, exact verification. */
-    public static DedupConfig defaults() {
-        return new DedupConfig(5, 128, 0.8, 1L, true);
-    }
+  /** 5-grams, 128 permutations, threshold 0.8, seed 1, exact verification. */
+  public static DedupConfig defaults() {
+    return new DedupConfig(5, 128, 0.8, 1L, true);
+  }
 
-    /** Same settings with another threshold. */
-    public DedupConfig withThreshold(double t) {
-        return new DedupConfig(ngram, numPerm, t, seed, exactVerify);
-    }
+  /** Same settings with another threshold. */
+  public DedupConfig withThreshold(double t) {
+    return new DedupConfig(ngram, numPerm, t, seed, exactVerify);
+  }
 }

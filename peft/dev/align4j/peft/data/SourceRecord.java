@@ -12,11 +12,11 @@ import java.util.Objects;
  * @param value the record
  */
 public record SourceRecord(Path file, long line, ObjectNode value) {
-    public SourceRecord {
-        Objects.requireNonNull(file, "file");
-        Objects.requireNonNull(value, "value");
-        if (line < 1) {
-            throw new IllegalArgumentException("line must be >= 1: " + line);
-        }
+  public SourceRecord {
+    Objects.requireNonNull(file, "file");
+    Objects.requireNonNull(value, "value");
+    if (line < 1) {
+      throw new IllegalArgumentException("line must be >= 1: " + line);
     }
+  }
 }

@@ -10,16 +10,16 @@ import java.util.regex.Pattern;
  * collapsed to one space, trimmed.
  */
 public final class TextNormalizer {
-    private static final Pattern PUNCT = Pattern.compile("\\p{P}+");
-    private static final Pattern SPACE = Pattern.compile("\\s+");
+  private static final Pattern PUNCT = Pattern.compile("\\p{P}+");
+  private static final Pattern SPACE = Pattern.compile("\\s+");
 
-    private TextNormalizer() {
-    }
+  private TextNormalizer() {
+  }
 
-    /** Normalises {@code text} as described in the class comment. */
-    public static String normalize(String text) {
-        String s = Normalizer.normalize(text, Normalizer.Form.NFKC).toLowerCase(Locale.ROOT);
-        s = PUNCT.matcher(s).replaceAll(" ");
-        return SPACE.matcher(s).replaceAll(" ").strip();
-    }
+  /** Normalises {@code text} as described in the class comment. */
+  public static String normalize(String text) {
+    String s = Normalizer.normalize(text, Normalizer.Form.NFKC).toLowerCase(Locale.ROOT);
+    s = PUNCT.matcher(s).replaceAll(" ");
+    return SPACE.matcher(s).replaceAll(" ").strip();
+  }
 }

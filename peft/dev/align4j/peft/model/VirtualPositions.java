@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.Supplier;
 
@@ -23,29 +24,15 @@ final class VirtualPositions {
    * them through the cache. Their own hidden states are dropped from the output.
    */
   static NDArray promptTuning(CausalLM lm, ModelInput in, KvCache cache, int past, NDArray prompt) {
-    if (in.segmentIds() != null) {
-      throw new IllegalArgumentException("prompt tuning cannot be combined with packed rows");
-    }
+    rejectPacked(in, "prompt tuning");
     NDManager m = in.inputIds().getManager();
     int b = in.batch();
     int t = in.length();
     int n = (int) prompt.getShape().get(0);
     boolean first = past == 0;
     int keyLen = past + t + (first ? n : 0);
-    long[] mask = new long[b * keyLen];
-    java.util.Arrays.fill(mask, 1);
-    if (in.attentionMask() != null) {
-      int given = in.attentionMask().length / b;                                 // keys without the prefix
-      for (int i = 0; i < b; i++) {
-        System.arraycopy(in.attentionMask(), i * given, mask, i * keyLen + (keyLen - given), given);
-      }
-    }
-    NDArray pos;
-    if (in.positionIds() != null) {
-      pos = in.positionIds().add(n);                                              // real tokens after the prefix
-    } else {
-      pos = m.arange(past + (first ? n : 0), past + (first ? n : 0) + t, 1, DataType.INT64).reshape(1, t).repeat(0, b);
-    }
+    long[] mask = keyMask(in, keyLen);
+    NDArray pos = realPositions(in, n, past + (first ? n : 0));                   // [B, T]
     NDArray x = lm.embed(in);                                                        // [B, T, H]
     if (first) {
       NDArray p = prompt.expandDims(0).repeat(0, b);                              // [B, n, H]
@@ -73,9 +60,7 @@ final class VirtualPositions {
    * one is used (training); with one, the prefix is written into it before the first chunk.
    */
   static NDArray prefixTuning(CausalLM lm, ModelInput in, KvCache cache, List<NDArray[]> kv) {
-    if (in.segmentIds() != null) {
-      throw new IllegalArgumentException("prefix tuning cannot be combined with packed rows");
-    }
+    rejectPacked(in, "prefix tuning");
     NDManager m = in.inputIds().getManager();
     int b = in.batch();
     int t = in.length();
@@ -92,17 +77,8 @@ final class VirtualPositions {
       }
       int past = c.length();
       int keyLen = past + t;
-      long[] mask = new long[b * keyLen];
-      java.util.Arrays.fill(mask, 1);
-      if (in.attentionMask() != null) {
-        int given = in.attentionMask().length / b;                                 // keys without the prefix
-        for (int i = 0; i < b; i++) {
-          System.arraycopy(in.attentionMask(), i * given, mask, i * keyLen + (keyLen - given), given);
-        }
-      }
-      NDArray pos = in.positionIds() != null
-          ? in.positionIds().add(n)
-          : m.arange(past, past + t, 1, DataType.INT64).reshape(1, t).repeat(0, b);   // [B, T]
+      long[] mask = keyMask(in, keyLen);
+      NDArray pos = realPositions(in, n, past);                                   // [B, T]
       ModelInput ext = new ModelInput(in.inputIds(), mask, pos);
       NDArray x = lm.embed(in);                                                      // [B, T, H]
       LayerContext ctx = lm.context(ext, past);
@@ -126,24 +102,13 @@ final class VirtualPositions {
    * as {@link #promptTuning} without a cache.
    */
   static LayerPlan promptTuningPlan(CausalLM lm, ModelInput in, int n, Supplier<NDArray> prompt) {
-    if (in.segmentIds() != null) {
-      throw new IllegalArgumentException("prompt tuning cannot be combined with packed rows");
-    }
+    rejectPacked(in, "prompt tuning");
     NDManager m = in.inputIds().getManager();
     int b = in.batch();
     int t = in.length();
     int keyLen = t + n;
-    long[] mask = new long[b * keyLen];
-    java.util.Arrays.fill(mask, 1);
-    if (in.attentionMask() != null) {
-      int given = in.attentionMask().length / b;                                 // keys without the prefix
-      for (int i = 0; i < b; i++) {
-        System.arraycopy(in.attentionMask(), i * given, mask, i * keyLen + (keyLen - given), given);
-      }
-    }
-    NDArray pos = in.positionIds() != null
-        ? in.positionIds().add(n)                                                 // real tokens after the prefix
-        : m.arange(n, n + t, 1, DataType.INT64).reshape(1, t).repeat(0, b);
+    long[] mask = keyMask(in, keyLen);
+    NDArray pos = realPositions(in, n, n);                                        // [B, T]
     NDArray prefixPos = m.arange(0, n, 1, DataType.INT64).reshape(1, n).repeat(0, b);
     pos = prefixPos.concat(pos, 1);                                               // [B, n+T]
     ModelInput ext = new ModelInput(m.zeros(new Shape(b, n + t), DataType.INT64), mask, pos);
@@ -180,24 +145,13 @@ final class VirtualPositions {
    */
   static LayerPlan prefixTuningPlan(CausalLM lm, ModelInput in, int n,
       Supplier<List<NDArray[]>> prefix) {
-    if (in.segmentIds() != null) {
-      throw new IllegalArgumentException("prefix tuning cannot be combined with packed rows");
-    }
+    rejectPacked(in, "prefix tuning");
     NDManager m = in.inputIds().getManager();
     int b = in.batch();
     int t = in.length();
     int keyLen = n + t;
-    long[] mask = new long[b * keyLen];
-    java.util.Arrays.fill(mask, 1);
-    if (in.attentionMask() != null) {
-      int given = in.attentionMask().length / b;                                 // keys without the prefix
-      for (int i = 0; i < b; i++) {
-        System.arraycopy(in.attentionMask(), i * given, mask, i * keyLen + (keyLen - given), given);
-      }
-    }
-    NDArray pos = in.positionIds() != null
-        ? in.positionIds().add(n)
-        : m.arange(n, n + t, 1, DataType.INT64).reshape(1, t).repeat(0, b);     // [B, T]
+    long[] mask = keyMask(in, keyLen);
+    NDArray pos = realPositions(in, n, n);                                        // [B, T]
     LayerContext ctx = lm.context(new ModelInput(in.inputIds(), mask, pos), n);
     return new LayerPlan() {
       @Override
@@ -225,5 +179,41 @@ final class VirtualPositions {
         return false;
       }
     };
+  }
+
+  private static void rejectPacked(ModelInput in, String method) {
+    if (in.segmentIds() != null) {
+      throw new IllegalArgumentException(method + " cannot be combined with packed rows");
+    }
+  }
+
+  /**
+   * The key padding mask {@code [B * keyLen]} of a forward whose keys are the virtual positions and
+   * any cached ones, then the real tokens: all visible, the caller's mask (over the keys without the
+   * prefix) right-aligned.
+   */
+  private static long[] keyMask(ModelInput in, int keyLen) {
+    int b = in.batch();
+    long[] mask = new long[b * keyLen];
+    Arrays.fill(mask, 1);
+    if (in.attentionMask() != null) {
+      int given = in.attentionMask().length / b;                                 // keys without the prefix
+      for (int i = 0; i < b; i++) {
+        System.arraycopy(in.attentionMask(), i * given, mask, i * keyLen + (keyLen - given), given);
+      }
+    }
+    return mask;
+  }
+
+  /**
+   * Positions of the real tokens {@code [B, T]}: the caller's shifted by the {@code n} virtual ones,
+   * else {@code start, start+1, ...} for every row.
+   */
+  private static NDArray realPositions(ModelInput in, int n, long start) {
+    if (in.positionIds() != null) {
+      return in.positionIds().add(n);                                            // real tokens after the prefix
+    }
+    int t = in.length();
+    return in.inputIds().getManager().arange(start, start + t, 1, DataType.INT64).reshape(1, t).repeat(0, in.batch());
   }
 }

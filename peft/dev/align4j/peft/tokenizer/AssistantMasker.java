@@ -43,174 +43,174 @@ import java.util.Objects;
  */
 public final class AssistantMasker {
 
-    private final Tokenizer tokenizer;
-    private final ChatTemplate template;
-    private final List<String> stopTokens;
+  private final Tokenizer tokenizer;
+  private final ChatTemplate template;
+  private final List<String> stopTokens;
 
-    /**
-     * @param tokenizer encodes the rendering; its stop ids define the end-of-turn tokens
-     * @param template the chat template (usually {@code tokenizer.chatTemplate()})
-     */
-    public AssistantMasker(Tokenizer tokenizer, ChatTemplate template) {
-        this.tokenizer = Objects.requireNonNull(tokenizer, "AssistantMasker needs a tokenizer");
-        this.template = Objects.requireNonNull(template,
-                "AssistantMasker needs a chat template: the tokenizer has no chat_template and none was given");
-        List<String> stops = new ArrayList<>();
-        for (long id : tokenizer.eosIds()) {
-            String s = tokenizer.decode(new long[] {id}, false);
-            if (!s.isEmpty()) {
-                stops.add(s);
-            }
+  /**
+   * @param tokenizer encodes the rendering; its stop ids define the end-of-turn tokens
+   * @param template the chat template (usually {@code tokenizer.chatTemplate()})
+   */
+  public AssistantMasker(Tokenizer tokenizer, ChatTemplate template) {
+    this.tokenizer = Objects.requireNonNull(tokenizer, "AssistantMasker needs a tokenizer");
+    this.template = Objects.requireNonNull(template,
+        "AssistantMasker needs a chat template: the tokenizer has no chat_template and none was given");
+    List<String> stops = new ArrayList<>();
+    for (long id : tokenizer.eosIds()) {
+      String s = tokenizer.decode(new long[] {id}, false);
+      if (!s.isEmpty()) {
+        stops.add(s);
+      }
+    }
+    this.stopTokens = List.copyOf(stops);
+  }
+
+  /** A masker using the tokenizer's own chat template. */
+  public static AssistantMasker of(Tokenizer tokenizer) {
+    return new AssistantMasker(tokenizer, tokenizer.chatTemplate().orElseThrow(
+        () -> new IllegalArgumentException("tokenizer has no chat_template in tokenizer_config.json")));
+  }
+
+  /** Tokenises {@code messages}; see {@link #tokenize(List, Map)}. */
+  public TokenizedChat tokenize(List<ChatMessage> messages) {
+    return tokenize(messages, Map.of());
+  }
+
+  /**
+   * Renders {@code messages} (no generation prompt), encodes the text without adding special tokens and
+   * marks assistant tokens by the rule in the class comment.
+   *
+   * @param extraVariables passed to the template (e.g. {@code enable_thinking})
+   */
+  public TokenizedChat tokenize(List<ChatMessage> messages, Map<String, ?> extraVariables) {
+    return tokenizeMessages(ChatTemplate.asMaps(messages), extraVariables);
+  }
+
+  /**
+   * As {@link #tokenize(List, Map)} for messages given as maps (fields beyond role/content, such as
+   * {@code tool_calls}, reach the template); a message is the assistant's when its {@code role} is
+   * {@code "assistant"}.
+   */
+  public TokenizedChat tokenizeMessages(List<? extends Map<String, ?>> messages, Map<String, ?> extraVariables) {
+    String full = template.renderMessages(messages, false, extraVariables);
+    Encoding enc = tokenizer.encoding(full, false);
+    long[] ids = enc.getIds();
+    CharSpan[] charSpans = enc.getCharTokenSpans();
+    // DJL reports spans in code points; convert to UTF-16 offsets of full once.
+    int[] tokStart = new int[ids.length];
+    int[] tokEnd = new int[ids.length];
+    for (int t = 0; t < ids.length; t++) {
+      CharSpan cs = charSpans[t];
+      tokStart[t] = cs == null ? -1 : full.offsetByCodePoints(0, cs.getStart());
+      tokEnd[t] = cs == null ? -1 : full.offsetByCodePoints(0, cs.getEnd());
+    }
+    List<int[]> spans = assistantSpans(messages, full, extraVariables, tokStart, tokEnd);
+    boolean[] mask = new boolean[ids.length];
+    for (int t = 0; t < ids.length; t++) {
+      if (tokStart[t] < 0) {
+        continue;
+      }
+      for (int[] s : spans) {
+        if (tokStart[t] >= s[0] && tokStart[t] < s[1]) {
+          mask[t] = true;
+          break;
         }
-        this.stopTokens = List.copyOf(stops);
+      }
     }
+    return new TokenizedChat(ids, mask);
+  }
 
-    /** A masker using the tokenizer's own chat template. */
-    public static AssistantMasker of(Tokenizer tokenizer) {
-        return new AssistantMasker(tokenizer, tokenizer.chatTemplate().orElseThrow(
-                () -> new IllegalArgumentException("tokenizer has no chat_template in tokenizer_config.json")));
-    }
-
-    /** Tokenises {@code messages}; see {@link #tokenize(List, Map)}. */
-    public TokenizedChat tokenize(List<ChatMessage> messages) {
-        return tokenize(messages, Map.of());
-    }
-
-    /**
-     * Renders {@code messages} (no generation prompt), encodes the text without adding special tokens and
-     * marks assistant tokens by the rule in the class comment.
-     *
-     * @param extraVariables passed to the template (e.g. {@code enable_thinking})
-     */
-    public TokenizedChat tokenize(List<ChatMessage> messages, Map<String, ?> extraVariables) {
-        return tokenizeMessages(ChatTemplate.asMaps(messages), extraVariables);
-    }
-
-    /**
-     * As {@link #tokenize(List, Map)} for messages given as maps (fields beyond role/content, such as
-     * {@code tool_calls}, reach the template); a message is the assistant's when its {@code role} is
-     * {@code "assistant"}.
-     */
-    public TokenizedChat tokenizeMessages(List<? extends Map<String, ?>> messages, Map<String, ?> extraVariables) {
-        String full = template.renderMessages(messages, false, extraVariables);
-        Encoding enc = tokenizer.encoding(full, false);
-        long[] ids = enc.getIds();
-        CharSpan[] charSpans = enc.getCharTokenSpans();
-        // DJL reports spans in code points; convert to UTF-16 offsets of full once.
-        int[] tokStart = new int[ids.length];
-        int[] tokEnd = new int[ids.length];
-        for (int t = 0; t < ids.length; t++) {
-            CharSpan cs = charSpans[t];
-            tokStart[t] = cs == null ? -1 : full.offsetByCodePoints(0, cs.getStart());
-            tokEnd[t] = cs == null ? -1 : full.offsetByCodePoints(0, cs.getEnd());
-        }
-        List<int[]> spans = assistantSpans(messages, full, extraVariables, tokStart, tokEnd);
-        boolean[] mask = new boolean[ids.length];
-        for (int t = 0; t < ids.length; t++) {
-            if (tokStart[t] < 0) {
-                continue;
-            }
-            for (int[] s : spans) {
-                if (tokStart[t] >= s[0] && tokStart[t] < s[1]) {
-                    mask[t] = true;
-                    break;
-                }
-            }
-        }
-        return new TokenizedChat(ids, mask);
-    }
-
-    /**
-     * The assistant character spans [start, end) in UTF-16 offsets of {@code full}, given the UTF-16
-     * [start, end) of each of its tokens (-1 for tokens without characters).
-     */
-    List<int[]> assistantSpans(List<? extends Map<String, ?>> messages, String full, Map<String, ?> extra,
-                               int[] tokStart, int[] tokEnd) {
-        List<int[]> spans = new ArrayList<>();
-        int searchFrom = 0;
-        for (int i = 0; i < messages.size(); i++) {
-            if (!"assistant".equals(messages.get(i).get("role"))) {
-                continue;
-            }
-            String header = template.renderMessages(messages.subList(0, i), true, extra);
-            // Where the renderings diverge inside a token (DeepSeek-R1's "<｜Assistant｜><think>\n" prompt
-            // against a turn rendered "<｜Assistant｜><｜end▁of▁sentence｜>" share the "<"), the turn starts
-            // at that token: the model writes whole tokens.
-            int start = full.startsWith(header) ? header.length()
-                    : tokenStartAtOrBefore(commonPrefix(header, full), tokStart, tokEnd);
-            start = Math.max(start, searchFrom);
-            String through = template.renderMessages(messages.subList(0, i + 1), false, extra);
-            int end = nonFinalEndOfTurn(full, through, start, tokStart, tokEnd);
-            // When full continues the rendering through this turn, what follows is later messages' text: a
-            // stop token found there is not this turn's (GPT-OSS's tool-call turn ends with <|call|>, no
-            // stop token; the next one is in a later turn).
-            int limit = full.startsWith(through) ? through.length() : full.length();
-            if (end < 0) {
-                int firstStop = Integer.MAX_VALUE;
-                for (String stop : stopTokens) {
-                    int at = full.indexOf(stop, start);
-                    if (at >= 0 && at < firstStop && at + stop.length() <= limit) {
-                        firstStop = at;
-                        end = at + stop.length();
-                    }
-                }
-            }
-            if (end < 0) {
-                end = full.startsWith(through) ? through.length() : full.length();
-            }
-            if (end > start) {
-                spans.add(new int[] {start, end});
-            }
-            searchFrom = end;
-        }
-        return spans;
-    }
-
-    /**
-     * The end of turn {@code i} when the template closes it differently once later messages follow:
-     * {@code through} (the conversation rendered up to and including the turn) ends with a stop token,
-     * {@code full} agrees with {@code through} up to that token and has another token there. GPT-OSS ends
-     * its last turn with {@code <|return|>} but earlier ones with {@code <|end|>}, which is no stop token;
-     * the token {@code full} has in place of the stop token is then this turn's end-of-turn token, and the
-     * turn ends after it. -1 when this does not apply.
-     */
-    private int nonFinalEndOfTurn(String full, String through, int start, int[] tokStart, int[] tokEnd) {
-        if (full.startsWith(through)) {
-            return -1;
-        }
+  /**
+   * The assistant character spans [start, end) in UTF-16 offsets of {@code full}, given the UTF-16
+   * [start, end) of each of its tokens (-1 for tokens without characters).
+   */
+  List<int[]> assistantSpans(List<? extends Map<String, ?>> messages, String full, Map<String, ?> extra,
+                 int[] tokStart, int[] tokEnd) {
+    List<int[]> spans = new ArrayList<>();
+    int searchFrom = 0;
+    for (int i = 0; i < messages.size(); i++) {
+      if (!"assistant".equals(messages.get(i).get("role"))) {
+        continue;
+      }
+      String header = template.renderMessages(messages.subList(0, i), true, extra);
+      // Where the renderings diverge inside a token (DeepSeek-R1's "<｜Assistant｜><think>\n" prompt
+      // against a turn rendered "<｜Assistant｜><｜end▁of▁sentence｜>" share the "<"), the turn starts
+      // at that token: the model writes whole tokens.
+      int start = full.startsWith(header) ? header.length()
+          : tokenStartAtOrBefore(commonPrefix(header, full), tokStart, tokEnd);
+      start = Math.max(start, searchFrom);
+      String through = template.renderMessages(messages.subList(0, i + 1), false, extra);
+      int end = nonFinalEndOfTurn(full, through, start, tokStart, tokEnd);
+      // When full continues the rendering through this turn, what follows is later messages' text: a
+      // stop token found there is not this turn's (GPT-OSS's tool-call turn ends with <|call|>, no
+      // stop token; the next one is in a later turn).
+      int limit = full.startsWith(through) ? through.length() : full.length();
+      if (end < 0) {
+        int firstStop = Integer.MAX_VALUE;
         for (String stop : stopTokens) {
-            int p = through.length() - stop.length();
-            if (p >= start && through.endsWith(stop) && full.startsWith(through.substring(0, p))) {
-                for (int t = 0; t < tokStart.length; t++) {
-                    if (tokStart[t] == p && tokEnd[t] > p) {
-                        return tokEnd[t];
-                    }
-                }
-            }
+          int at = full.indexOf(stop, start);
+          if (at >= 0 && at < firstStop && at + stop.length() <= limit) {
+            firstStop = at;
+            end = at + stop.length();
+          }
         }
-        return -1;
+      }
+      if (end < 0) {
+        end = full.startsWith(through) ? through.length() : full.length();
+      }
+      if (end > start) {
+        spans.add(new int[] {start, end});
+      }
+      searchFrom = end;
     }
+    return spans;
+  }
 
-    /** The start of the token holding character {@code at} (the token starting there, or spanning it). */
-    private static int tokenStartAtOrBefore(int at, int[] tokStart, int[] tokEnd) {
+  /**
+   * The end of turn {@code i} when the template closes it differently once later messages follow:
+   * {@code through} (the conversation rendered up to and including the turn) ends with a stop token,
+   * {@code full} agrees with {@code through} up to that token and has another token there. GPT-OSS ends
+   * its last turn with {@code <|return|>} but earlier ones with {@code <|end|>}, which is no stop token;
+   * the token {@code full} has in place of the stop token is then this turn's end-of-turn token, and the
+   * turn ends after it. -1 when this does not apply.
+   */
+  private int nonFinalEndOfTurn(String full, String through, int start, int[] tokStart, int[] tokEnd) {
+    if (full.startsWith(through)) {
+      return -1;
+    }
+    for (String stop : stopTokens) {
+      int p = through.length() - stop.length();
+      if (p >= start && through.endsWith(stop) && full.startsWith(through.substring(0, p))) {
         for (int t = 0; t < tokStart.length; t++) {
-            if (tokStart[t] >= 0 && tokStart[t] <= at && at < tokEnd[t]) {
-                return tokStart[t];
-            }
+          if (tokStart[t] == p && tokEnd[t] > p) {
+            return tokEnd[t];
+          }
         }
-        return at;
+      }
     }
+    return -1;
+  }
 
-    private static int commonPrefix(String a, String b) {
-        int n = Math.min(a.length(), b.length());
-        int i = 0;
-        while (i < n && a.charAt(i) == b.charAt(i)) {
-            i++;
-        }
-        // do not split a surrogate pair
-        if (i > 0 && i < a.length() && Character.isHighSurrogate(a.charAt(i - 1))) {
-            i--;
-        }
-        return i;
+  /** The start of the token holding character {@code at} (the token starting there, or spanning it). */
+  private static int tokenStartAtOrBefore(int at, int[] tokStart, int[] tokEnd) {
+    for (int t = 0; t < tokStart.length; t++) {
+      if (tokStart[t] >= 0 && tokStart[t] <= at && at < tokEnd[t]) {
+        return tokStart[t];
+      }
     }
+    return at;
+  }
+
+  private static int commonPrefix(String a, String b) {
+    int n = Math.min(a.length(), b.length());
+    int i = 0;
+    while (i < n && a.charAt(i) == b.charAt(i)) {
+      i++;
+    }
+    // do not split a surrogate pair
+    if (i > 0 && i < a.length() && Character.isHighSurrogate(a.charAt(i - 1))) {
+      i--;
+    }
+    return i;
+  }
 }

@@ -10,27 +10,27 @@ import java.util.Objects;
  */
 public record ChatMessage(String role, String content) {
 
-    /** Validates the fields. */
-    public ChatMessage {
-        Objects.requireNonNull(role, "role");
-        Objects.requireNonNull(content, "content");
-        if (role.isBlank()) {
-            throw new IllegalArgumentException("ChatMessage role must not be blank");
-        }
+  /** Validates the fields. */
+  public ChatMessage {
+    Objects.requireNonNull(role, "role");
+    Objects.requireNonNull(content, "content");
+    if (role.isBlank()) {
+      throw new IllegalArgumentException("ChatMessage role must not be blank");
     }
+  }
 
-    /** A {@code system} message. */
-    public static ChatMessage system(String content) {
-        return new ChatMessage("system", content);
-    }
+  /** A {@code system} message. */
+  public static ChatMessage system(String content) {
+    return new ChatMessage("system", content);
+  }
 
-    /** A {@code user} message. */
-    public static ChatMessage user(String content) {
-        return new ChatMessage("user", content);
-    }
+  /** A {@code user} message. */
+  public static ChatMessage user(String content) {
+    return new ChatMessage("user", content);
+  }
 
-    /** An {@code assistant} message. */
-    public static ChatMessage assistant(String content) {
-        return new ChatMessage("assistant", content);
-    }
+  /** An {@code assistant} message. */
+  public static ChatMessage assistant(String content) {
+    return new ChatMessage("assistant", content);
+  }
 }

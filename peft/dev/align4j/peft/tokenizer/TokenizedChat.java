@@ -11,29 +11,29 @@ import java.util.Objects;
  */
 public record TokenizedChat(long[] ids, boolean[] assistantMask) {
 
-    /** Validates that both arrays are present and equally long. */
-    public TokenizedChat {
-        Objects.requireNonNull(ids, "ids");
-        Objects.requireNonNull(assistantMask, "assistantMask");
-        if (ids.length != assistantMask.length) {
-            throw new IllegalArgumentException("ids has " + ids.length + " tokens but assistantMask has "
-                    + assistantMask.length);
-        }
+  /** Validates that both arrays are present and equally long. */
+  public TokenizedChat {
+    Objects.requireNonNull(ids, "ids");
+    Objects.requireNonNull(assistantMask, "assistantMask");
+    if (ids.length != assistantMask.length) {
+      throw new IllegalArgumentException("ids has " + ids.length + " tokens but assistantMask has "
+          + assistantMask.length);
     }
+  }
 
-    /** Number of tokens. */
-    public int length() {
-        return ids.length;
-    }
+  /** Number of tokens. */
+  public int length() {
+    return ids.length;
+  }
 
-    /** Number of assistant tokens. */
-    public int assistantTokenCount() {
-        int n = 0;
-        for (boolean b : assistantMask) {
-            if (b) {
-                n++;
-            }
-        }
-        return n;
+  /** Number of assistant tokens. */
+  public int assistantTokenCount() {
+    int n = 0;
+    for (boolean b : assistantMask) {
+      if (b) {
+        n++;
+      }
     }
+    return n;
+  }
 }

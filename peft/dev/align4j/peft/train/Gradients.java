@@ -51,24 +51,26 @@ public final class Gradients {
   /**
    * The global L2 norm of all gradients, and when it exceeds {@code maxNorm} (&gt; 0) every gradient
    * is scaled by {@code maxNorm / (norm + 1e-6)} in place, as torch.nn.utils.clip_grad_norm_.
-   * bfloat16 gradients (parameters without a master) are summed in float32; when every gradient is
-   * bfloat16, the coefficient is rounded as torch computes it on bfloat16 norms ({@code
-   * bf16(maxNorm / bf16(bf16(norm) + 1e-6))}) and multiplied in as a bfloat16 scalar.
+   * Parameters without a gradient (no backward reached them) are left out, as torch leaves out
+   * {@code None} gradients. bfloat16 gradients (parameters without a master) are summed in float32;
+   * when every gradient is bfloat16, the coefficient is rounded as torch computes it on bfloat16 norms
+   * ({@code bf16(maxNorm / bf16(bf16(norm) + 1e-6))}) and multiplied in as a bfloat16 scalar.
    *
    * @return the norm before clipping
    */
   public static double clipGlobalNorm(List<Parameter> params, double maxNorm) {
     double sq = 0;
-    boolean allBf16 = !params.isEmpty();
+    boolean allBf16 = true;
     for (Parameter p : params) {
-      // the gradient wrapper and every temporary live in a scratch manager, not the model's
+      // the gradient handle and every temporary live in a scratch manager, not the model's
       try (NDManager s = p.data().getManager().newSubManager()) {
-        NDArray g = p.data().getGradient();
-        g.attach(s);
-        boolean bf16 = !DTypeGuard.isDjlType(g);
-        allBf16 &= bf16;
-        NDArray x = bf16 ? Kernels.get().toFloat32(g) : g;
-        sq += x.square().sum().toType(DataType.FLOAT64, false).getDouble();
+        NDArray g = p.gradient(s);
+        if (g != null) {
+          boolean bf16 = !DTypeGuard.isDjlType(g);
+          allBf16 &= bf16;
+          NDArray x = bf16 ? Kernels.get().toFloat32(g) : g;
+          sq += x.square().sum().toType(DataType.FLOAT64, false).getDouble();
+        }
       }
     }
     double norm = Math.sqrt(sq);
@@ -79,11 +81,10 @@ public final class Gradients {
       }
       for (Parameter p : params) {
         try (NDManager s = p.data().getManager().newSubManager()) {
-          NDArray g = p.data().getGradient();
-          g.attach(s);
-          if (DTypeGuard.isDjlType(g)) {
-            g.muli((float) coef);
-          } else {
+          NDArray g = p.gradient(s);
+          if (g != null && DTypeGuard.isDjlType(g)) {
+            g.muli(coef);
+          } else if (g != null) {
             g.muli(Kernels.get().toBFloat16(s.create((float) coef)));   // a Java scalar would abort on bfloat16
           }
         }

@@ -16,46 +16,46 @@ import picocli.CommandLine.Parameters;
 
 /** {@code align4j data clean IN -o OUT}: replaces personal information in every string field. */
 @Command(name = "clean", mixinStandardHelpOptions = true,
-        description = "Replace ID numbers, phones, e-mails, bank cards, IPv4 addresses and names with [ID], [PHONE], "
-                + "[EMAIL], [BANK_CARD], [IP], [NAME]. Writes JSONL.")
+    description = "Replace ID numbers, phones, e-mails, bank cards, IPv4 addresses and names with [ID], [PHONE], "
+        + "[EMAIL], [BANK_CARD], [IP], [NAME]. Writes JSONL.")
 public final class CleanCommand extends DataSubcommand {
-    @Parameters(index = "0", arity = "0..1", paramLabel = "IN", description = "Input JSONL or JSON array.")
-    Path input;
+  @Parameters(index = "0", arity = "0..1", paramLabel = "IN", description = "Input JSONL or JSON array.")
+  Path input;
 
-    @picocli.CommandLine.Option(names = {"-i", "--input"}, paramLabel = "IN", description = "Input file (instead of the positional IN).")
-    void setInputOption(Path value) {
-        input = value;
+  @picocli.CommandLine.Option(names = {"-i", "--input"}, paramLabel = "IN", description = "Input file (instead of the positional IN).")
+  void setInputOption(Path value) {
+    input = value;
+  }
+
+  @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT", description = "Output JSONL (not the input).")
+  Path output;
+
+  @Option(names = "--names", paramLabel = "FILE", description = "File with one personal name per line to replace.")
+  Path namesFile;
+
+  @Option(names = "--name", paramLabel = "NAME", description = "A personal name to replace (repeatable).")
+  List<String> names = new ArrayList<>();
+
+  @Override
+  int execute() throws IOException {
+    input = requireInput(input);
+    JsonlWriter.requireDistinct(input, output);
+    List<String> all = new ArrayList<>(names);
+    if (namesFile != null) {
+      all.addAll(Files.readAllLines(namesFile, StandardCharsets.UTF_8));
     }
-
-    @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT", description = "Output JSONL (not the input).")
-    Path output;
-
-    @Option(names = "--names", paramLabel = "FILE", description = "File with one personal name per line to replace.")
-    Path namesFile;
-
-    @Option(names = "--name", paramLabel = "NAME", description = "A personal name to replace (repeatable).")
-    List<String> names = new ArrayList<>();
-
-    @Override
-    int execute() throws IOException {
-        input = requireInput(input);
-        JsonlWriter.requireDistinct(input, output);
-        List<String> all = new ArrayList<>(names);
-        if (namesFile != null) {
-            all.addAll(Files.readAllLines(namesFile, StandardCharsets.UTF_8));
-        }
-        PiiScrubber scrubber = new PiiScrubber(all);
-        long n;
-        try (JsonRecords in = JsonRecords.open(input); JsonlWriter w = JsonlWriter.create(output)) {
-            while (in.hasNext()) {
-                w.write(scrubber.scrub(in.next().value()));
-            }
-            w.commit();
-            n = w.count();
-        }
-        ScrubReport report = scrubber.report();
-        out().printf("%s -> %s: %d record(s), %d replacement(s)%n", input, output, n, report.total());
-        out().print(report.summary());
-        return 0;
+    PiiScrubber scrubber = new PiiScrubber(all);
+    long n;
+    try (JsonRecords in = JsonRecords.open(input); JsonlWriter w = JsonlWriter.create(output)) {
+      while (in.hasNext()) {
+        w.write(scrubber.scrub(in.next().value()));
+      }
+      w.commit();
+      n = w.count();
     }
+    ScrubReport report = scrubber.report();
+    out().printf("%s -> %s: %d record(s), %d replacement(s)%n", input, output, n, report.total());
+    out().print(report.summary());
+    return 0;
+  }
 }

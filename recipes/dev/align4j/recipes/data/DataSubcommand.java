@@ -9,41 +9,41 @@ import picocli.CommandLine;
 
 /** Shared plumbing of the data subcommands: output streams and turning bad input into exit code 1. */
 abstract class DataSubcommand implements Callable<Integer> {
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
 
-    PrintWriter out() {
-        return spec.commandLine().getOut();
+  PrintWriter out() {
+    return spec.commandLine().getOut();
+  }
+
+  PrintWriter err() {
+    return spec.commandLine().getErr();
+  }
+
+  @Override
+  public final Integer call() {
+    try {
+      return execute();
+    } catch (DataFormatException | IllegalArgumentException e) {
+      err().println("error: " + e.getMessage());
+      return 1;
+    } catch (IOException | UncheckedIOException e) {
+      err().println("I/O error: " + e.getMessage());
+      return 1;
+    } finally {
+      out().flush();
+      err().flush();
     }
+  }
 
-    PrintWriter err() {
-        return spec.commandLine().getErr();
+  /** The input file, given positionally or as --input. */
+  static java.nio.file.Path requireInput(java.nio.file.Path input) {
+    if (input == null) {
+      throw new IllegalArgumentException("no input file: give it as IN or --input");
     }
+    return input;
+  }
 
-    @Override
-    public final Integer call() {
-        try {
-            return execute();
-        } catch (DataFormatException | IllegalArgumentException e) {
-            err().println("error: " + e.getMessage());
-            return 1;
-        } catch (IOException | UncheckedIOException e) {
-            err().println("I/O error: " + e.getMessage());
-            return 1;
-        } finally {
-            out().flush();
-            err().flush();
-        }
-    }
-
-    /** The input file, given positionally or as --input. */
-    static java.nio.file.Path requireInput(java.nio.file.Path input) {
-        if (input == null) {
-            throw new IllegalArgumentException("no input file: give it as IN or --input");
-        }
-        return input;
-    }
-
-    /** Runs the command; the exit code is returned. */
-    abstract int execute() throws IOException;
+  /** Runs the command; the exit code is returned. */
+  abstract int execute() throws IOException;
 }

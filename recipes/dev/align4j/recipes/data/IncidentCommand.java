@@ -18,38 +18,38 @@ import picocli.CommandLine.Option;
  * SFT data as well.
  */
 @Command(name = "incident", mixinStandardHelpOptions = true,
-        description = "Write the demo's synthetic incident task (alpaca records plus event_type and risk_level fields) as JSONL.")
+    description = "Write the demo's synthetic incident task (alpaca records plus event_type and risk_level fields) as JSONL.")
 public final class IncidentCommand extends DataSubcommand {
-    @Option(names = {"-o", "--out"}, required = true, paramLabel = "OUT", description = "Output JSONL.")
-    Path output;
+  @Option(names = {"-o", "--out"}, required = true, paramLabel = "OUT", description = "Output JSONL.")
+  Path output;
 
-    @Option(names = "--examples", defaultValue = "400", description = "Records to write. Default: ${DEFAULT-VALUE}.")
-    int examples;
+  @Option(names = "--examples", defaultValue = "400", description = "Records to write. Default: ${DEFAULT-VALUE}.")
+  int examples;
 
-    @Option(names = "--seed", defaultValue = "7", description = "Generator seed. Default: ${DEFAULT-VALUE}.")
-    long seed;
+  @Option(names = "--seed", defaultValue = "7", description = "Generator seed. Default: ${DEFAULT-VALUE}.")
+  long seed;
 
-    @Override
-    protected int execute() throws IOException {
-        if (examples < 1) {
-            throw new IllegalArgumentException("--examples must be >= 1");
-        }
-        List<ObjectNode> rows = new ArrayList<>();
-        // draw until enough fresh records: duplicates and PII variants are for the data tooling demos
-        for (int n = examples; rows.size() < examples; n *= 2) {
-            rows.clear();
-            for (IncidentDataset.Sample s : IncidentDataset.samples(n, seed)) {
-                if (s.kind() == IncidentDataset.Kind.FRESH && rows.size() < examples) {
-                    ObjectNode r = s.record().deepCopy();
-                    ParsedReport p = IncidentDataset.parse(r.get("output").asText()).orElseThrow();
-                    r.put("event_type", p.eventType());
-                    r.put("risk_level", p.riskLevel());
-                    rows.add(r);
-                }
-            }
-        }
-        JsonlWriter.writeAll(output, rows);
-        out().println("wrote " + rows.size() + " records to " + output);
-        return 0;
+  @Override
+  protected int execute() throws IOException {
+    if (examples < 1) {
+      throw new IllegalArgumentException("--examples must be >= 1");
     }
+    List<ObjectNode> rows = new ArrayList<>();
+    // draw until enough fresh records: duplicates and PII variants are for the data tooling demos
+    for (int n = examples; rows.size() < examples; n *= 2) {
+      rows.clear();
+      for (IncidentDataset.Sample s : IncidentDataset.samples(n, seed)) {
+        if (s.kind() == IncidentDataset.Kind.FRESH && rows.size() < examples) {
+          ObjectNode r = s.record().deepCopy();
+          ParsedReport p = IncidentDataset.parse(r.get("output").asText()).orElseThrow();
+          r.put("event_type", p.eventType());
+          r.put("risk_level", p.riskLevel());
+          rows.add(r);
+        }
+      }
+    }
+    JsonlWriter.writeAll(output, rows);
+    out().println("wrote " + rows.size() + " records to " + output);
+    return 0;
+  }
 }

@@ -15,69 +15,69 @@ import picocli.CommandLine.Parameters;
  * Streams the input twice (count, then route) so memory does not grow with the file.
  */
 @Command(name = "split", mixinStandardHelpOptions = true,
-        description = "Seeded train/validation split (deterministic for a given seed). Writes two JSONL files.")
+    description = "Seeded train/validation split (deterministic for a given seed). Writes two JSONL files.")
 public final class SplitCommand extends DataSubcommand {
-    @Parameters(index = "0", arity = "0..1", paramLabel = "IN", description = "Input JSONL or JSON array.")
-    Path input;
+  @Parameters(index = "0", arity = "0..1", paramLabel = "IN", description = "Input JSONL or JSON array.")
+  Path input;
 
-    @picocli.CommandLine.Option(names = {"-i", "--input"}, paramLabel = "IN", description = "Input file (instead of the positional IN).")
-    void setInputOption(Path value) {
-        input = value;
+  @picocli.CommandLine.Option(names = {"-i", "--input"}, paramLabel = "IN", description = "Input file (instead of the positional IN).")
+  void setInputOption(Path value) {
+    input = value;
+  }
+
+  @Option(names = "--train", required = true, paramLabel = "OUT", description = "Training output JSONL.")
+  Path train;
+
+  @Option(names = "--val", required = true, paramLabel = "OUT", description = "Validation output JSONL.")
+  Path val;
+
+  @Option(names = "--val-ratio", description = "Share of records for validation (default 0.1 when --val-size is absent).")
+  Double valRatio;
+
+  @Option(names = "--val-size", description = "Number of records for validation.")
+  Integer valSize;
+
+  @Option(names = "--seed", defaultValue = "42", description = "Random seed. Default: ${DEFAULT-VALUE}.")
+  long seed;
+
+  @Override
+  int execute() throws IOException {
+    input = requireInput(input);
+    JsonlWriter.requireDistinct(input, train);
+    JsonlWriter.requireDistinct(input, val);
+    JsonlWriter.requireDistinct(train, val);
+    if (valRatio != null && valSize != null) {
+      throw new IllegalArgumentException("give either --val-ratio or --val-size, not both");
     }
-
-    @Option(names = "--train", required = true, paramLabel = "OUT", description = "Training output JSONL.")
-    Path train;
-
-    @Option(names = "--val", required = true, paramLabel = "OUT", description = "Validation output JSONL.")
-    Path val;
-
-    @Option(names = "--val-ratio", description = "Share of records for validation (default 0.1 when --val-size is absent).")
-    Double valRatio;
-
-    @Option(names = "--val-size", description = "Number of records for validation.")
-    Integer valSize;
-
-    @Option(names = "--seed", defaultValue = "42", description = "Random seed. Default: ${DEFAULT-VALUE}.")
-    long seed;
-
-    @Override
-    int execute() throws IOException {
-        input = requireInput(input);
-        JsonlWriter.requireDistinct(input, train);
-        JsonlWriter.requireDistinct(input, val);
-        JsonlWriter.requireDistinct(train, val);
-        if (valRatio != null && valSize != null) {
-            throw new IllegalArgumentException("give either --val-ratio or --val-size, not both");
-        }
-        int n = 0;
-        try (JsonRecords in = JsonRecords.open(input)) {
-            while (in.hasNext()) {
-                in.next();
-                n++;
-            }
-        }
-        int k;
-        if (valSize != null) {
-            if (valSize < 0 || valSize > n) {
-                throw new IllegalArgumentException("--val-size " + valSize + " is not within 0.." + n + " records");
-            }
-            k = valSize;
-        } else {
-            k = DataSplit.valSizeForRatio(n, valRatio == null ? 0.1 : valRatio);
-        }
-        BitSet toVal = DataSplit.validationPositions(n, k, seed);
-        try (JsonRecords in = JsonRecords.open(input);
-             JsonlWriter t = JsonlWriter.create(train);
-             JsonlWriter v = JsonlWriter.create(val)) {
-            int i = 0;
-            while (in.hasNext()) {
-                (toVal.get(i++) ? v : t).write(in.next().value());
-            }
-            t.commit();
-            v.commit();
-            out().printf("%s: %d record(s) -> train %s (%d), val %s (%d), seed %d%n",
-                    input, n, train, t.count(), val, v.count(), seed);
-        }
-        return 0;
+    int n = 0;
+    try (JsonRecords in = JsonRecords.open(input)) {
+      while (in.hasNext()) {
+        in.next();
+        n++;
+      }
     }
+    int k;
+    if (valSize != null) {
+      if (valSize < 0 || valSize > n) {
+        throw new IllegalArgumentException("--val-size " + valSize + " is not within 0.." + n + " records");
+      }
+      k = valSize;
+    } else {
+      k = DataSplit.valSizeForRatio(n, valRatio == null ? 0.1 : valRatio);
+    }
+    BitSet toVal = DataSplit.validationPositions(n, k, seed);
+    try (JsonRecords in = JsonRecords.open(input);
+       JsonlWriter t = JsonlWriter.create(train);
+       JsonlWriter v = JsonlWriter.create(val)) {
+      int i = 0;
+      while (in.hasNext()) {
+        (toVal.get(i++) ? v : t).write(in.next().value());
+      }
+      t.commit();
+      v.commit();
+      out().printf("%s: %d record(s) -> train %s (%d), val %s (%d), seed %d%n",
+          input, n, train, t.count(), val, v.count(), seed);
+    }
+    return 0;
+  }
 }

@@ -11,21 +11,21 @@ import java.util.Objects;
  * @param turns  the user/assistant/tool turns in order
  */
 public record Conversation(String system, List<Turn> turns) implements Example {
-    public Conversation {
-        turns = List.copyOf(Objects.requireNonNull(turns, "turns"));
-        for (Turn t : turns) {
-            if (t.role() == Role.SYSTEM) {
-                throw new IllegalArgumentException("system prompt belongs in the system component, not in turns");
-            }
-        }
+  public Conversation {
+    turns = List.copyOf(Objects.requireNonNull(turns, "turns"));
+    for (Turn t : turns) {
+      if (t.role() == Role.SYSTEM) {
+        throw new IllegalArgumentException("system prompt belongs in the system component, not in turns");
+      }
     }
+  }
 
-    @Override
-    public int charCount() {
-        int n = system == null ? 0 : system.length();
-        for (Turn t : turns) {
-            n += t.content().length();
-        }
-        return n;
+  @Override
+  public int charCount() {
+    int n = system == null ? 0 : system.length();
+    for (Turn t : turns) {
+      n += t.content().length();
     }
+    return n;
+  }
 }

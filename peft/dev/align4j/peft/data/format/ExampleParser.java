@@ -22,216 +22,216 @@ import java.util.Optional;
  * and must end with an assistant turn.
  */
 public final class ExampleParser {
-    private final ColumnMapping mapping;
+  private final ColumnMapping mapping;
 
-    public ExampleParser(ColumnMapping mapping) {
-        this.mapping = Objects.requireNonNull(mapping, "mapping");
+  public ExampleParser(ColumnMapping mapping) {
+    this.mapping = Objects.requireNonNull(mapping, "mapping");
+  }
+
+  /** Parser with the default mapping of {@code format}. */
+  public static ExampleParser of(DataFormat format) {
+    return new ExampleParser(ColumnMapping.defaults(format));
+  }
+
+  /** The mapping in use. */
+  public ColumnMapping mapping() {
+    return mapping;
+  }
+
+  /** Parses a record, throwing {@link DataFormatException} for its first problem. */
+  public Example parse(SourceRecord record) {
+    return check(record).orThrow();
+  }
+
+  /** Parses a record, collecting all problems instead of throwing. */
+  public Parsed<Example> check(SourceRecord record) {
+    RecordProblems ctx = new RecordProblems(record);
+    Example ex = switch (mapping.format()) {
+      case ALPACA -> alpaca(ctx);
+      case SHAREGPT, OPENAI -> chat(ctx);
+      case TEXT -> text(ctx);
+    };
+    return Parsed.of(ex, ctx);
+  }
+
+  // ---- text ----
+
+  private Example text(RecordProblems ctx) {
+    String col = mapping.columns().text();
+    String t = requiredText(ctx, ctx.value().get(col), col);
+    return t == null ? null : new PlainText(t);
+  }
+
+  // ---- alpaca ----
+
+  private Example alpaca(RecordProblems ctx) {
+    ColumnMapping.Columns c = mapping.columns();
+    ObjectNode v = ctx.value();
+    String prompt = requiredText(ctx, v.get(c.prompt()), c.prompt());
+    String query = optionalText(ctx, v.get(c.query()), c.query());
+    String response = requiredText(ctx, v.get(c.response()), c.response());
+    String system = optionalText(ctx, v.get(c.system()), c.system());
+    List<Turn> turns = new ArrayList<>();
+    JsonNode history = v.get(c.history());
+    if (history != null && !history.isNull()) {
+      if (!history.isArray()) {
+        ctx.fail(c.history(), "expected an array of [query, response] pairs but got " + RecordProblems.kind(history));
+      } else {
+        for (int i = 0; i < history.size(); i++) {
+          JsonNode pair = history.get(i);
+          String f = c.history() + "[" + i + "]";
+          if (!pair.isArray() || pair.size() != 2) {
+            ctx.fail(f, "expected a [query, response] pair but got "
+                + (pair.isArray() ? "an array of " + pair.size() : RecordProblems.kind(pair)));
+            continue;
+          }
+          String q = requiredText(ctx, pair.get(0), f + "[0]");
+          String a = requiredText(ctx, pair.get(1), f + "[1]");
+          if (q != null && a != null) {
+            turns.add(new Turn(Role.USER, q));
+            turns.add(new Turn(Role.ASSISTANT, a));
+          }
+        }
+      }
     }
-
-    /** Parser with the default mapping of {@code format}. */
-    public static ExampleParser of(DataFormat format) {
-        return new ExampleParser(ColumnMapping.defaults(format));
+    if (prompt == null || response == null || !ctx.problems().isEmpty()) {
+      return null;
     }
+    String user = query == null || query.isEmpty() ? prompt : prompt + "\n" + query;
+    turns.add(new Turn(Role.USER, user));
+    turns.add(new Turn(Role.ASSISTANT, response));
+    return new Conversation(system == null || system.isBlank() ? null : system, turns);
+  }
 
-    /** The mapping in use. */
-    public ColumnMapping mapping() {
-        return mapping;
+  // ---- sharegpt / openai ----
+
+  private Example chat(RecordProblems ctx) {
+    return messages(ctx, mapping.columns().messages(), Role.ASSISTANT);
+  }
+
+  /**
+   * Parses the message array in field {@code field} of a record under this mapping's tags and the
+   * conversation rules, except that the last turn must be on {@code lastSide}'s side: {@link
+   * Role#ASSISTANT} for a training conversation, {@link Role#USER} (a user or observation turn) for
+   * a prompt, as in a preference record whose chosen and rejected replies are kept apart. A system
+   * message first, or else the mapping's system column, becomes the system prompt.
+   */
+  public Parsed<Example> checkMessages(SourceRecord record, String field, Role lastSide) {
+    if (lastSide != Role.ASSISTANT && lastSide != Role.USER) {
+      throw new IllegalArgumentException("the last turn is on the user or the assistant side, not " + lastSide);
     }
+    RecordProblems ctx = new RecordProblems(record);
+    Example ex = messages(ctx, field, lastSide);
+    return Parsed.of(ex, ctx);
+  }
 
-    /** Parses a record, throwing {@link DataFormatException} for its first problem. */
-    public Example parse(SourceRecord record) {
-        return check(record).orThrow();
+  private Example messages(RecordProblems ctx, String col, Role lastSide) {
+    ColumnMapping.Columns c = mapping.columns();
+    ColumnMapping.Tags tags = mapping.tags();
+    JsonNode msgs = ctx.value().get(col);
+    if (msgs == null || msgs.isNull()) {
+      ctx.fail(col, "missing field");
+      return null;
     }
-
-    /** Parses a record, collecting all problems instead of throwing. */
-    public Parsed<Example> check(SourceRecord record) {
-        RecordProblems ctx = new RecordProblems(record);
-        Example ex = switch (mapping.format()) {
-            case ALPACA -> alpaca(ctx);
-            case SHAREGPT, OPENAI -> chat(ctx);
-            case TEXT -> text(ctx);
-        };
-        return Parsed.of(ex, ctx);
+    if (!msgs.isArray()) {
+      ctx.fail(col, "expected an array of messages but got " + RecordProblems.kind(msgs));
+      return null;
     }
-
-    // ---- text ----
-
-    private Example text(RecordProblems ctx) {
-        String col = mapping.columns().text();
-        String t = requiredText(ctx, ctx.value().get(col), col);
-        return t == null ? null : new PlainText(t);
+    if (msgs.isEmpty()) {
+      ctx.fail(col, "empty conversation");
+      return null;
     }
-
-    // ---- alpaca ----
-
-    private Example alpaca(RecordProblems ctx) {
-        ColumnMapping.Columns c = mapping.columns();
-        ObjectNode v = ctx.value();
-        String prompt = requiredText(ctx, v.get(c.prompt()), c.prompt());
-        String query = optionalText(ctx, v.get(c.query()), c.query());
-        String response = requiredText(ctx, v.get(c.response()), c.response());
-        String system = optionalText(ctx, v.get(c.system()), c.system());
-        List<Turn> turns = new ArrayList<>();
-        JsonNode history = v.get(c.history());
-        if (history != null && !history.isNull()) {
-            if (!history.isArray()) {
-                ctx.fail(c.history(), "expected an array of [query, response] pairs but got " + RecordProblems.kind(history));
-            } else {
-                for (int i = 0; i < history.size(); i++) {
-                    JsonNode pair = history.get(i);
-                    String f = c.history() + "[" + i + "]";
-                    if (!pair.isArray() || pair.size() != 2) {
-                        ctx.fail(f, "expected a [query, response] pair but got "
-                                + (pair.isArray() ? "an array of " + pair.size() : RecordProblems.kind(pair)));
-                        continue;
-                    }
-                    String q = requiredText(ctx, pair.get(0), f + "[0]");
-                    String a = requiredText(ctx, pair.get(1), f + "[1]");
-                    if (q != null && a != null) {
-                        turns.add(new Turn(Role.USER, q));
-                        turns.add(new Turn(Role.ASSISTANT, a));
-                    }
-                }
-            }
+    String system = optionalText(ctx, ctx.value().get(c.system()), c.system());
+    List<Turn> turns = new ArrayList<>();
+    boolean structural = false;
+    for (int i = 0; i < msgs.size(); i++) {
+      String f = col + "[" + i + "]";
+      JsonNode m = msgs.get(i);
+      if (!m.isObject()) {
+        ctx.fail(f, "expected a message object but got " + RecordProblems.kind(m));
+        structural = true;
+        continue;
+      }
+      JsonNode roleNode = m.get(tags.roleTag());
+      Role role = null;
+      if (roleNode == null || roleNode.isNull()) {
+        ctx.fail(f + "." + tags.roleTag(), "missing field");
+      } else if (!roleNode.isTextual()) {
+        ctx.fail(f + "." + tags.roleTag(), "expected a string but got " + RecordProblems.kind(roleNode));
+      } else {
+        Optional<Role> r = mapping.role(roleNode.textValue());
+        if (r.isEmpty()) {
+          ctx.fail(f + "." + tags.roleTag(), "unknown role '" + roleNode.textValue() + "'");
+        } else {
+          role = r.get();
         }
-        if (prompt == null || response == null || !ctx.problems().isEmpty()) {
-            return null;
+      }
+      String content = requiredText(ctx, m.get(tags.contentTag()), f + "." + tags.contentTag());
+      if (role == null) {
+        structural = true;
+        continue;
+      }
+      if (role == Role.SYSTEM) {
+        if (i != 0) {
+          ctx.fail(f + "." + tags.roleTag(), "system message is only allowed first");
+        } else if (content != null) {
+          system = content;
         }
-        String user = query == null || query.isEmpty() ? prompt : prompt + "\n" + query;
-        turns.add(new Turn(Role.USER, user));
-        turns.add(new Turn(Role.ASSISTANT, response));
-        return new Conversation(system == null || system.isBlank() ? null : system, turns);
+        continue;
+      }
+      int pos = turns.size();
+      boolean userSide = role == Role.USER || role == Role.TOOL;
+      if (!structural && userSide != (pos % 2 == 0)) {
+        ctx.fail(f + "." + tags.roleTag(), "turns not alternating user/assistant: expected "
+            + (pos % 2 == 0 ? "a user or observation" : "an assistant") + " turn but got '"
+            + roleNode.textValue() + "'");
+        structural = true; // one report is enough; later positions are all shifted
+      }
+      turns.add(new Turn(role, content == null ? "" : content));
     }
-
-    // ---- sharegpt / openai ----
-
-    private Example chat(RecordProblems ctx) {
-        return messages(ctx, mapping.columns().messages(), Role.ASSISTANT);
+    if (!structural && turns.isEmpty()) {
+      ctx.fail(col, "no user/assistant turns");
+    } else if (!structural && side(turns.get(turns.size() - 1).role()) != lastSide) {
+      ctx.fail(col, "conversation must end with " + (lastSide == Role.ASSISTANT ? "an assistant" : "a user") + " turn");
     }
-
-    /**
-     * Parses the message array in field {@code field} of a record under this mapping's tags and the
-     * conversation rules, except that the last turn must be on {@code lastSide}'s side: {@link
-     * Role#ASSISTANT} for a training conversation, {@link Role#USER} (a user or observation turn) for
-     * a prompt, as in a preference record whose chosen and rejected replies are kept apart. A system
-     * message first, or else the mapping's system column, becomes the system prompt.
-     */
-    public Parsed<Example> checkMessages(SourceRecord record, String field, Role lastSide) {
-        if (lastSide != Role.ASSISTANT && lastSide != Role.USER) {
-            throw new IllegalArgumentException("the last turn is on the user or the assistant side, not " + lastSide);
-        }
-        RecordProblems ctx = new RecordProblems(record);
-        Example ex = messages(ctx, field, lastSide);
-        return Parsed.of(ex, ctx);
+    if (!ctx.problems().isEmpty()) {
+      return null;
     }
+    return new Conversation(system == null || system.isBlank() ? null : system, turns);
+  }
 
-    private Example messages(RecordProblems ctx, String col, Role lastSide) {
-        ColumnMapping.Columns c = mapping.columns();
-        ColumnMapping.Tags tags = mapping.tags();
-        JsonNode msgs = ctx.value().get(col);
-        if (msgs == null || msgs.isNull()) {
-            ctx.fail(col, "missing field");
-            return null;
-        }
-        if (!msgs.isArray()) {
-            ctx.fail(col, "expected an array of messages but got " + RecordProblems.kind(msgs));
-            return null;
-        }
-        if (msgs.isEmpty()) {
-            ctx.fail(col, "empty conversation");
-            return null;
-        }
-        String system = optionalText(ctx, ctx.value().get(c.system()), c.system());
-        List<Turn> turns = new ArrayList<>();
-        boolean structural = false;
-        for (int i = 0; i < msgs.size(); i++) {
-            String f = col + "[" + i + "]";
-            JsonNode m = msgs.get(i);
-            if (!m.isObject()) {
-                ctx.fail(f, "expected a message object but got " + RecordProblems.kind(m));
-                structural = true;
-                continue;
-            }
-            JsonNode roleNode = m.get(tags.roleTag());
-            Role role = null;
-            if (roleNode == null || roleNode.isNull()) {
-                ctx.fail(f + "." + tags.roleTag(), "missing field");
-            } else if (!roleNode.isTextual()) {
-                ctx.fail(f + "." + tags.roleTag(), "expected a string but got " + RecordProblems.kind(roleNode));
-            } else {
-                Optional<Role> r = mapping.role(roleNode.textValue());
-                if (r.isEmpty()) {
-                    ctx.fail(f + "." + tags.roleTag(), "unknown role '" + roleNode.textValue() + "'");
-                } else {
-                    role = r.get();
-                }
-            }
-            String content = requiredText(ctx, m.get(tags.contentTag()), f + "." + tags.contentTag());
-            if (role == null) {
-                structural = true;
-                continue;
-            }
-            if (role == Role.SYSTEM) {
-                if (i != 0) {
-                    ctx.fail(f + "." + tags.roleTag(), "system message is only allowed first");
-                } else if (content != null) {
-                    system = content;
-                }
-                continue;
-            }
-            int pos = turns.size();
-            boolean userSide = role == Role.USER || role == Role.TOOL;
-            if (!structural && userSide != (pos % 2 == 0)) {
-                ctx.fail(f + "." + tags.roleTag(), "turns not alternating user/assistant: expected "
-                        + (pos % 2 == 0 ? "a user or observation" : "an assistant") + " turn but got '"
-                        + roleNode.textValue() + "'");
-                structural = true; // one report is enough; later positions are all shifted
-            }
-            turns.add(new Turn(role, content == null ? "" : content));
-        }
-        if (!structural && turns.isEmpty()) {
-            ctx.fail(col, "no user/assistant turns");
-        } else if (!structural && side(turns.get(turns.size() - 1).role()) != lastSide) {
-            ctx.fail(col, "conversation must end with " + (lastSide == Role.ASSISTANT ? "an assistant" : "a user") + " turn");
-        }
-        if (!ctx.problems().isEmpty()) {
-            return null;
-        }
-        return new Conversation(system == null || system.isBlank() ? null : system, turns);
+  /** USER for the user side (user, observation/tool), ASSISTANT otherwise. */
+  private static Role side(Role r) {
+    return r == Role.USER || r == Role.TOOL ? Role.USER : Role.ASSISTANT;
+  }
+
+  // ---- field helpers ----
+
+  private static String requiredText(RecordProblems ctx, JsonNode n, String field) {
+    if (n == null || n.isNull()) {
+      ctx.fail(field, "missing field");
+      return null;
     }
-
-    /** USER for the user side (user, observation/tool), ASSISTANT otherwise. */
-    private static Role side(Role r) {
-        return r == Role.USER || r == Role.TOOL ? Role.USER : Role.ASSISTANT;
+    if (!n.isTextual()) {
+      ctx.fail(field, "expected a string but got " + RecordProblems.kind(n));
+      return null;
     }
-
-    // ---- field helpers ----
-
-    private static String requiredText(RecordProblems ctx, JsonNode n, String field) {
-        if (n == null || n.isNull()) {
-            ctx.fail(field, "missing field");
-            return null;
-        }
-        if (!n.isTextual()) {
-            ctx.fail(field, "expected a string but got " + RecordProblems.kind(n));
-            return null;
-        }
-        String s = n.textValue();
-        if (s.isBlank()) {
-            ctx.fail(field, s.isEmpty() ? "empty string" : "whitespace-only string");
-            return null;
-        }
-        return s;
+    String s = n.textValue();
+    if (s.isBlank()) {
+      ctx.fail(field, s.isEmpty() ? "empty string" : "whitespace-only string");
+      return null;
     }
+    return s;
+  }
 
-    private static String optionalText(RecordProblems ctx, JsonNode n, String field) {
-        if (n == null || n.isNull()) {
-            return null;
-        }
-        if (!n.isTextual()) {
-            ctx.fail(field, "expected a string but got " + RecordProblems.kind(n));
-            return null;
-        }
-        return n.textValue();
+  private static String optionalText(RecordProblems ctx, JsonNode n, String field) {
+    if (n == null || n.isNull()) {
+      return null;
     }
+    if (!n.isTextual()) {
+      ctx.fail(field, "expected a string but got " + RecordProblems.kind(n));
+      return null;
+    }
+    return n.textValue();
+  }
 }

@@ -19,6 +19,7 @@ import dev.align4j.peft.train.StepMetrics;
 import dev.align4j.peft.train.Trainer;
 import dev.align4j.peft.train.TrainerConfig;
 import dev.align4j.peft.train.TrainingExample;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -60,6 +61,27 @@ class PromptTuningTest {
       pt.state().disable();
       assertThat(model.logits(ModelInput.of(m, new long[][] {X})).toFloatArray()).containsExactly(base);
       pt.state().enable();
+    }
+  }
+
+  /**
+   * Saving a prompt-tuning adapter mid-run (early stopping's best/, an evaluation) leaves its table in
+   * place: the table was freed with the save's scratch arrays, and the next checkpoint failed with
+   * "Native resource has been released already".
+   */
+  @Test
+  void promptTuningSavesTwiceAndKeepsTraining() throws Exception {
+    try (NDManager m = Torch.newManager(); CausalLM model = model(m)) {
+      PromptTuning pt = new PromptTuning(model, PromptTuning.Kind.PROMPT_TUNING, V.length, 0, 1, V);
+      float[] before = model.logits(ModelInput.of(m, new long[][] {X})).toFloatArray();
+      pt.save(tmp.resolve("a"), null);
+      assertThat(model.logits(ModelInput.of(m, new long[][] {X})).toFloatArray()).containsExactly(before);
+      pt.save(tmp.resolve("b"), null);
+      assertThat(Files.readAllBytes(tmp.resolve("b").resolve(PeftAdapterFiles.WEIGHTS)))
+          .isEqualTo(Files.readAllBytes(tmp.resolve("a").resolve(PeftAdapterFiles.WEIGHTS)));
+      List<StepMetrics> steps = new Trainer(model, pt.trainableParameters(), TrainerConfig.of(2, 2, 1), s -> 1e-2, null)
+          .train(List.of(TrainingExample.allTokens(X), TrainingExample.allTokens(concat(X, V))), null);
+      assertThat(steps).hasSize(2);
     }
   }
 

@@ -27,66 +27,66 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class TransformersGoldenTest {
 
-    private static JsonNode doc;
+  private static JsonNode doc;
 
-    static synchronized JsonNode doc() throws IOException {
-        if (doc == null) {
-            doc = ChatTemplateGoldenTest.read("/chat/goldens/transformers.json");
-        }
-        return doc;
+  static synchronized JsonNode doc() throws IOException {
+    if (doc == null) {
+      doc = ChatTemplateGoldenTest.read("/chat/goldens/transformers.json");
     }
+    return doc;
+  }
 
-    static Stream<Arguments> idCases() throws IOException {
-        List<Arguments> out = new ArrayList<>();
-        for (JsonNode e : doc().get("ids")) {
-            String name = Path.of(e.get("tokenizer").asText()).getFileName().toString();
-            out.add(Arguments.of(name, e.get("add_special_tokens").asBoolean(), e.get("ids")));
-        }
-        return out.stream();
+  static Stream<Arguments> idCases() throws IOException {
+    List<Arguments> out = new ArrayList<>();
+    for (JsonNode e : doc().get("ids")) {
+      String name = Path.of(e.get("tokenizer").asText()).getFileName().toString();
+      out.add(Arguments.of(name, e.get("add_special_tokens").asBoolean(), e.get("ids")));
     }
+    return out.stream();
+  }
 
-    @ParameterizedTest(name = "{0} add_special_tokens={1}")
-    @MethodSource("idCases")
-    void idsEqualAutoTokenizer(String name, boolean special, JsonNode expected) throws IOException {
-        Tokenizer tok = TestTokenizers.shared(name);
-        JsonNode corpus = doc().get("corpus");
-        for (int i = 0; i < corpus.size(); i++) {
-            long[] want = ChatTemplateGoldenTest.JSON.convertValue(expected.get(i), long[].class);
-            assertThat(tok.encode(corpus.get(i).asText(), special)).as("%s: %s", name, corpus.get(i).asText())
-                    .containsExactly(want);
-        }
+  @ParameterizedTest(name = "{0} add_special_tokens={1}")
+  @MethodSource("idCases")
+  void idsEqualAutoTokenizer(String name, boolean special, JsonNode expected) throws IOException {
+    Tokenizer tok = TestTokenizers.shared(name);
+    JsonNode corpus = doc().get("corpus");
+    for (int i = 0; i < corpus.size(); i++) {
+      long[] want = ChatTemplateGoldenTest.JSON.convertValue(expected.get(i), long[].class);
+      assertThat(tok.encode(corpus.get(i).asText(), special)).as("%s: %s", name, corpus.get(i).asText())
+          .containsExactly(want);
     }
+  }
 
-    static Stream<Arguments> renderCases() throws IOException {
-        List<Arguments> out = new ArrayList<>();
-        for (JsonNode t : doc().get("renders")) {
-            for (JsonNode c : t.get("cases")) {
-                out.add(Arguments.of(t.get("template").asText(), c.get("name").asText(), t, c));
-            }
-        }
-        return out.stream();
+  static Stream<Arguments> renderCases() throws IOException {
+    List<Arguments> out = new ArrayList<>();
+    for (JsonNode t : doc().get("renders")) {
+      for (JsonNode c : t.get("cases")) {
+        out.add(Arguments.of(t.get("template").asText(), c.get("name").asText(), t, c));
+      }
     }
+    return out.stream();
+  }
 
-    @ParameterizedTest(name = "{0} {1}")
-    @MethodSource("renderCases")
-    void rendersLikeApplyChatTemplate(String template, String conversation, JsonNode t, JsonNode c) {
-        Map<String, String> tokens = ChatTemplateGoldenTest.JSON.convertValue(t.get("special_tokens"),
-                new TypeReference<LinkedHashMap<String, String>>() { });
-        ChatTemplate chat = ChatTemplate.of(t.get("source").asText(), tokens, ChatTemplateGoldenTest.FIXED);
-        List<Map<String, Object>> messages = ChatTemplateGoldenTest.JSON.convertValue(c.get("messages"),
-                new TypeReference<List<Map<String, Object>>>() { });
-        Map<String, Object> vars = new HashMap<>();
-        vars.put("tools", ChatTemplateGoldenTest.JSON.convertValue(c.get("tools"), Object.class));
-        vars.put("documents", null);
-        vars.putAll(ChatTemplateGoldenTest.JSON.convertValue(c.get("kwargs"),
-                new TypeReference<Map<String, Object>>() { }));
-        boolean gen = c.get("add_generation_prompt").asBoolean();
-        if (c.has("error")) {
-            assertThatThrownBy(() -> chat.renderMessages(messages, gen, vars))
-                    .as("transformers raised %s", c.get("error").asText())
-                    .isInstanceOf(ChatTemplateException.class);
-        } else {
-            assertThat(chat.renderMessages(messages, gen, vars)).isEqualTo(c.get("text").asText());
-        }
+  @ParameterizedTest(name = "{0} {1}")
+  @MethodSource("renderCases")
+  void rendersLikeApplyChatTemplate(String template, String conversation, JsonNode t, JsonNode c) {
+    Map<String, String> tokens = ChatTemplateGoldenTest.JSON.convertValue(t.get("special_tokens"),
+        new TypeReference<LinkedHashMap<String, String>>() { });
+    ChatTemplate chat = ChatTemplate.of(t.get("source").asText(), tokens, ChatTemplateGoldenTest.FIXED);
+    List<Map<String, Object>> messages = ChatTemplateGoldenTest.JSON.convertValue(c.get("messages"),
+        new TypeReference<List<Map<String, Object>>>() { });
+    Map<String, Object> vars = new HashMap<>();
+    vars.put("tools", ChatTemplateGoldenTest.JSON.convertValue(c.get("tools"), Object.class));
+    vars.put("documents", null);
+    vars.putAll(ChatTemplateGoldenTest.JSON.convertValue(c.get("kwargs"),
+        new TypeReference<Map<String, Object>>() { }));
+    boolean gen = c.get("add_generation_prompt").asBoolean();
+    if (c.has("error")) {
+      assertThatThrownBy(() -> chat.renderMessages(messages, gen, vars))
+          .as("transformers raised %s", c.get("error").asText())
+          .isInstanceOf(ChatTemplateException.class);
+    } else {
+      assertThat(chat.renderMessages(messages, gen, vars)).isEqualTo(c.get("text").asText());
     }
+  }
 }

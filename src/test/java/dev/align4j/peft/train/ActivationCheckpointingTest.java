@@ -20,12 +20,13 @@ import dev.align4j.peft.torch.Torch;
 import java.util.ArrayList;
 import java.util.List;
 import org.assertj.core.data.Offset;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** Gradients with per-layer activation checkpointing equal those of a plain backward (float64). */
 class ActivationCheckpointingTest {
-  @org.junit.jupiter.api.Test
+  @Test
   void trainingRunsMatchWithAndWithoutCheckpointing() throws Exception {
     ModelConfig c = TinyConfigs.of(ModelFamily.LLAMA);
     List<List<Double>> losses = new ArrayList<>();
@@ -66,21 +67,10 @@ class ActivationCheckpointingTest {
         model.setAllTrainable(true);
         params = model.trainableParameters();
       }
-      List<TrainingExample> ex = PackingTest.AccumulationTestData.examples();
-      double plainLoss;
-      List<double[]> plain = new ArrayList<>();
-      Gradients.zero(params);
-      try (NDManager s = m.newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-        var loss = TokenLoss.sumNll(model, TokenLoss.collate(s, ex, 0));
-        plainLoss = loss.getDouble();
-        gc.backward(loss.mul(0.5));
-      }
-      params.forEach(p -> plain.add(p.data().getGradient().toDoubleArray()));
-      Gradients.zero(params);
-      double ckLoss;
-      try (NDManager s = m.newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-        ckLoss = ActivationCheckpointing.backward(model, TokenLoss.collate(s, ex, 0), 0.5, 7);
-      }
+      PlainAndCheckpointed both = backwardBothWays(model, m, params);
+      double plainLoss = both.plainLoss();
+      double ckLoss = both.checkpointedLoss();
+      List<double[]> plain = both.plain();
       assertThat(ckLoss).isCloseTo(plainLoss, Offset.offset(1e-12));
       for (int i = 0; i < params.size(); i++) {
         assertThat(params.get(i).data().getGradient().toDoubleArray()).as(params.get(i).name())
@@ -88,4 +78,31 @@ class ActivationCheckpointingTest {
       }
     }
   }
+
+  /**
+   * Half the summed NLL of {@link PackingTest.AccumulationTestData}'s examples back-propagated plainly, then
+   * with per-layer checkpointing (chunks of 7 rows): both losses and the plain gradients; {@code params}
+   * hold the checkpointed gradients afterwards.
+   */
+  static PlainAndCheckpointed backwardBothWays(CausalLM model, NDManager m, List<Parameter> params) {
+    List<TrainingExample> ex = PackingTest.AccumulationTestData.examples();
+    double plainLoss;
+    List<double[]> plain = new ArrayList<>();
+    Gradients.zero(params);
+    try (NDManager s = m.newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+      var loss = TokenLoss.sumNll(model, TokenLoss.collate(s, ex, 0));
+      plainLoss = loss.getDouble();
+      gc.backward(loss.mul(0.5));
+    }
+    params.forEach(p -> plain.add(p.data().getGradient().toDoubleArray()));
+    Gradients.zero(params);
+    double ckLoss;
+    try (NDManager s = m.newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+      ckLoss = ActivationCheckpointing.backward(model, TokenLoss.collate(s, ex, 0), 0.5, 7);
+    }
+    return new PlainAndCheckpointed(plainLoss, ckLoss, plain);
+  }
+
+  /** What {@link #backwardBothWays} measured. */
+  record PlainAndCheckpointed(double plainLoss, double checkpointedLoss, List<double[]> plain) {}
 }

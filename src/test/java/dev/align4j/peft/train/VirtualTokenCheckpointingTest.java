@@ -2,10 +2,8 @@ package dev.align4j.peft.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.training.GradientCollector;
 import dev.align4j.peft.adapter.Adapter;
 import dev.align4j.peft.adapter.PrefixTuning;
 import dev.align4j.peft.adapter.PromptTuning;
@@ -17,10 +15,13 @@ import dev.align4j.peft.model.Parameter;
 import dev.align4j.peft.model.Precision;
 import dev.align4j.peft.model.RandomWeights;
 import dev.align4j.peft.model.TinyConfigs;
+import dev.align4j.peft.train.ActivationCheckpointingTest.PlainAndCheckpointed;
 import dev.align4j.peft.torch.Torch;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.assertj.core.data.Offset;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -43,25 +44,14 @@ class VirtualTokenCheckpointingTest {
         default -> new PromptTuning(model, PromptTuning.Kind.PROMPT_TUNING, 3, 0, 5, null);
       };
       List<Parameter> params = a.trainableParameters();
-      List<TrainingExample> ex = PackingTest.AccumulationTestData.examples();
-      double plainLoss;
-      List<double[]> plain = new ArrayList<>();
-      Gradients.zero(params);
-      try (NDManager s = m.newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-        var loss = TokenLoss.sumNll(model, TokenLoss.collate(s, ex, 0));
-        plainLoss = loss.getDouble();
-        gc.backward(loss.mul(0.5));
-      }
-      params.forEach(p -> plain.add(p.data().getGradient().toDoubleArray()));
-      Gradients.zero(params);
-      double ckLoss;
-      try (NDManager s = m.newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-        ckLoss = ActivationCheckpointing.backward(model, TokenLoss.collate(s, ex, 0), 0.5, 7);
-      }
+      PlainAndCheckpointed both = ActivationCheckpointingTest.backwardBothWays(model, m, params);
+      double plainLoss = both.plainLoss();
+      double ckLoss = both.checkpointedLoss();
+      List<double[]> plain = both.plain();
       assertThat(ckLoss).isCloseTo(plainLoss, Offset.offset(1e-10));
       for (int i = 0; i < params.size(); i++) {
         double[] g = params.get(i).data().getGradient().toDoubleArray();
-        assertThat(java.util.Arrays.stream(plain.get(i)).map(Math::abs).max().orElse(0)).as("plain gradient of "
+        assertThat(Arrays.stream(plain.get(i)).map(Math::abs).max().orElse(0)).as("plain gradient of "
             + params.get(i).name()).isGreaterThan(1e-6);
         assertThat(g).as(params.get(i).name()).containsExactly(plain.get(i), Offset.offset(1e-12));
       }
@@ -69,7 +59,7 @@ class VirtualTokenCheckpointingTest {
   }
 
   /** The user-visible symptom: with checkpointing a run trained nothing (gradient norm 0 every step). */
-  @org.junit.jupiter.api.Test
+  @Test
   void trainingRunsMatchWithAndWithoutCheckpointing() throws Exception {
     ModelConfig c = TinyConfigs.of(ModelFamily.LLAMA);
     List<List<StepMetrics>> runs = new ArrayList<>();

@@ -2,22 +2,16 @@ package dev.align4j.recipes.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.align4j.peft.io.SafetensorsFile;
-import dev.align4j.peft.model.ModelConfig;
-import dev.align4j.peft.model.ModelFamily;
-import dev.align4j.peft.model.TinyCheckpoint;
-import dev.align4j.peft.torch.Torch;
 import dev.align4j.recipes.Align4j;
 import dev.align4j.recipes.CliRun;
-import dev.align4j.sft.demo.CharTokenizer;
+import dev.align4j.recipes.TinySft;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -37,17 +31,12 @@ class MultiTaskAdaptersTest {
   @BeforeAll
   static void trainTwoTasks() throws Exception {
     model = tmp.resolve("m");
-    String a = "{\"instruction\": \"分析告警\", \"input\": \"登录失败 30 次\", \"output\": \"事件类型：暴力破解；风险等级：中\"}";
     String b = "{\"instruction\": \"翻译\", \"input\": \"端口扫描 7 次\", \"output\": \"port scan\"}";
     Path dataA = tmp.resolve("a.jsonl");
     Path dataB = tmp.resolve("b.jsonl");
-    Files.writeString(dataA, a + "\n" + a.replace("30", "300").replace("中", "高") + "\n");
+    Files.writeString(dataA, TinySft.records());
     Files.writeString(dataB, b + "\n" + b.replace("7", "70") + "\n");
-    int vocab = CharTokenizer.write(model, List.of(Files.readString(dataA), Files.readString(dataB)));
-    try (NDManager m = Torch.newManager()) {
-      TinyCheckpoint.write(model, new ModelConfig(ModelFamily.QWEN3, vocab, 32, 64, 2, 4, 2, 8, 1e-6, 1e4, null, 256,
-          true, false, "float32"), 1, null, Optional.empty(), m);
-    }
+    TinySft.model(model, 2, List.of(Files.readString(dataA), Files.readString(dataB)));
     multi = tmp.resolve("multi");
     Path yaml = tmp.resolve("multi.yaml");
     Files.writeString(yaml, "model_name_or_path: " + model + "\noutput_dir: " + multi + "\n"

@@ -2,24 +2,18 @@ package dev.align4j.recipes.rm;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.align4j.peft.data.JsonRecords;
 import dev.align4j.peft.data.preference.PreferenceTokenizer;
-import dev.align4j.peft.model.ModelConfig;
-import dev.align4j.peft.model.ModelFamily;
-import dev.align4j.peft.model.TinyCheckpoint;
 import dev.align4j.peft.tokenizer.Tokenizer;
-import dev.align4j.peft.torch.Torch;
 import dev.align4j.recipes.Align4j;
 import dev.align4j.recipes.CliRun;
-import dev.align4j.sft.demo.CharTokenizer;
+import dev.align4j.recipes.TinySft;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -51,13 +45,8 @@ class ScoreAdaptersTest {
     }
     Files.writeString(pairs, sb.toString());
     Path sft = tmp.resolve("sft.jsonl");
-    String a = "{\"instruction\": \"分析告警\", \"input\": \"登录失败 30 次\", \"output\": \"事件类型：暴力破解；风险等级：中\"}";
-    Files.writeString(sft, a + "\n" + a.replace("30", "300").replace("中", "高") + "\n");
-    int vocab = CharTokenizer.write(model, List.of(sb.toString(), Files.readString(sft), "abc"));
-    try (NDManager m = Torch.newManager()) {
-      TinyCheckpoint.write(model, new ModelConfig(ModelFamily.QWEN3, vocab, 32, 64, 2, 4, 2, 8, 1e-6, 1e4, null, 256,
-          true, false, "float32"), 1, null, Optional.empty(), m);
-    }
+    Files.writeString(sft, TinySft.records());
+    TinySft.model(model, 2, List.of(sb.toString(), Files.readString(sft), "abc"));
     String common = "model_name_or_path: " + model + "\nper_device_train_batch_size: 4\nmax_steps: 3\n"
         + "finetuning_type: lora\nlora_rank: 4\nlora_alpha: 8\n";
     rmA = train("rm", "rmA", common + "dataset: " + pairs + "\nlearning_rate: 5.0e-2\nseed: 3\n");

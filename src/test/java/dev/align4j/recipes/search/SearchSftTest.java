@@ -2,22 +2,16 @@ package dev.align4j.recipes.search;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.align4j.peft.model.ModelConfig;
-import dev.align4j.peft.model.ModelFamily;
-import dev.align4j.peft.model.TinyCheckpoint;
 import dev.align4j.peft.search.Seeds;
-import dev.align4j.peft.torch.Torch;
 import dev.align4j.peft.train.TrainingCheckpoint;
 import dev.align4j.recipes.Align4j;
+import dev.align4j.recipes.TinySft;
 import dev.align4j.recipes.sft.SftRecipe;
-import dev.align4j.sft.demo.CharTokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Optional;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,15 +26,9 @@ class SearchSftTest {
 
   @BeforeAll
   static void setUp() throws Exception {
-    model = tmp.resolve("m");
-    String a = "{\"instruction\": \"分析告警\", \"input\": \"登录失败 30 次\", \"output\": \"事件类型：暴力破解；风险等级：中\"}";
-    data = tmp.resolve("train.jsonl");
-    Files.writeString(data, a + "\n" + a.replace("30", "300").replace("中", "高") + "\n");
-    int vocab = CharTokenizer.write(model, List.of(Files.readString(data)));
-    try (NDManager m = Torch.newManager()) {
-      TinyCheckpoint.write(model, new ModelConfig(ModelFamily.QWEN3, vocab, 32, 64, 2, 4, 2, 8, 1e-6, 1e4, null, 256,
-          true, false, "float32"), 1, null, Optional.empty(), m);
-    }
+    TinySft tiny = TinySft.write(tmp, 2);
+    model = tiny.model();
+    data = tiny.data();
     recipe = tmp.resolve("base.yaml");
     Files.writeString(recipe, "model_name_or_path: " + model + "\ndataset: " + data
         + "\nlora_alpha: 8\nper_device_train_batch_size: 2\nmax_steps: 3\nsave_steps: 3\n");
