@@ -32,6 +32,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 
@@ -219,7 +220,7 @@ public final class PeftBenchmark {
    */
   public static String precisionLabel(Precision precision, MasterWeights masters) {
     return precision == Precision.BFLOAT16 && masters == MasterWeights.NONE ? "bf16-pure"
-        : precision.name().toLowerCase(java.util.Locale.ROOT);
+        : precision.name().toLowerCase(Locale.ROOT);
   }
 
   /**
