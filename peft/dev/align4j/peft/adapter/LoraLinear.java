@@ -117,10 +117,9 @@ public final class LoraLinear implements dev.align4j.peft.model.Linear {
 
   /**
    * {@code y + s * B A dropout(x)}: the rank-r product {@code s A x} ({@code [..., r]}), then its product
-   * with B accumulated into {@code y} in place by one {@code addmm_} (bit for bit {@code y + delta}, without
-   * a separate {@code [..., out]} addition in forward: 210 of them in a LoRA step of a 30-layer model). y is
-   * the base layer's output (or the previous adapter's sum), which no backward saves. A plain addition where
-   * the dtypes differ (a bfloat16 base output and float32 adapter weights).
+   * with B accumulated into {@code y} by one {@code addmm} (bit for bit {@code y + delta}, without a
+   * separate {@code [..., out]} addition in forward: 210 of them in a LoRA step of a 30-layer model); a
+   * plain addition where the dtypes differ (a bfloat16 base output and float32 adapter weights).
    */
   private NDArray addDelta(NDArray x, NDArray y, LoraWeights w, NDArray a, NDArray b) {
     NDArray h = x;

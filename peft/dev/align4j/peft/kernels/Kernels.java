@@ -311,15 +311,12 @@ public final class Kernels {
   }
 
   /**
-   * {@code y + x W^T} into {@code y} in place, as one {@code addmm_} (the GEMM adds its product to {@code
-   * y}'s values), differentiable: what {@code y.add(Linear.linear(x, w))} computes, bit for bit with
-   * libtorch's MKL (each element's sum with {@code y} rounds once either way), without the separate
-   * {@code [..., n]} addition, and without the copy of {@code y} that the out-of-place {@code addmm} makes.
-   * {@code y} must be an intermediate that no backward saves (a linear layer's output: its backward keeps
-   * the layer's input and weight, not its output); the sum is returned (y itself, modified, when it is
-   * contiguous; a modified copy otherwise). All three in one dtype.
+   * {@code y + x W^T} as one {@code addmm} (the product accumulated into {@code y}'s values by the GEMM),
+   * differentiable: what {@code y.add(Linear.linear(x, w))} computes, bit for bit with libtorch's MKL
+   * (the sum of each product element and {@code y} rounds once either way), without the separate
+   * {@code [..., n]} addition. All three in one dtype.
    *
-   * @param y {@code [..., n]}, overwritten
+   * @param y {@code [..., n]}
    * @param x {@code [..., k]}
    * @param w {@code [n, k]}
    */
