@@ -45,25 +45,32 @@ class LinearAddKernelTest {
     }
   }
 
-  /** The output and the gradients of y, x and w of {@code sum(out * g)}. */
+  /**
+   * The output and the gradients of the base input h, the base weight wb, x and w of {@code sum(out * g)},
+   * with {@code y = h wb^T} a base linear layer's output as in LoRA.
+   */
   private static double[][] run(long[] s, DataType type, boolean fused) {
     try (NDManager m = Torch.newManager()) {
       Engine.getInstance().setRandomSeed(7);
-      NDArray y = m.randomNormal(new Shape(s[0], s[1], s[3])).toType(type, false);
+      NDArray h = m.randomNormal(new Shape(s[0], s[1], 24)).toType(type, false);
+      NDArray wb = m.randomNormal(0f, 0.2f, new Shape(s[3], 24), DataType.FLOAT32).toType(type, false);
       NDArray x = m.randomNormal(new Shape(s[0], s[1], s[2])).toType(type, false);
       NDArray w = m.randomNormal(0f, 0.3f, new Shape(s[3], s[2]), DataType.FLOAT32).toType(type, false);
       NDArray g = m.randomNormal(new Shape(s[0], s[1], s[3])).toType(type, false);
-      for (NDArray t : new NDArray[] {y, x, w}) {
+      for (NDArray t : new NDArray[] {h, wb, x, w}) {
         t.setRequiresGradient(true);
       }
       double[] out;
       try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+        // [B, T, n]; with a batch, a non-contiguous y (the linear layer run on [T, B, in], then transposed)
+        NDArray y = s[0] == 1 ? Linear.linear(h, wb).singletonOrThrow()
+            : Linear.linear(h.transpose(1, 0, 2), wb).singletonOrThrow().transpose(1, 0, 2);
         NDArray o = fused ? Kernels.get().linearAdd(y, x, w) : y.add(Linear.linear(x, w).singletonOrThrow());
-        assertThat(o.getShape()).isEqualTo(y.getShape());
+        assertThat(o.getShape()).isEqualTo(new Shape(s[0], s[1], s[3]));
         out = d(o);
         gc.backward(o.mul(g).sum());
       }
-      return new double[][] {out, d(y.getGradient()), d(x.getGradient()), d(w.getGradient())};
+      return new double[][] {out, d(h.getGradient()), d(wb.getGradient()), d(x.getGradient()), d(w.getGradient())};
     }
   }
 
