@@ -115,6 +115,8 @@ def main():
     ap.add_argument("--threads", type=int, default=0)
     ap.add_argument("--shape", default="smollm2-135m", choices=["smollm2-135m", "tiny"])
     ap.add_argument("--profile", action="store_true", help="print torch.profiler's op table to stderr")
+    ap.add_argument("--trace", default=None,
+                    help="with --profile: also write the profiled step's Chrome trace here (bench/profile_ops.py reads it)")
     ap.add_argument("--checkpointing", action="store_true",
                     help="gradient checkpointing per decoder layer (non-reentrant, as TRL configures it)")
     ap.add_argument("--pure-bf16", action="store_true",
@@ -189,12 +191,18 @@ def main():
             cpu.append((c1 - c0) * 1e3)
     if a.profile:
         from torch.profiler import profile, ProfilerActivity
-        with profile(activities=[ProfilerActivity.CPU], record_shapes=False) as prof:
+        c0, t0 = time.process_time(), time.perf_counter()
+        with profile(activities=[ProfilerActivity.CPU], record_shapes=a.trace is not None) as prof:
             out = model(input_ids=ids, labels=ids)
             out.loss.backward()
             opt.step()
             opt.zero_grad(set_to_none=True)
+        # the profiled step's CPU time: bench/profile_compare.py scales the trace's self times to it
+        print("PROFILE\tcpu_ms %.1f\twall_ms %.1f" % ((time.process_time() - c0) * 1e3,
+                                                      (time.perf_counter() - t0) * 1e3), file=sys.stderr)
         print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=40), file=sys.stderr)
+        if a.trace:
+            prof.export_chrome_trace(a.trace)
     med = lambda xs: sorted(xs)[len(xs) // 2]
     print(json.dumps({
         "side": "transformers+peft", "method": a.method, "precision": a.precision, "batch": a.batch,

@@ -325,6 +325,20 @@ public final class Kernels {
     return call("nll_grad", logp, labels, w);
   }
 
+  /**
+   * {@code y + x W^T} as one {@code addmm} (the product accumulated into {@code y}'s values by the GEMM),
+   * differentiable: what {@code y.add(Linear.linear(x, w))} computes, bit for bit with libtorch's MKL
+   * (the sum of each product element and {@code y} rounds once either way), without the separate
+   * {@code [..., n]} addition. All three in one dtype.
+   *
+   * @param y {@code [..., n]}
+   * @param x {@code [..., k]}
+   * @param w {@code [n, k]}
+   */
+  public NDArray linearAdd(NDArray y, NDArray x, NDArray w) {
+    return call("linear_add", y, x, w);
+  }
+
   /** {@code silu(g) * u} (SwiGLU's gating), differentiable, any floating dtype. */
   public NDArray siluMul(NDArray g, NDArray u) {
     return call("silu_mul", g, u);

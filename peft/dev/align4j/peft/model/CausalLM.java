@@ -396,7 +396,7 @@ public final class CausalLM implements AutoCloseable {
     NDArray rows = hidden.get(":, :-1, :").reshape(-1, h);                        // [N, H], N = B (T-1)
     NDArray w = d.weight().forCompute(hidden.getManager());                      // [V, H]
     return ChunkedCrossEntropy.nllSum(rows, w, target.reshape(-1), weights == null ? null : weights.reshape(-1),
-        precision, ChunkedCrossEntropy.rowsFor(w.getShape().get(0)));
+        precision, ChunkedCrossEntropy.rowsFor(rows.getShape().get(0), w.getShape().get(0)));
   }
 
   /**

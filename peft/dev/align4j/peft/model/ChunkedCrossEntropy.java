@@ -132,6 +132,20 @@ final class ChunkedCrossEntropy {
     return (int) Math.max(16, CHUNK_ELEMENTS / Math.max(1, vocab));
   }
 
+  /**
+   * Rows per chunk for {@code n} rows: chunks of equal size (the last at most one row per chunk short),
+   * their count {@code n / rowsFor(vocab)} rounded to the nearest, so that a chunk holds at most 1.5 times
+   * {@link #CHUNK_ELEMENTS} (one chunk) and about it otherwise. 511 rows at 85 a chunk were six chunks
+   * and a one-row remainder, whose two products with the {@code [V, H]} head are matrix-vector products
+   * that read the whole head for one row (29 of the step's 5,000 CPU ms at the SmolLM2-135M shape); six
+   * chunks of 86 (the last 81) do the same work in GEMMs.
+   */
+  static int rowsFor(long n, long vocab) {
+    long max = rowsFor(vocab);
+    long chunks = Math.max(1, (n + max / 2) / max);
+    return (int) Math.max(1, (n + chunks - 1) / chunks);
+  }
+
   private static boolean requiresGrad(NDArray x) {
     return Kernels.get().requiresGrad(x);
   }

@@ -190,6 +190,9 @@ public final class PeftBenchmark {
             long c1 = cpuNanos();
             if (profiled) {
               JniUtils.stopProfile(profile);
+              // the profiled step's CPU time: bench/profile_compare.py scales the trace's self times to it
+              System.err.printf(java.util.Locale.ROOT, "PROFILE\tcpu_ms %.1f\twall_ms %.1f%n", (c1 - c0) / 1e6,
+                  (t3 - t0) / 1e6);
             }
             if (rssEvery > 0 && (s + 1) % rssEvery == 0) {
               // memory over a long run: resident and live-malloc figures after each N-th step

@@ -83,6 +83,27 @@ class ChunkedCrossEntropyTest {
     }
   }
 
+  /**
+   * Rows per chunk for n rows: chunks of one size, the last never a small remainder (511 rows at the 49k
+   * vocabulary: six chunks of 86, the last 81, not six of 85 and a one-row matrix-vector product with the
+   * whole head), and never more than 1.5 times the element budget.
+   */
+  @Test
+  void chunksAreBalanced() {
+    assertThat(ChunkedCrossEntropy.rowsFor(49152)).isEqualTo(85);
+    assertThat(ChunkedCrossEntropy.rowsFor(511, 49152)).isEqualTo(86);
+    for (long vocab : new long[] {11, 1000, 49152, 151936}) {
+      long max = ChunkedCrossEntropy.rowsFor(vocab);
+      for (long n = 1; n <= 2100; n++) {
+        long rows = ChunkedCrossEntropy.rowsFor(n, vocab);
+        long chunks = (n + rows - 1) / rows;
+        assertThat(rows).as("rows, n %d vocab %d", n, vocab).isLessThanOrEqualTo(Math.max(max + max / 2, 1));
+        assertThat(n - (chunks - 1) * rows).as("last chunk, n %d vocab %d", n, vocab)
+            .isGreaterThanOrEqualTo(rows - chunks + 1).isLessThanOrEqualTo(rows);
+      }
+    }
+  }
+
   @Test
   void frozenHeadOrFrozenInputGetsOnlyTheOtherGradient() {
     double[][] ref = lossAndGrads(0, true, true, true, 1);
