@@ -190,7 +190,10 @@ public final class CompareBenchmark {
       cmd.add("--checkpointing");
     }
     if (prec == Precision.BFLOAT16 && mw == MasterWeights.NONE) {
+      // like with like: bf16 weights updated by the fused AdamW on both sides (the Trainer's default
+      // optimizer, adamw_torch_fused; torch's plain AdamW() rounds after every op on CPU)
       cmd.add("--pure-bf16");
+      cmd.add("--fused-adamw");
     }
     double load = loadAverage();
     String line = lastLine(cmd, "{");
