@@ -104,6 +104,23 @@ public final class Parameter {
   }
 
   /**
+   * The gradient accumulated into this parameter since its last {@link #dropGradient} (or since it
+   * became trainable), attached to {@code owner}; null when no backward has reached it, PyTorch's
+   * {@code p.grad is None}. DJL's {@code getGradient} answers float32 zeros then, which an optimizer
+   * cannot tell from a real zero gradient (and which do not match a float64 master).
+   */
+  public NDArray gradient(NDManager owner) {
+    if (!trainable || !(data instanceof PtNDArray pt)) {
+      return null;
+    }
+    PtNDArray grad = JniUtils.getGradient(pt);   // a new handle on the gradient, or null
+    if (grad != null) {
+      grad.attach(owner);
+    }
+    return grad;
+  }
+
+  /**
    * Frees the gradient, as {@code zero_grad(set_to_none=True)} does in PyTorch: the next backward
    * allocates it afresh (or takes over the incoming gradient's buffer) instead of adding into a zeroed
    * one, so the gradients of all parameters do not sit in memory through the forward. libtorch offers

@@ -3,6 +3,7 @@ package dev.align4j.peft.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import dev.align4j.peft.kernels.Kernels;
 import dev.align4j.peft.model.Parameter;
 import java.util.ArrayList;
@@ -14,6 +15,11 @@ import java.util.List;
  * does. The update runs in place tensor by tensor (a handful of libtorch ops each, temporaries freed
  * per step) when {@code -Dalign4j.fusedAdamw=false}; by default libtorch's fused multi-tensor kernel
  * updates each group in one call (see {@code FUSED}).
+ *
+ * <p>A parameter that received no gradient in a step (no backward reached it since the gradients were
+ * last released: PyTorch's {@code p.grad is None}) is skipped as torch.optim.AdamW skips it: no moment
+ * update, no weight decay, and its own step count does not advance, so its bias correction follows the
+ * steps it took part in. PPO's critic warm-up is such a case (the policy adapter gets no gradient).
  */
 public final class AdamW implements AutoCloseable {
   private final List<Parameter> decay = new ArrayList<>();
@@ -25,6 +31,7 @@ public final class AdamW implements AutoCloseable {
   private final double beta2;
   private final double eps;
   private final double weightDecay;
+  private final boolean fused;
   private long steps;
 
   /**
@@ -32,6 +39,12 @@ public final class AdamW implements AutoCloseable {
    * @param stateManager where the moment estimates live (freed on close)
    */
   public AdamW(List<Parameter> params, NDManager stateManager, double beta1, double beta2, double eps, double weightDecay) {
+    this(params, stateManager, beta1, beta2, eps, weightDecay, FUSED);
+  }
+
+  /** As above, with the update path chosen: fused (libtorch's kernel) or per tensor (for tests). */
+  AdamW(List<Parameter> params, NDManager stateManager, double beta1, double beta2, double eps, double weightDecay,
+      boolean fused) {
     if (!(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1)) {
       throw new IllegalArgumentException("adamw: betas must be in [0, 1), got " + beta1 + ", " + beta2);
     }
@@ -43,6 +56,7 @@ public final class AdamW implements AutoCloseable {
     this.beta2 = beta2;
     this.eps = eps;
     this.weightDecay = weightDecay;
+    this.fused = fused;
     for (Parameter p : params) {
       if (!p.trainable()) {
         throw new IllegalArgumentException("adamw: " + p.name() + " is not trainable");
@@ -51,12 +65,15 @@ public final class AdamW implements AutoCloseable {
       (d ? decay : noDecay).add(p);
       NDArray m = state.zeros(p.shape(), p.data().getDataType());
       NDArray v = state.zeros(p.shape(), p.data().getDataType());
-      NDArray t = state.zeros(new ai.djl.ndarray.types.Shape(), DataType.FLOAT32);
+      NDArray t = state.zeros(new Shape(), DataType.FLOAT32);
       (d ? decayState : noDecayState).add(new NDArray[] {m, v, t});
     }
   }
 
-  /** Applies one update with learning rate {@code lr} from the gradients now on the parameters. */
+  /**
+   * Applies one update with learning rate {@code lr} from the gradients now on the parameters; those
+   * without a gradient are left as they are (weights, moments and step count).
+   */
   public void step(double lr) {
     try (NDManager scratch = state.newSubManager()) {
       update(decay, decayState, lr, weightDecay, scratch);
@@ -66,47 +83,63 @@ public final class AdamW implements AutoCloseable {
   }
 
   private void update(List<Parameter> ps, List<NDArray[]> st, double lr, double wd, NDManager scratch) {
-    if (ps.isEmpty()) {
-      return;
-    }
     List<NDArray> params = new ArrayList<>();
     List<NDArray> grads = new ArrayList<>();
     List<NDArray> m = new ArrayList<>();
     List<NDArray> v = new ArrayList<>();
     List<NDArray> t = new ArrayList<>();
     for (int i = 0; i < ps.size(); i++) {
+      NDArray g = ps.get(i).gradient(scratch);   // a new handle each call: freed with the step
+      if (g == null) {
+        continue;                                // no gradient this step: torch leaves it untouched
+      }
       params.add(ps.get(i).data());
-      NDArray g = ps.get(i).data().getGradient();
-      g.attach(scratch);   // getGradient makes a new wrapper each call; free it with the step
       grads.add(g);
       m.add(st.get(i)[0]);
       v.add(st.get(i)[1]);
       t.add(st.get(i)[2]);
     }
-    if (FUSED) {
+    if (params.isEmpty()) {
+      return;
+    }
+    if (fused) {
       Kernels.get().adamw(params, grads, m, v, t, lr, beta1, beta2, wd, eps);
       return;
     }
-    // PyTorch's AdamW, tensor by tensor, every temporary on the scratch manager
-    long step = steps + 1;
-    double bc1 = 1 - Math.pow(beta1, step);
-    double bc2 = 1 - Math.pow(beta2, step);
+    // torch's single-tensor AdamW, tensor by tensor, every temporary (scalars included) on the scratch
+    // manager; scalars of the parameter's dtype, so that a float64 run is float64 throughout
     for (int i = 0; i < params.size(); i++) {
       NDArray p = params.get(i);
       NDArray g = grads.get(i);
-      if (wd > 0) {
-        p.muli((float) (1 - lr * wd));
-      }
-      m.get(i).muli((float) beta1).addi(g.mul((float) (1 - beta1)));
-      v.get(i).muli((float) beta2).addi(g.square().muli((float) (1 - beta2)));
-      NDArray denom = v.get(i).sqrt();
-      denom.attach(scratch);
-      denom.divi((float) Math.sqrt(bc2)).addi((float) eps);
-      NDArray update = m.get(i).div(denom);
-      update.attach(scratch);
-      p.subi(update.muli((float) (lr / bc1)));
+      NDArray mi = m.get(i);
+      NDArray vi = v.get(i);
       t.get(i).addi(1f);
+      long step = (long) t.get(i).getFloat();   // this tensor's own count (exact in float32 to 2^24)
+      double bc1 = 1 - Math.pow(beta1, step);
+      double bc2 = 1 - Math.pow(beta2, step);
+      if (wd > 0) {
+        p.muli(scalar(p, 1 - lr * wd, scratch));
+      }
+      NDArray diff = g.sub(mi);
+      diff.attach(scratch);
+      mi.addi(diff.muli(scalar(p, 1 - beta1, scratch)));                   // exp_avg.lerp_(grad, 1 - beta1)
+      NDArray g2 = g.square();
+      g2.attach(scratch);
+      vi.muli(scalar(p, beta2, scratch)).addi(g2.muli(scalar(p, 1 - beta2, scratch)));
+      NDArray denom = vi.sqrt();
+      denom.attach(scratch);
+      denom.divi(scalar(p, Math.sqrt(bc2), scratch)).addi(scalar(p, eps, scratch));
+      NDArray update = mi.div(denom);
+      update.attach(scratch);
+      p.subi(update.muli(scalar(p, lr / bc1, scratch)));
     }
+  }
+
+  /** A scalar of {@code like}'s dtype (float64 exact) on {@code scratch}. */
+  private static NDArray scalar(NDArray like, double value, NDManager scratch) {
+    NDArray s = Kernels.scalar(like, value);
+    s.attach(scratch);
+    return s;
   }
 
   /**
@@ -119,12 +152,15 @@ public final class AdamW implements AutoCloseable {
    */
   private static final boolean FUSED = Boolean.parseBoolean(System.getProperty("align4j.fusedAdamw", "true"));
 
-  /** Optimizer steps taken. */
+  /** Optimizer steps taken (a parameter's own count, in its state, omits the steps that skipped it). */
   public long steps() {
     return steps;
   }
 
-  /** The state of {@code p}: {@code [exp_avg, exp_avg_sq, step]}, updated in place (for checkpoints). */
+  /**
+   * The state of {@code p}: {@code [exp_avg, exp_avg_sq, step]}, updated in place (for checkpoints);
+   * {@code step} counts the updates {@code p} took part in, as torch's {@code state[p]["step"]}.
+   */
   public NDArray[] stateOf(Parameter p) {
     int i = decay.indexOf(p);
     if (i >= 0) {
@@ -137,7 +173,10 @@ public final class AdamW implements AutoCloseable {
     return noDecayState.get(i);
   }
 
-  /** Restores the step count after loading state from a checkpoint. */
+  /**
+   * Restores the step count after loading state from a checkpoint (the per-tensor counts are part of
+   * each parameter's state, {@link #stateOf}).
+   */
   public void setSteps(long steps) {
     this.steps = steps;
   }

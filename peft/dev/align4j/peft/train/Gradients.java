@@ -2,6 +2,7 @@ package dev.align4j.peft.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.align4j.peft.model.Parameter;
@@ -47,17 +48,20 @@ public final class Gradients {
   /**
    * The global L2 norm of all gradients, and when it exceeds {@code maxNorm} (&gt; 0) every gradient
    * is scaled by {@code maxNorm / (norm + 1e-6)} in place, as torch.nn.utils.clip_grad_norm_.
+   * Parameters without a gradient (no backward reached them) are left out, as torch leaves out
+   * {@code None} gradients.
    *
    * @return the norm before clipping
    */
   public static double clipGlobalNorm(List<Parameter> params, double maxNorm) {
     double sq = 0;
     for (Parameter p : params) {
-      // the gradient wrapper and every temporary live in a scratch manager, not the model's
+      // the gradient handle and every temporary live in a scratch manager, not the model's
       try (NDManager s = p.data().getManager().newSubManager()) {
-        NDArray g = p.data().getGradient();
-        g.attach(s);
-        sq += g.square().sum().toType(ai.djl.ndarray.types.DataType.FLOAT64, false).getDouble();
+        NDArray g = p.gradient(s);
+        if (g != null) {
+          sq += g.square().sum().toType(DataType.FLOAT64, false).getDouble();
+        }
       }
     }
     double norm = Math.sqrt(sq);
@@ -65,9 +69,10 @@ public final class Gradients {
       float coef = (float) (maxNorm / (norm + 1e-6));
       for (Parameter p : params) {
         try (NDManager s = p.data().getManager().newSubManager()) {
-          NDArray g = p.data().getGradient();
-          g.attach(s);
-          g.muli(coef);
+          NDArray g = p.gradient(s);
+          if (g != null) {
+            g.muli(coef);
+          }
         }
       }
     }

@@ -128,7 +128,9 @@ public final class TrainingSession<E, B> implements AutoCloseable {
     Map<String, Double> metricSums = new LinkedHashMap<>();
     Map<String, Double> extremes = new LinkedHashMap<>();
     long tokens = 0;
-    Gradients.zero(params);
+    // zero_grad(set_to_none=True) as torch: what a step's backward does not reach has no gradient, and
+    // AdamW skips it (normally a no-op here, the previous step released every gradient)
+    Gradients.release(params);
     if (count > 0) {
       for (int k = 0; k < microBatches.size(); k++) {
         List<E> mb = microBatches.get(k);
