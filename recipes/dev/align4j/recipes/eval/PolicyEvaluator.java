@@ -29,7 +29,8 @@ import java.util.function.Function;
  * Measures policies of one base model on held-out incident prompts, all as adapters of one {@link
  * PeftModel} (one copy of the base weights): greedy completions scored by the incident judge (mean
  * and its parts); completions sampled at temperature 1 ({@code k} per prompt, seeded), with the
- * Monte-Carlo sequence KL(pi || pi_ref) to the reference and the judge's reward on those samples; and
+ * Monte-Carlo sequence KL(pi || pi_ref) to the reference and the judge on those samples (mean and
+ * its parts: the score of the sampling policy RL at temperature 1 trains, next to the greedy one); and
  * optionally a reward model's mean score of the greedy completions.
  *
  * <p>Sampling and the teacher-forced log-probs are {@link RolloutSampler}'s, exactly what RL trains
@@ -119,7 +120,7 @@ public final class PolicyEvaluator {
       }
       double stderr = kl.length > 1 ? Math.sqrt(var / (kl.length - 1) / kl.length) : Double.NaN;
       return new PolicyEval(policy, JudgeScores.of(g.verdicts()), texts.subList(0, Math.min(3, texts.size())),
-          mean(r.scores()), klMean, stderr, kl, rm, r.size());
+          sampledJudge(r), klMean, stderr, kl, rm, r.size());
     } finally {
       peft.state().setTraining(training);
     }
@@ -135,6 +136,20 @@ public final class PolicyEvaluator {
     peft.state().setTraining(false);
     try {
       return JudgeScores.of(greedyReports(new PolicyRoles(peft, name, reference, null)).verdicts());
+    } finally {
+      peft.state().setTraining(training);
+    }
+  }
+
+  /**
+   * The judge on the completions of {@code policy} (null: the base model) sampled at temperature 1:
+   * {@link #evaluate}'s {@code sampled()} without the greedy reports and the reward model.
+   */
+  public JudgeScores sampledJudge(String policy) {
+    boolean training = peft.state().training();
+    peft.state().setTraining(false);
+    try {
+      return sampledJudge(sample(policy));
     } finally {
       peft.state().setTraining(training);
     }
@@ -171,6 +186,20 @@ public final class PolicyEvaluator {
         eosIds, padId);
     Scorer judge = new RewardScorer(List.of(new IncidentJudge()), new double[] {1.0}, null);
     return new RolloutSampler(roles, rc, judge, decoder).sample(prompts, cfg.seed());
+  }
+
+  /**
+   * The judge on every sampled completion against its prompt's gold report: the verdicts behind the
+   * rollout's rewards ({@code r.scores()}, the same judge), with their parts.
+   */
+  static JudgeScores sampledJudge(Rollout r) {
+    List<IncidentVerdict> verdicts = new ArrayList<>();
+    for (int i = 0; i < r.size(); i++) {
+      ParsedReport gold = IncidentDataset.parse(r.prompts().get(i).fields().get(PromptDataset.REFERENCE).strip())
+          .orElseThrow();   // checked for every prompt in the constructor
+      verdicts.add(IncidentVerdict.of(r.texts().get(i), gold));
+    }
+    return JudgeScores.of(verdicts);
   }
 
   /** Per sampled row, {@code sum_t (log pi - log pi_ref)} over its completion tokens. */

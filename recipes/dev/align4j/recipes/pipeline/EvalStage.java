@@ -43,15 +43,17 @@ import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
  * {@code eval}: several policies (LoRA adapters of one base, or the base itself) on held-out incident
  * alerts through the shared {@link PolicyEvaluator}: the judge's score of greedy reports (a third each
  * for the format, the event type and the risk level) and its parts, the reward model's mean score of
- * those reports, and the Monte-Carlo sequence KL to the reference on reports sampled at temperature 1
- * (with its standard error); the reward model's held-out pairwise accuracy once. Results in {@code
- * eval.json}.
+ * those reports, and, on {@code samples_per_prompt} reports per alert sampled at temperature 1 (seeded),
+ * the judge's score with its parts (the sampling policy's score, what RL at temperature 1 trains) and
+ * the Monte-Carlo sequence KL to the reference (with its standard error); the reward model's held-out
+ * pairwise accuracy once. Results in {@code eval.json}.
  */
 final class EvalStage implements StageDriver<EvalStage.EvalRecipe> {
   /** The keys of an {@code eval} stage. */
@@ -66,7 +68,7 @@ final class EvalStage implements StageDriver<EvalStage.EvalRecipe> {
         ConfigKey.of("reward_model", KeyType.STRING, "", "a LoRA reward model of the same base (align4j rm adapter/); \"\": none"),
         ConfigKey.of("reward_pairs", KeyType.STRING, "", "held-out preference pairs for the reward model's accuracy; \"\": none"),
         ConfigKey.of("max_new_tokens", KeyType.INT, 48, "longest generated report").check(positive(), "> 0"),
-        ConfigKey.of("samples_per_prompt", KeyType.INT, 4, "completions sampled per alert (temperature 1) for the KL")
+        ConfigKey.of("samples_per_prompt", KeyType.INT, 4, "completions sampled per alert (temperature 1) for the sampled judge score and the KL")
             .check(positive(), "> 0"),
         ConfigKey.of("batch_size", KeyType.INT, 16, "prompts per greedy generation batch (twice as many rows per sampling batch)")
             .check(positive(), "> 0"),
@@ -161,14 +163,21 @@ final class EvalStage implements StageDriver<EvalStage.EvalRecipe> {
         metrics.put(k + "format", s.greedy().format());
         metrics.put(k + "event_type", s.greedy().eventType());
         metrics.put(k + "risk_level", s.greedy().riskLevel());
+        metrics.put(k + "sampled_judge", s.sampled().mean());
+        metrics.put(k + "sampled_format", s.sampled().format());
+        metrics.put(k + "sampled_event_type", s.sampled().eventType());
+        metrics.put(k + "sampled_risk_level", s.sampled().riskLevel());
         if (!Double.isNaN(s.rmScore())) {
           metrics.put(k + "rm_score", s.rmScore());
         }
         metrics.put(k + "kl", s.kl());
         metrics.put(k + "kl_stderr", s.klStdErr());
-        System.out.printf("   %-6s judge %.3f (format %.3f, event type %.3f, risk level %.3f)%s, KL %.4f +- %.4f%n",
-            e.getKey(), s.greedy().mean(), s.greedy().format(), s.greedy().eventType(), s.greedy().riskLevel(),
-            Double.isNaN(s.rmScore()) ? "" : String.format(", RM score %.3f", s.rmScore()), s.kl(), s.klStdErr());
+        System.out.printf(Locale.ROOT, "   %-6s judge greedy %.3f (format %.3f, event type %.3f, risk level %.3f), sampled"
+            + " at T 1 %.3f (%.3f, %.3f, %.3f)%s, KL %.4f +- %.4f%n", e.getKey(), s.greedy().mean(), s.greedy().format(),
+            s.greedy().eventType(), s.greedy().riskLevel(), s.sampled().mean(), s.sampled().format(),
+            s.sampled().eventType(), s.sampled().riskLevel(),
+            Double.isNaN(s.rmScore()) ? "" : String.format(Locale.ROOT, ", RM score %.3f", s.rmScore()), s.kl(),
+            s.klStdErr());
       }
     }
     ObjectNode json = new ObjectMapper().createObjectNode();
@@ -179,7 +188,8 @@ final class EvalStage implements StageDriver<EvalStage.EvalRecipe> {
       ObjectNode o = pol.putObject(name);
       o.put("judge", s.greedy().mean()).put("format", s.greedy().format()).put("event_type", s.greedy().eventType())
           .put("risk_level", s.greedy().riskLevel()).put("kl", s.kl()).put("kl_stderr", s.klStdErr())
-          .put("sampled_judge", s.sampledReward())
+          .put("sampled_judge", s.sampled().mean()).put("sampled_format", s.sampled().format())
+          .put("sampled_event_type", s.sampled().eventType()).put("sampled_risk_level", s.sampled().riskLevel())
           .put("sample", s.greedySamples().isEmpty() ? "" : s.greedySamples().get(0));
       if (!Double.isNaN(s.rmScore())) {
         o.put("rm_score", s.rmScore());

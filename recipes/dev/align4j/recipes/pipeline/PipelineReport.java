@@ -113,15 +113,20 @@ public final class PipelineReport {
   }
 
   private static boolean isShare(String col) {
-    return List.of("format", "event_type", "risk_level").contains(col);
+    return List.of("format", "event_type", "risk_level", "sampled_format", "sampled_event_type", "sampled_risk_level")
+        .contains(col);
   }
 
   private static String label(String col) {
     return switch (col) {
-      case "judge" -> "judge score";
+      case "judge" -> "judge score (greedy)";
       case "format" -> "format";
       case "event_type" -> "event type";
       case "risk_level" -> "risk level";
+      case "sampled_judge" -> "judge score (sampled, T 1)";
+      case "sampled_format" -> "format (sampled)";
+      case "sampled_event_type" -> "event type (sampled)";
+      case "sampled_risk_level" -> "risk level (sampled)";
       case "rm_score" -> "RM score";
       case "kl" -> "KL to reference (± std. error)";
       default -> col;

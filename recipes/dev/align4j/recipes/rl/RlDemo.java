@@ -21,7 +21,8 @@ import java.util.stream.Stream;
  * (the pre-trained tiny model, the SFT adapter, the split data, the reward model), rewarded as the
  * recipe says ({@code recipes/<command>_incident.yaml}: PPO by the demo's reward model, GRPO and RLOO
  * by the rule-based judge). Prints the held-out judge score of the SFT policy and of the trained one
- * (the judge on greedy reports of the 96 held-out alerts, whatever the reward), the run's own
+ * (the judge on greedy reports of the 96 held-out alerts, whatever the reward, and on 4 reports per
+ * alert sampled at temperature 1), the run's own
  * held-out training reward ({@code eval/score}) under its own label, and the KL to the SFT reference;
  * a fixed seed gives the same numbers.
  */
@@ -29,8 +30,16 @@ final class RlDemo {
   /** The row of the held-out judge score (the judge on greedy reports, whatever the run's reward). */
   static final String JUDGE_ROW = "held-out judge score (greedy, 0..1)";
 
-  /** The judge on the greedy held-out reports of the SFT policy and of the trained one. */
-  record Judged(JudgeScores sft, JudgeScores trained) {}
+  /** The row of the held-out judge score of sampled reports (temperature 1, {@link #SAMPLES} per alert). */
+  static final String SAMPLED_ROW = "held-out judge score (sampled, T 1, 0..1)";
+  /** Reports sampled per held-out alert for {@link #SAMPLED_ROW}, as the demo's eval stage samples. */
+  static final int SAMPLES = 4;
+
+  /**
+   * The judge on the held-out reports of the SFT policy and of the trained one: greedy, and sampled at
+   * temperature 1 (the sampling policy, what RL at temperature 1 trains).
+   */
+  record Judged(JudgeScores sft, JudgeScores trained, JudgeScores sftSampled, JudgeScores trainedSampled) {}
 
   private RlDemo() {}
 
@@ -89,6 +98,10 @@ final class RlDemo {
     System.out.printf(Locale.ROOT, "%-44s %10.4f %10.4f%n", JUDGE_ROW, judged.sft().mean(), judged.trained().mean());
     System.out.printf(Locale.ROOT, "%-44s %10s %10s%n", "  format / event type / risk level (greedy)", parts(judged.sft()),
         parts(judged.trained()));
+    System.out.printf(Locale.ROOT, "%-44s %10.4f %10.4f%n", SAMPLED_ROW, judged.sftSampled().mean(),
+        judged.trainedSampled().mean());
+    System.out.printf(Locale.ROOT, "%-44s %10s %10s%n", "  format / event type / risk level (sampled)",
+        parts(judged.sftSampled()), parts(judged.trainedSampled()));
     if (!evals.isEmpty()) {
       System.out.printf(Locale.ROOT, "%-44s %10.4f %10.4f%n", "held-out training reward (greedy, eval/score)",
           evals.get(0)[1], evals.get(evals.size() - 1)[1]);
@@ -105,16 +118,19 @@ final class RlDemo {
 
   /**
    * The judge on the greedy reports of the SFT adapter and of the trained one for every held-out alert
-   * ({@link PolicyEvaluator#greedyJudge}, in batches of 16 as {@code IncidentEval} generates), on a fresh
-   * load of the base.
+   * ({@link PolicyEvaluator#greedyJudge}, in batches of 16 as {@code IncidentEval} generates), and on
+   * {@link #SAMPLES} reports per alert sampled at temperature 1 with {@code seed} ({@link
+   * PolicyEvaluator#sampledJudge}), on a fresh load of the base.
    */
   static Judged judge(Path model, Path sft, Path trained, Path heldOut, int maxNewTokens, long seed, Device device)
       throws IOException {
-    EvalConfig ec = new EvalConfig(maxNewTokens, 1, seed, 16, 32);
+    EvalConfig ec = new EvalConfig(maxNewTokens, SAMPLES, seed, 16, 32);
     try (EvalSession es = EvalSession.open(model, null, heldOut, 0, null, ec, device)) {
       es.loadPolicy("sft", sft);
       es.loadPolicy("trained", trained);
-      return new Judged(es.evaluator().greedyJudge("sft"), es.evaluator().greedyJudge("trained"));
+      PolicyEvaluator ev = es.evaluator();
+      return new Judged(ev.greedyJudge("sft"), ev.greedyJudge("trained"), ev.sampledJudge("sft"),
+          ev.sampledJudge("trained"));
     }
   }
 

@@ -142,6 +142,55 @@ class PolicyEvaluatorTest {
     }
   }
 
+  /**
+   * A decoder under which completions read as reports: by the first token, the gold report, one with
+   * the wrong risk level, one with the wrong event type, or no report at all.
+   */
+  static String asReport(long[] ids) {
+    return switch (ids.length == 0 ? 3 : (int) (ids[0] % 4)) {
+      case 0 -> GOLD;
+      case 1 -> "事件类型：暴力破解；风险等级：高；建议：封禁来源IP";
+      case 2 -> "事件类型：恶意软件；风险等级：中；建议：隔离主机";
+      default -> Arrays.toString(ids);
+    };
+  }
+
+  @Test
+  void sampledJudgeIsTheJudgeOnTheSampledCompletionsAndLeavesGreedyAlone() {
+    try (TinyPolicy tp = new TinyPolicy(Precision.FLOAT32, "ref", "pol")) {
+      PolicyEvaluator ev = new PolicyEvaluator(tp.peft, prompts(5), "ref", null, new EvalConfig(6, 4, 7, 2, 4),
+          PolicyEvaluatorTest::asReport, new long[] {EOS}, 0);
+      Rollout r = ev.sample("pol");
+      // hand count by each sample's first token (the decoder above): 0 all right, 1 format and event type,
+      // 2 format and risk level, 3 nothing
+      int[] byKind = new int[4];
+      for (long[] c : r.completions()) {
+        byKind[c.length == 0 ? 3 : (int) (c[0] % 4)]++;
+      }
+      double n = r.size();
+      PolicyEval e = ev.evaluate("pol");
+      assertThat(e.samples()).isEqualTo(20);
+      assertThat(e.sampled().count()).isEqualTo(20);
+      assertThat(e.sampled().format()).isEqualTo((byKind[0] + byKind[1] + byKind[2]) / n);
+      assertThat(e.sampled().eventType()).isEqualTo((byKind[0] + byKind[1]) / n);
+      assertThat(e.sampled().riskLevel()).isEqualTo((byKind[0] + byKind[2]) / n);
+      assertThat(e.sampled().mean()).isCloseTo((3.0 * byKind[0] + 2.0 * (byKind[1] + byKind[2])) / 3.0 / n,
+          Offset.offset(1e-12));
+      // not a degenerate draw: at least two kinds of sample
+      assertThat(Arrays.stream(byKind).filter(k -> k > 0).count()).isGreaterThanOrEqualTo(2);
+      // the same judge as the RL reward (incident_judge) on those samples
+      assertThat(e.sampledReward()).isCloseTo(Arrays.stream(r.scores()).average().orElseThrow(), Offset.offset(1e-12));
+      // deterministic for a seed; the greedy column is the greedy judge alone, whatever the sampling
+      PolicyEval again = new PolicyEvaluator(tp.peft, prompts(5), "ref", null, new EvalConfig(6, 4, 7, 2, 4),
+          PolicyEvaluatorTest::asReport, new long[] {EOS}, 0).evaluate("pol");
+      assertThat(again.sampled()).isEqualTo(e.sampled());
+      PolicyEval otherSeed = new PolicyEvaluator(tp.peft, prompts(5), "ref", null, new EvalConfig(6, 4, 8, 2, 4),
+          PolicyEvaluatorTest::asReport, new long[] {EOS}, 0).evaluate("pol");
+      assertThat(otherSeed.greedy()).isEqualTo(e.greedy());
+      assertThat(ev.greedyJudge("pol")).isEqualTo(e.greedy());
+    }
+  }
+
   @Test
   void rewardModelScoreIsTheMeanOverGreedyCompletions() {
     try (TinyPolicy tp = new TinyPolicy(Precision.FLOAT32, "ref", "pol")) {

@@ -103,9 +103,10 @@ class PipelineRunTest {
     // the SFT adapter is the reference: its KL to (a second copy of) itself is exactly 0; the base's is not
     assertThat(eval.metrics().get("sft/kl")).isZero();
     assertThat(eval.metrics().get("base/kl")).isNotZero();
-    assertThat(eval.metrics()).containsKeys("rm/pair_accuracy", "grpo/judge", "grpo/rm_score", "dpo/risk_level");
+    assertThat(eval.metrics()).containsKeys("rm/pair_accuracy", "grpo/judge", "grpo/rm_score", "dpo/risk_level",
+        "grpo/sampled_judge", "grpo/sampled_risk_level");
     String report = Files.readString(out.resolve("report.md"));
-    assertThat(report).contains("| grpo |", "judge score", "KL to reference");
+    assertThat(report).contains("| grpo |", "judge score (greedy)", "judge score (sampled, T 1)", "KL to reference");
 
     // a rerun skips every finished stage and writes the same report
     byte[] md = Files.readAllBytes(out.resolve("report.md"));

@@ -2,6 +2,7 @@ package dev.align4j.recipes.rl;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -24,6 +25,8 @@ import dev.align4j.peft.tokenizer.Tokenizer;
 import dev.align4j.peft.torch.Torch;
 import dev.align4j.recipes.Align4j;
 import dev.align4j.recipes.demo.IncidentEval;
+import dev.align4j.recipes.eval.EvalConfig;
+import dev.align4j.recipes.eval.EvalSession;
 import dev.align4j.sft.demo.CharTokenizer;
 import dev.align4j.sft.demo.IncidentDataset;
 import dev.align4j.sft.demo.IncidentPreferences;
@@ -98,6 +101,16 @@ class RlDemoJudgeTest {
     assertThat(sft).as("the SFT policy writes parseable reports").isGreaterThan(0.3);
     assertThat(judgeRow[0]).isEqualTo(round4(sft));
     assertThat(judgeRow[1]).isEqualTo(round4(ppo));
+    // the sampled row: the evaluator's judge on 4 reports per alert sampled at temperature 1 with the
+    // recipe's seed (42), for each adapter
+    double[] sampledRow = row(printed, RlDemo.SAMPLED_ROW);
+    try (EvalSession es = EvalSession.open(model, null, data.resolve("val.jsonl"), 0, null,
+        new EvalConfig(maxNew, 4, 42, 16, 32), Device.cpu())) {
+      es.loadPolicy("a", demo.resolve("sft/adapter"));
+      es.loadPolicy("b", run.resolve("adapter"));
+      assertThat(sampledRow[0]).isEqualTo(round4(es.evaluator().sampledJudge("a").mean()));
+      assertThat(sampledRow[1]).isEqualTo(round4(es.evaluator().sampledJudge("b").mean()));
+    }
     // the run was rewarded by the demo folder's reward model (not runs/demo's, which the recipe names)
     JsonNode resolved = new ObjectMapper().readTree(run.resolve("resolved_config.json").toFile());
     assertThat(resolved.get("reward_model").asText()).isEqualTo(demo.resolve("rm/adapter").toString());
