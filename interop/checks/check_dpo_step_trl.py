@@ -22,8 +22,8 @@ from safetensors.torch import load_file
 
 import hfmodels
 from a4j import WORK, cli, report
+from word_vocab import SPECIALS, make_tokenizer, words  # noqa: F401 (check_kto_step_trl uses them)
 
-SPECIALS = ["<pad>", "</s>", "USER", "ASSISTANT", "NL"]
 PAIRS = [  # (prompt words, chosen words, rejected words); different lengths so padding matters
     ([5, 9, 12], [20, 21, 22, 23], [30, 31]),
     ([7, 7, 30, 31, 40], [41, 8], [42, 43, 44, 45, 46]),
@@ -35,20 +35,8 @@ METRICS = ["rewards/chosen", "rewards/rejected", "rewards/accuracies", "rewards/
            "logps/rejected", "logits/chosen", "logits/rejected", "entropy", "mean_token_accuracy"]
 
 
-def words(ids):
-    return " ".join(f"t{i}" for i in ids)
 
 
-def make_tokenizer(d):
-    from tokenizers import Tokenizer, models, pre_tokenizers
-    vocab = {s: i for i, s in enumerate(SPECIALS)}
-    vocab.update({f"t{i}": i for i in range(len(SPECIALS), 64)})
-    tok = Tokenizer(models.WordLevel(vocab, unk_token="<pad>"))
-    tok.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
-    tok.add_special_tokens(SPECIALS)
-    tok.save(str(d / "tokenizer.json"))
-    (d / "tokenizer_config.json").write_text(json.dumps({
-        "tokenizer_class": "PreTrainedTokenizerFast", "eos_token": "</s>", "pad_token": "<pad>"}))
 
 
 def text_rows():

@@ -31,10 +31,8 @@ from safetensors.torch import load_file
 
 import hfmodels
 from a4j import WORK, cli, report
+from word_vocab import TEMPLATE, make_tokenizer as write_tokenizer, words
 
-SPECIALS = ["<pad>", "</s>", "USER", "ASSISTANT", "NL"]
-TEMPLATE = ("{%- for m in messages -%}{%- if m['role'] == 'user' -%}USER {{ m['content'] }} ASSISTANT "
-            "{% else -%}{{ m['content'] }} {{ eos_token }} {% endif -%}{%- endfor -%}")
 EXAMPLES = [
     ([5, 9, 12], [20, 21, 22, 23]),
     ([7, 7, 30, 31, 40], [41, 8]),
@@ -44,21 +42,8 @@ EXAMPLES = [
 LR, WD, CLIP = 1e-2, 0.1, 0.5
 
 
-def words(ids):
-    return " ".join(f"t{i}" for i in ids)
 
 
-def make_tokenizer(d):
-    from tokenizers import Tokenizer, models, pre_tokenizers
-    vocab = {s: i for i, s in enumerate(SPECIALS)}
-    vocab.update({f"t{i}": i for i in range(len(SPECIALS), 64)})
-    tok = Tokenizer(models.WordLevel(vocab, unk_token="<pad>"))
-    tok.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
-    tok.add_special_tokens(SPECIALS)
-    tok.save(str(d / "tokenizer.json"))
-    (d / "tokenizer_config.json").write_text(json.dumps({
-        "tokenizer_class": "PreTrainedTokenizerFast", "eos_token": "</s>", "pad_token": "<pad>",
-        "chat_template": TEMPLATE}))
 
 
 def align4j_run(base, data, out, steps):
@@ -106,7 +91,7 @@ def main():
     base = WORK / "base_pure_bf16"
     hfmodels.make(str(base), "qwen2", rope={"rope_type": "default", "rope_theta": 10000.0}, seed=5, scale=0.1,
                   layers=2)
-    make_tokenizer(base)
+    write_tokenizer(base, TEMPLATE)
     data = WORK / "train_pure_bf16.jsonl"
     data.write_text("".join(json.dumps({"messages": [{"role": "user", "content": words(p)},
                                                      {"role": "assistant", "content": words(c)}]}) + "\n"

@@ -26,10 +26,8 @@ from safetensors.torch import load_file
 
 import hfmodels
 from a4j import WORK, cli, report
+from word_vocab import SPECIALS, TEMPLATE, make_tokenizer as write_tokenizer, words
 
-SPECIALS = ["<pad>", "</s>", "USER", "ASSISTANT", "NL"]
-TEMPLATE = ("{%- for m in messages -%}{%- if m['role'] == 'user' -%}USER {{ m['content'] }} ASSISTANT "
-            "{% else -%}{{ m['content'] }} {{ eos_token }} {% endif -%}{%- endfor -%}")
 TEMPLATE_NL = TEMPLATE.replace("{{ eos_token }} {% endif", "{{ eos_token }} NL {% endif")
 EXAMPLES = [  # (prompt words, completion words); different lengths so padding matters
     ([5, 9, 12], [20, 21, 22, 23]),
@@ -40,21 +38,8 @@ EXAMPLES = [  # (prompt words, completion words); different lengths so padding m
 LR, WD, CLIP = 1e-2, 0.1, 0.5
 
 
-def words(ids):
-    return " ".join(f"t{i}" for i in ids)
 
 
-def make_tokenizer(d, template=TEMPLATE):
-    from tokenizers import Tokenizer, models, pre_tokenizers
-    vocab = {s: i for i, s in enumerate(SPECIALS)}
-    vocab.update({f"t{i}": i for i in range(len(SPECIALS), 64)})
-    tok = Tokenizer(models.WordLevel(vocab, unk_token="<pad>"))
-    tok.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
-    tok.add_special_tokens(SPECIALS)
-    tok.save(str(d / "tokenizer.json"))
-    (d / "tokenizer_config.json").write_text(json.dumps({
-        "tokenizer_class": "PreTrainedTokenizerFast", "eos_token": "</s>", "pad_token": "<pad>",
-        "chat_template": template}))
 
 
 def align4j_steps(base, data, out, lr, batch, accum, steps=1):
@@ -143,7 +128,7 @@ def main():
     base = WORK / "base"
     hfmodels.make(str(base), "qwen2", rope={"rope_type": "default", "rope_theta": 10000.0}, seed=5, scale=0.1,
                   layers=2)
-    make_tokenizer(base)
+    write_tokenizer(base, TEMPLATE)
     data = WORK / "train.jsonl"
     data.write_text("".join(json.dumps({"messages": [{"role": "user", "content": words(p)},
                                                      {"role": "assistant", "content": words(c)}]}) + "\n"
@@ -168,7 +153,7 @@ def trailing_text(base, data, init_adapter):
     import shutil
     nl = WORK / "base_nl"
     shutil.copytree(base, nl)
-    make_tokenizer(nl, TEMPLATE_NL)
+    write_tokenizer(nl, TEMPLATE_NL)
     a4j = align4j_steps(nl, data, WORK / "a4j_nl", LR, 4, 1)[0]
     _, logs = trl_steps(nl, init_adapter, WORK / "trl_nl_default", 4, 1, template=TEMPLATE_NL)
     gap = abs(a4j["loss"] - logs[0]["loss"])

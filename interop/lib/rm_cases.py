@@ -6,8 +6,8 @@ import torch
 
 import hfmodels
 from a4j import WORK, cli
+from word_vocab import make_tokenizer as write_tokenizer, words
 
-SPECIALS = ["<pad>", "</s>", "USER", "ASSISTANT"]
 # (prompt words, chosen words, rejected words, margin); different lengths so right padding matters
 PAIRS = [
     ([5, 9, 12], [20, 21, 22], [30], 0.5),
@@ -17,20 +17,8 @@ PAIRS = [
 ]
 
 
-def words(ids):
-    return " ".join(f"t{i}" for i in ids)
 
 
-def make_tokenizer(d):
-    from tokenizers import Tokenizer, models, pre_tokenizers
-    vocab = {s: i for i, s in enumerate(SPECIALS)}
-    vocab.update({f"t{i}": i for i in range(len(SPECIALS), 64)})
-    tok = Tokenizer(models.WordLevel(vocab, unk_token="<pad>"))
-    tok.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
-    tok.add_special_tokens(SPECIALS)
-    tok.save(str(d / "tokenizer.json"))
-    (d / "tokenizer_config.json").write_text(json.dumps({
-        "tokenizer_class": "PreTrainedTokenizerFast", "eos_token": "</s>", "pad_token": "<pad>"}))
 
 
 def hf_tokenizer(d):
@@ -42,7 +30,7 @@ def hf_tokenizer(d):
 def make_base(name="rm_base", family="qwen2"):
     base = WORK / name
     hfmodels.make(str(base), family, rope={"rope_type": "default", "rope_theta": 10000.0}, seed=5, scale=0.1, layers=2)
-    make_tokenizer(base)
+    write_tokenizer(base, specials=["<pad>", "</s>", "USER", "ASSISTANT"])
     return base
 
 
