@@ -2,20 +2,13 @@ package dev.align4j.recipes;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.align4j.peft.io.DType;
 import dev.align4j.peft.io.SafetensorsFile;
-import dev.align4j.peft.model.ModelConfig;
-import dev.align4j.peft.model.ModelFamily;
-import dev.align4j.peft.model.TinyCheckpoint;
-import dev.align4j.peft.torch.Torch;
-import dev.align4j.sft.demo.CharTokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,15 +26,9 @@ class PureBf16SftTest {
 
   @BeforeAll
   static void setUp() throws Exception {
-    model = tmp.resolve("m");
-    String a = "{\"instruction\": \"分析告警\", \"input\": \"登录失败 30 次\", \"output\": \"事件类型：暴力破解；风险等级：中\"}";
-    data = tmp.resolve("train.jsonl");
-    Files.writeString(data, a + "\n" + a.replace("30", "300").replace("中", "高") + "\n");
-    int vocab = CharTokenizer.write(model, List.of(Files.readString(data)));
-    try (NDManager m = Torch.newManager()) {
-      TinyCheckpoint.write(model, new ModelConfig(ModelFamily.QWEN3, vocab, 32, 64, 2, 4, 2, 8, 1e-6, 1e4, null, 256,
-          true, false, "float32"), 1, null, Optional.empty(), m);
-    }
+    TinySft tiny = TinySft.write(tmp, 2);
+    model = tiny.model();
+    data = tiny.data();
   }
 
   static List<String> args(Path out, String... more) {
