@@ -2,11 +2,16 @@ package dev.align4j.recipes;
 
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.align4j.peft.data.JsonRecords;
 import dev.align4j.peft.data.JsonlWriter;
+import dev.align4j.peft.data.format.Conversation;
+import dev.align4j.peft.data.format.DataFormat;
+import dev.align4j.peft.data.format.ExampleParser;
 import dev.align4j.peft.model.ModelConfig;
 import dev.align4j.peft.model.ModelFamily;
 import dev.align4j.peft.model.TinyCheckpoint;
 import dev.align4j.peft.torch.Torch;
+import dev.align4j.recipes.demo.IncidentEval;
 import dev.align4j.sft.demo.CharTokenizer;
 import dev.align4j.sft.demo.IncidentDataset;
 import java.io.IOException;
@@ -41,5 +46,19 @@ public record TinyIncident(Path model, Path data) {
           true, false, "float32"), 1, null, Optional.empty(), m);
     }
     return new TinyIncident(model, data);
+  }
+
+  /** The alpaca records of {@code jsonl} as the judge's items: each alert's prompt and its parsed gold report. */
+  public static List<IncidentEval.Item> items(Path jsonl) throws IOException {
+    List<IncidentEval.Item> items = new ArrayList<>();
+    ExampleParser parser = ExampleParser.of(DataFormat.ALPACA);
+    try (JsonRecords r = JsonRecords.open(jsonl)) {
+      while (r.hasNext()) {
+        Conversation c = (Conversation) parser.parse(r.next());
+        items.add(new IncidentEval.Item(c.turns().get(0).content(),
+            IncidentDataset.parse(c.turns().get(1).content()).orElseThrow()));
+      }
+    }
+    return items;
   }
 }

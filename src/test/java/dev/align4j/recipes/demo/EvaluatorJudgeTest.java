@@ -4,21 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDManager;
 import dev.align4j.peft.adapter.PeftModel;
-import dev.align4j.peft.data.JsonRecords;
-import dev.align4j.peft.data.JsonlWriter;
-import dev.align4j.peft.data.format.Conversation;
-import dev.align4j.peft.data.format.DataFormat;
-import dev.align4j.peft.data.format.ExampleParser;
 import dev.align4j.peft.model.AttentionImpl;
-import dev.align4j.peft.model.ModelConfig;
-import dev.align4j.peft.model.ModelFamily;
 import dev.align4j.peft.model.ModelLoader;
 import dev.align4j.peft.model.Precision;
 import dev.align4j.peft.model.PretrainedModel;
-import dev.align4j.peft.model.TinyCheckpoint;
 import dev.align4j.peft.tokenizer.ChatTemplate;
 import dev.align4j.peft.tokenizer.Tokenizer;
 import dev.align4j.peft.torch.Torch;
+import dev.align4j.recipes.TinyIncident;
 import dev.align4j.recipes.eval.EvalConfig;
 import dev.align4j.recipes.eval.JudgeScores;
 import dev.align4j.recipes.eval.PolicyEval;
@@ -27,16 +20,12 @@ import dev.align4j.recipes.rl.IncidentJudge;
 import dev.align4j.rl.reward.RewardInput;
 import dev.align4j.rl.rollout.PromptDataset;
 import dev.align4j.rl.rollout.RlPrompt;
-import dev.align4j.sft.demo.CharTokenizer;
-import dev.align4j.sft.demo.IncidentDataset;
 import dev.align4j.sft.demo.IncidentPreferences;
 import dev.align4j.sft.demo.IncidentVerdict;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -86,29 +75,10 @@ class EvaluatorJudgeTest {
 
   @Test
   void greedyCompletionsAndSharesEqualIncidentEvalsOnAModel() throws Exception {
-    Path model = tmp.resolve("m");
-    Path val = tmp.resolve("val.jsonl");
-    List<ObjectNode> recs = IncidentDataset.generate(20, 5);
-    JsonlWriter.writeAll(val, recs);
-    List<String> corpus = new ArrayList<>(List.of(IncidentDataset.INSTRUCTION));
-    recs.forEach(r -> {
-      corpus.add(r.get("input").asText());
-      corpus.add(r.get("output").asText());
-    });
-    int vocab = CharTokenizer.write(model, corpus);
-    try (NDManager m = Torch.newManager()) {
-      TinyCheckpoint.write(model, new ModelConfig(ModelFamily.QWEN2, vocab, 32, 64, 2, 4, 2, 8, 1e-6, 1e4, null, 512,
-          true, false, "float32"), 1, null, Optional.empty(), m);
-    }
-    List<IncidentEval.Item> items = new ArrayList<>();
-    ExampleParser parser = ExampleParser.of(DataFormat.ALPACA);
-    try (JsonRecords r = JsonRecords.open(val)) {
-      while (r.hasNext()) {
-        Conversation c = (Conversation) parser.parse(r.next());
-        items.add(new IncidentEval.Item(c.turns().get(0).content(),
-            IncidentDataset.parse(c.turns().get(1).content()).orElseThrow()));
-      }
-    }
+    TinyIncident tiny = TinyIncident.write(tmp, 20, 5, 2);
+    Path model = tiny.model();
+    Path val = tiny.data();
+    List<IncidentEval.Item> items = TinyIncident.items(val);
     try (NDManager m = Torch.newManager();
         PretrainedModel pm = ModelLoader.load(model, Precision.FLOAT32, AttentionImpl.COMPOSED, m);
         Tokenizer tok = Tokenizer.load(model)) {

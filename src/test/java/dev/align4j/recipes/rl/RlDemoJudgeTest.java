@@ -9,11 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.align4j.peft.adapter.PeftAdapterFiles;
 import dev.align4j.peft.adapter.PeftModel;
-import dev.align4j.peft.data.JsonRecords;
 import dev.align4j.peft.data.JsonlWriter;
-import dev.align4j.peft.data.format.Conversation;
-import dev.align4j.peft.data.format.DataFormat;
-import dev.align4j.peft.data.format.ExampleParser;
 import dev.align4j.peft.model.AttentionImpl;
 import dev.align4j.peft.model.ModelConfig;
 import dev.align4j.peft.model.ModelFamily;
@@ -24,6 +20,7 @@ import dev.align4j.peft.model.TinyCheckpoint;
 import dev.align4j.peft.tokenizer.Tokenizer;
 import dev.align4j.peft.torch.Torch;
 import dev.align4j.recipes.Align4j;
+import dev.align4j.recipes.TinyIncident;
 import dev.align4j.recipes.demo.IncidentEval;
 import dev.align4j.recipes.eval.EvalConfig;
 import dev.align4j.recipes.eval.EvalSession;
@@ -130,15 +127,7 @@ class RlDemoJudgeTest {
 
   /** The judge score of {@code IncidentEval} (a third per part) on greedy reports of the adapter. */
   static double judged(Path model, Path adapter, Path val, int maxNew) throws Exception {
-    List<IncidentEval.Item> items = new ArrayList<>();
-    ExampleParser parser = ExampleParser.of(DataFormat.ALPACA);
-    try (JsonRecords r = JsonRecords.open(val)) {
-      while (r.hasNext()) {
-        Conversation c = (Conversation) parser.parse(r.next());
-        items.add(new IncidentEval.Item(c.turns().get(0).content(),
-            IncidentDataset.parse(c.turns().get(1).content()).orElseThrow()));
-      }
-    }
+    List<IncidentEval.Item> items = TinyIncident.items(val);
     try (NDManager m = Torch.newManager();
         PretrainedModel pm = ModelLoader.load(model, Precision.FLOAT32, AttentionImpl.COMPOSED, m);
         Tokenizer tok = Tokenizer.load(model)) {
