@@ -71,29 +71,7 @@ public final class ExampleParser {
     String query = optionalText(ctx, v.get(c.query()), c.query());
     String response = requiredText(ctx, v.get(c.response()), c.response());
     String system = optionalText(ctx, v.get(c.system()), c.system());
-    List<Turn> turns = new ArrayList<>();
-    JsonNode history = v.get(c.history());
-    if (history != null && !history.isNull()) {
-      if (!history.isArray()) {
-        ctx.fail(c.history(), "expected an array of [query, response] pairs but got " + RecordProblems.kind(history));
-      } else {
-        for (int i = 0; i < history.size(); i++) {
-          JsonNode pair = history.get(i);
-          String f = c.history() + "[" + i + "]";
-          if (!pair.isArray() || pair.size() != 2) {
-            ctx.fail(f, "expected a [query, response] pair but got "
-                + (pair.isArray() ? "an array of " + pair.size() : RecordProblems.kind(pair)));
-            continue;
-          }
-          String q = requiredText(ctx, pair.get(0), f + "[0]");
-          String a = requiredText(ctx, pair.get(1), f + "[1]");
-          if (q != null && a != null) {
-            turns.add(new Turn(Role.USER, q));
-            turns.add(new Turn(Role.ASSISTANT, a));
-          }
-        }
-      }
-    }
+    List<Turn> turns = AlpacaHistory.turns(ctx, v.get(c.history()), c.history());
     if (prompt == null || response == null || !ctx.problems().isEmpty()) {
       return null;
     }
@@ -207,7 +185,7 @@ public final class ExampleParser {
 
   // ---- field helpers ----
 
-  private static String requiredText(RecordProblems ctx, JsonNode n, String field) {
+  static String requiredText(RecordProblems ctx, JsonNode n, String field) {
     if (n == null || n.isNull()) {
       ctx.fail(field, "missing field");
       return null;

@@ -6,6 +6,7 @@ import dev.align4j.peft.data.DataFormatException;
 import dev.align4j.peft.data.Parsed;
 import dev.align4j.peft.data.RecordProblems;
 import dev.align4j.peft.data.SourceRecord;
+import dev.align4j.peft.data.format.AlpacaHistory;
 import dev.align4j.peft.data.format.ColumnMapping;
 import dev.align4j.peft.data.format.Conversation;
 import dev.align4j.peft.data.format.DataFormat;
@@ -230,22 +231,8 @@ public final class PreferenceParser {
     if (system != null && !system.isEmpty()) {
       prompt.add(ChatMessage.system(system));
     }
-    JsonNode history = v.get(c.history());
-    if (history != null && !history.isNull()) {
-      if (!history.isArray()) {
-        ctx.fail(c.history(), "expected an array of [query, response] pairs but got " + RecordProblems.kind(history));
-      } else {
-        for (int i = 0; i < history.size(); i++) {
-          JsonNode pair = history.get(i);
-          String f = c.history() + "[" + i + "]";
-          if (!pair.isArray() || pair.size() != 2 || !pair.get(0).isTextual() || !pair.get(1).isTextual()) {
-            ctx.fail(f, "expected a [query, response] pair of strings");
-            continue;
-          }
-          prompt.add(ChatMessage.user(pair.get(0).textValue()));
-          prompt.add(ChatMessage.assistant(pair.get(1).textValue()));
-        }
-      }
+    for (Turn t : AlpacaHistory.turns(ctx, v.get(c.history()), c.history())) {
+      prompt.add(t.role() == Role.USER ? ChatMessage.user(t.content()) : ChatMessage.assistant(t.content()));
     }
     String instruction = optionalText(ctx, c.prompt());
     String input = optionalText(ctx, c.query());

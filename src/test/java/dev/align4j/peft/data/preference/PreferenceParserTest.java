@@ -116,6 +116,15 @@ class PreferenceParserTest {
   }
 
   @Test
+  void alpacaRankingHistoryProblemsNameThePairAsSftDoes() throws Exception {
+    // the history column is read by AlpacaHistory for SFT and ranking alike: the same field paths and words
+    assertThat(PreferenceParser.auto().check(rec(4, "{\"instruction\":\"i\",\"history\":[[\"q1\"],[\"q2\",\" \"]],"
+        + "\"chosen\":\"c\",\"rejected\":\"r\"}")).problems().stream().map(DataProblem::toString).toList())
+        .containsExactly("p.jsonl:4: history[0]: expected a [query, response] pair but got an array of 1",
+            "p.jsonl:4: history[1][1]: whitespace-only string");
+  }
+
+  @Test
   void alpacaRankingFollowsLlamaFactoryConverter() throws Exception {
     // AlpacaDatasetConverter: history turns, then "instruction\ninput" as the user turn; system column
     PreferencePair p = PreferenceParser.auto().parse(rec(2, "{\"instruction\":\"翻译\",\"input\":\"hello\","
