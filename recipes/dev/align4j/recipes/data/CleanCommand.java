@@ -12,21 +12,12 @@ import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /** {@code align4j data clean IN -o OUT}: replaces personal information in every string field. */
 @Command(name = "clean", mixinStandardHelpOptions = true,
     description = "Replace ID numbers, phones, e-mails, bank cards, IPv4 addresses and names with [ID], [PHONE], "
         + "[EMAIL], [BANK_CARD], [IP], [NAME]. Writes JSONL.")
-public final class CleanCommand extends DataSubcommand {
-  @Parameters(index = "0", arity = "0..1", paramLabel = "IN", description = "Input JSONL or JSON array.")
-  Path input;
-
-  @picocli.CommandLine.Option(names = {"-i", "--input"}, paramLabel = "IN", description = "Input file (instead of the positional IN).")
-  void setInputOption(Path value) {
-    input = value;
-  }
-
+public final class CleanCommand extends SingleInputSubcommand {
   @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT", description = "Output JSONL (not the input).")
   Path output;
 
@@ -38,7 +29,7 @@ public final class CleanCommand extends DataSubcommand {
 
   @Override
   int execute() throws IOException {
-    input = requireInput(input);
+    Path input = input();
     JsonlWriter.requireDistinct(input, output);
     List<String> all = new ArrayList<>(names);
     if (namesFile != null) {

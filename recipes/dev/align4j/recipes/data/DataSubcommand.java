@@ -36,14 +36,6 @@ abstract class DataSubcommand implements Callable<Integer> {
     }
   }
 
-  /** The input file, given positionally or as --input. */
-  static java.nio.file.Path requireInput(java.nio.file.Path input) {
-    if (input == null) {
-      throw new IllegalArgumentException("no input file: give it as IN or --input");
-    }
-    return input;
-  }
-
   /** Runs the command; the exit code is returned. */
   abstract int execute() throws IOException;
 }

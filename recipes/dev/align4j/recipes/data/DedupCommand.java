@@ -18,20 +18,11 @@ import java.util.List;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /** {@code align4j data dedup IN -o OUT}: drops exact and near duplicates, keeping the first occurrence. */
 @Command(name = "dedup", mixinStandardHelpOptions = true,
     description = "Remove exact (normalised) and near (MinHash/LSH Jaccard) duplicates; keeps first occurrences.")
-public final class DedupCommand extends DataSubcommand {
-  @Parameters(index = "0", arity = "0..1", paramLabel = "IN", description = "Input JSONL or JSON array.")
-  Path input;
-
-  @picocli.CommandLine.Option(names = {"-i", "--input"}, paramLabel = "IN", description = "Input file (instead of the positional IN).")
-  void setInputOption(Path value) {
-    input = value;
-  }
-
+public final class DedupCommand extends SingleInputSubcommand {
   @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT", description = "Output JSONL (not the input).")
   Path output;
 
@@ -62,7 +53,7 @@ public final class DedupCommand extends DataSubcommand {
 
   @Override
   int execute() throws IOException {
-    input = requireInput(input);
+    Path input = input();
     JsonlWriter.requireDistinct(input, output);
     if (report != null) {
       JsonlWriter.requireDistinct(input, report);

@@ -31,7 +31,6 @@ import java.util.Locale;
 import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /**
  * {@code align4j data pairs IN --model-or-tokenizer DIR --for rm|dpo|kto --out OUT.jsonl}: parses a
@@ -41,17 +40,9 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "pairs", mixinStandardHelpOptions = true,
     description = "Tokenise preference data (pairs or KTO examples) as TRL does for rm, dpo or kto; report problems.")
-public final class PairsCommand extends DataSubcommand {
+public final class PairsCommand extends SingleInputSubcommand {
   /** Which trainer's preparation to apply. */
   enum Stage { RM, DPO, KTO }
-
-  @Parameters(index = "0", arity = "0..1", paramLabel = "IN", description = "Input JSONL or JSON array.")
-  Path input;
-
-  @Option(names = {"-i", "--input"}, paramLabel = "IN", description = "Input file (instead of the positional IN).")
-  void setInputOption(Path value) {
-    input = value;
-  }
 
   @Option(names = "--model-or-tokenizer", required = true, paramLabel = "DIR",
       description = "Directory with tokenizer.json (and tokenizer_config.json with the chat template).")
@@ -95,7 +86,7 @@ public final class PairsCommand extends DataSubcommand {
 
   @Override
   int execute() throws IOException {
-    input = requireInput(input);
+    Path input = input();
     if (cutoffLen < 0) {
       throw new IllegalArgumentException("--cutoff-len must be >= 0: " + cutoffLen);
     }
@@ -126,7 +117,7 @@ public final class PairsCommand extends DataSubcommand {
       PreferenceReport report;
       switch (s) {
         case RM -> {
-          Prepared<RewardEncoding> p = prep.forReward(PreferenceData.readPairs(input, parser()));
+          Prepared<RewardEncoding> p = prep.forReward(PreferenceData.readPairs(input(), parser()));
           for (RewardEncoding e : p.examples()) {
             ObjectNode o = row(e.source().line(), e.source().extras());
             o.set("chosen_ids", ids(e.chosenIds()));
@@ -137,7 +128,7 @@ public final class PairsCommand extends DataSubcommand {
           report = p.report();
         }
         case DPO -> {
-          Prepared<DpoEncoding> p = prep.forDpo(PreferenceData.readPairs(input, parser()));
+          Prepared<DpoEncoding> p = prep.forDpo(PreferenceData.readPairs(input(), parser()));
           for (DpoEncoding e : p.examples()) {
             ObjectNode o = row(e.source().line(), e.source().extras());
             o.set("prompt_ids", ids(e.promptIds()));
@@ -152,7 +143,7 @@ public final class PairsCommand extends DataSubcommand {
             throw new IllegalArgumentException("--for kto reads TRL's records (unpaired, or pairs to unpair); "
                 + "--format and --dataset-info are for rm and dpo");
           }
-          Prepared<KtoEncoding> p = prep.forKto(PreferenceData.readUnpaired(input));
+          Prepared<KtoEncoding> p = prep.forKto(PreferenceData.readUnpaired(input()));
           for (KtoEncoding e : p.examples()) {
             ObjectNode o = row(e.source().line(), e.source().extras());
             o.set("prompt_ids", ids(e.promptIds()));
@@ -164,7 +155,7 @@ public final class PairsCommand extends DataSubcommand {
         }
       }
       w.commit();
-      out().printf("%s (%s):%n", input, s.name().toLowerCase(Locale.ROOT));
+      out().printf("%s (%s):%n", input(), s.name().toLowerCase(Locale.ROOT));
       report.lines().forEach(out()::println);
       out().printf("-> %s (%d record(s))%n", target, w.count());
     }

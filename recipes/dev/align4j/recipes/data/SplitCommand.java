@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.util.BitSet;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /**
  * {@code align4j data split IN --train T --val V}: seeded random split; each side keeps input order.
@@ -16,15 +15,7 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "split", mixinStandardHelpOptions = true,
     description = "Seeded train/validation split (deterministic for a given seed). Writes two JSONL files.")
-public final class SplitCommand extends DataSubcommand {
-  @Parameters(index = "0", arity = "0..1", paramLabel = "IN", description = "Input JSONL or JSON array.")
-  Path input;
-
-  @picocli.CommandLine.Option(names = {"-i", "--input"}, paramLabel = "IN", description = "Input file (instead of the positional IN).")
-  void setInputOption(Path value) {
-    input = value;
-  }
-
+public final class SplitCommand extends SingleInputSubcommand {
   @Option(names = "--train", required = true, paramLabel = "OUT", description = "Training output JSONL.")
   Path train;
 
@@ -42,7 +33,7 @@ public final class SplitCommand extends DataSubcommand {
 
   @Override
   int execute() throws IOException {
-    input = requireInput(input);
+    Path input = input();
     JsonlWriter.requireDistinct(input, train);
     JsonlWriter.requireDistinct(input, val);
     JsonlWriter.requireDistinct(train, val);

@@ -57,6 +57,22 @@ class DataCommandTest {
   }
 
   @Test
+  void singleInputCommandsTakeInOrInputAndNameAMissingOne() throws Exception {
+    Path in = dir.resolve("in.jsonl");
+    JsonlWriter.writeAll(in, IncidentDataset.generate(10, 1));
+    Path positional = dir.resolve("a.jsonl");
+    Path option = dir.resolve("b.jsonl");
+    assertThat(run("clean", in.toString(), "-o", positional.toString())).isEqualTo(0);
+    assertThat(run("clean", "--input", in.toString(), "-o", option.toString())).isEqualTo(0);
+    assertThat(texts(option)).isEqualTo(texts(positional)).hasSize(10);
+    for (String[] args : List.of(new String[] {"clean", "-o", "x.jsonl"}, new String[] {"dedup", "-o", "x.jsonl"},
+        new String[] {"split", "--train", "t.jsonl", "--val", "v.jsonl"})) {
+      assertThat(run(args)).as(args[0]).isEqualTo(1);
+    }
+    assertThat(err.toString().lines().filter(l -> l.equals("error: no input file: give it as IN or --input"))).hasSize(3);
+  }
+
+  @Test
   void validateWithDatasetInfo() throws Exception {
     Path info = dir.resolve("dataset_info.json");
     Files.writeString(info, "{\"mine\":{\"formatting\":\"sharegpt\",\"columns\":{\"messages\":\"chat\"},"
