@@ -4,26 +4,17 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.align4j.peft.io.AtomicFiles;
 import dev.align4j.peft.io.CheckpointFormatException;
-import dev.align4j.peft.io.DType;
-import dev.align4j.peft.io.HfCheckpointWriter;
-import dev.align4j.peft.io.SafetensorsFile;
-import dev.align4j.peft.io.SafetensorsWriter;
-import dev.align4j.peft.io.TensorData;
+import dev.align4j.peft.kernels.DTypeGuard;
 import dev.align4j.peft.model.CausalLM;
 import dev.align4j.peft.model.ModelConfig;
 import dev.align4j.peft.model.Parameter;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
@@ -93,60 +84,28 @@ public final class PrefixTuning extends SingleAdapter {
   @Override
   public void save(Path dir, String baseModel) throws IOException {
     NDArray x = table.data();
-    float[] v = dev.align4j.peft.kernels.DTypeGuard.toType(x, DataType.FLOAT32).toFloatArray();
-    ByteBuffer b = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-    b.asFloatBuffer().put(v);
-    Files.createDirectories(dir);
-    SafetensorsWriter.write(dir.resolve(PeftAdapterFiles.WEIGHTS),
-        Map.of("prompt_embeddings", new TensorData(DType.F32, x.getShape().getShape(), b)), Map.of("format", "pt"));
+    PromptLearningFiles.writeTable(dir, DTypeGuard.toType(x, DataType.FLOAT32).toFloatArray(), x.getShape().getShape());
     ModelConfig c = model.config();
-    ObjectNode o = new ObjectMapper().createObjectNode();
-    if (baseModel == null) {
-      o.putNull("base_model_name_or_path");
-    } else {
-      o.put("base_model_name_or_path", baseModel);
-    }
-    o.put("inference_mode", true);
-    o.put("num_attention_heads", c.numKvHeads());
-    o.put("num_layers", c.numLayers());
-    o.put("num_transformer_submodules", 1);
-    o.put("num_virtual_tokens", n);
-    o.put("peft_type", "PREFIX_TUNING");
+    ObjectNode o = PromptLearningFiles.config(baseModel, "PREFIX_TUNING", c.numKvHeads(), c.numLayers(), n,
+        (long) c.numKvHeads() * c.headDim());
     o.put("prefix_projection", false);
-    o.put("task_type", "CAUSAL_LM");
-    o.put("token_dim", c.numKvHeads() * c.headDim());
-    AtomicFiles.writeString(dir.resolve(PeftAdapterFiles.CONFIG), HfCheckpointWriter.prettySorted(o));
+    PromptLearningFiles.writeConfig(dir, o);
   }
+
 
   /** Loads a PEFT prefix-tuning adapter (without projection). */
   public static PrefixTuning load(CausalLM model, Path dir) throws IOException {
-    Path cfgFile = dir.resolve(PeftAdapterFiles.CONFIG);
-    var cfg = new ObjectMapper().readTree(cfgFile.toFile());
-    if (!"PREFIX_TUNING".equals(cfg.path("peft_type").asText())) {
-      throw new CheckpointFormatException(cfgFile, "peft_type '" + cfg.path("peft_type").asText() + "' is not PREFIX_TUNING");
-    }
+    JsonNode cfg = PromptLearningFiles.readConfig(dir, "PREFIX_TUNING");
     if (cfg.path("prefix_projection").asBoolean(false)) {
-      throw new CheckpointFormatException(cfgFile, "prefix_projection=true is not supported (only the plain table)");
+      throw new CheckpointFormatException(dir.resolve(PeftAdapterFiles.CONFIG),
+          "prefix_projection=true is not supported (only the plain table)");
     }
-    java.util.List<String> unsupported = UnsupportedKeys.promptLearning(cfg);
-    if (!unsupported.isEmpty()) {
-      throw new CheckpointFormatException(cfgFile, "not supported by align4j: " + String.join("; ", unsupported));
-    }
-    Path wfile = dir.resolve(PeftAdapterFiles.WEIGHTS);
-    try (SafetensorsFile f = SafetensorsFile.open(wfile)) {
-      if (!f.tensors().containsKey("prompt_embeddings")) {
-        throw new CheckpointFormatException(wfile, "missing tensor 'prompt_embeddings'");
-      }
-      long[] s = f.info("prompt_embeddings").shape();
-      ModelConfig c = model.config();
-      long width = (long) c.numLayers() * 2 * c.numKvHeads() * c.headDim();
-      if (s.length != 2 || s[1] != width) {
-        throw new CheckpointFormatException(wfile, "prompt_embeddings has shape " + java.util.Arrays.toString(s)
-            + " but this model needs [n, " + width + "]");
-      }
-      PrefixTuning p = new PrefixTuning(model, (int) s[0], 0);
-      p.table.replace(model.manager().create(f.toFloatArray("prompt_embeddings"), new Shape(s)));
-      return p;
-    }
+    ModelConfig c = model.config();
+    long width = (long) c.numLayers() * 2 * c.numKvHeads() * c.headDim();
+    NDArray t = PromptLearningFiles.readTable(model, dir, width, "this model needs [n, " + width + "]");
+    PrefixTuning p = new PrefixTuning(model, (int) t.getShape().get(0), 0);
+    p.table.replace(t);
+    return p;
   }
+
 }

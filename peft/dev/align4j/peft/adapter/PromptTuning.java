@@ -5,25 +5,14 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.align4j.peft.io.AtomicFiles;
-import dev.align4j.peft.io.CheckpointFormatException;
-import dev.align4j.peft.io.DType;
-import dev.align4j.peft.io.HfCheckpointWriter;
-import dev.align4j.peft.io.SafetensorsFile;
-import dev.align4j.peft.io.SafetensorsWriter;
-import dev.align4j.peft.io.TensorData;
+import dev.align4j.peft.kernels.DTypeGuard;
 import dev.align4j.peft.model.CausalLM;
 import dev.align4j.peft.model.Parameter;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
@@ -153,29 +142,13 @@ public final class PromptTuning extends SingleAdapter {
       if (p != table.data()) {
         p.attach(s);     // prompt tuning's prompt is the table itself (float32): freeing it freed the weights
       }
-      NDArray f = dev.align4j.peft.kernels.DTypeGuard.toType(p, DataType.FLOAT32);
+      NDArray f = DTypeGuard.toType(p, DataType.FLOAT32);
       v = f.toFloatArray();
       shape = p.getShape().getShape();
     }
-    ByteBuffer b = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-    b.asFloatBuffer().put(v);
-    Files.createDirectories(dir);
-    SafetensorsWriter.write(dir.resolve(PeftAdapterFiles.WEIGHTS),
-        Map.of("prompt_embeddings", new TensorData(DType.F32, shape, b)), Map.of("format", "pt"));
-    ObjectNode c = new ObjectMapper().createObjectNode();
-    if (baseModel == null) {
-      c.putNull("base_model_name_or_path");
-    } else {
-      c.put("base_model_name_or_path", baseModel);
-    }
-    c.put("inference_mode", true);
-    c.put("num_attention_heads", model.config().numHeads());
-    c.put("num_layers", model.config().numLayers());
-    c.put("num_transformer_submodules", 1);
-    c.put("num_virtual_tokens", shape[0]);
-    c.put("peft_type", kind.name());
-    c.put("task_type", "CAUSAL_LM");
-    c.put("token_dim", model.config().hiddenSize());
+    PromptLearningFiles.writeTable(dir, v, shape);
+    ObjectNode c = PromptLearningFiles.config(baseModel, kind.name(), model.config().numHeads(), model.config().numLayers(),
+        shape[0], model.config().hiddenSize());
     if (kind == Kind.P_TUNING) {
       c.put("encoder_reparameterization_type", "MLP");
       c.put("encoder_hidden_size", encoder.get(0).shape().get(0));
@@ -184,7 +157,7 @@ public final class PromptTuning extends SingleAdapter {
     } else {
       c.put("prompt_tuning_init", "RANDOM");
     }
-    AtomicFiles.writeString(dir.resolve(PeftAdapterFiles.CONFIG), HfCheckpointWriter.prettySorted(c));
+    PromptLearningFiles.writeConfig(dir, c);
   }
 
   /**
@@ -192,29 +165,12 @@ public final class PromptTuning extends SingleAdapter {
    * prompt becomes the learned table.
    */
   public static PromptTuning load(CausalLM model, Path dir) throws IOException {
-    Path cfgFile = dir.resolve(PeftAdapterFiles.CONFIG);
-    var cfg = new ObjectMapper().readTree(cfgFile.toFile());
-    String type = cfg.path("peft_type").asText();
-    if (!type.equals("PROMPT_TUNING") && !type.equals("P_TUNING")) {
-      throw new CheckpointFormatException(cfgFile, "peft_type '" + type + "' is not PROMPT_TUNING or P_TUNING");
-    }
-    java.util.List<String> unsupported = UnsupportedKeys.promptLearning(cfg);
-    if (!unsupported.isEmpty()) {
-      throw new CheckpointFormatException(cfgFile, "not supported by align4j: " + String.join("; ", unsupported));
-    }
-    Path wfile = dir.resolve(PeftAdapterFiles.WEIGHTS);
-    try (SafetensorsFile f = SafetensorsFile.open(wfile)) {
-      if (!f.tensors().containsKey("prompt_embeddings")) {
-        throw new CheckpointFormatException(wfile, "missing tensor 'prompt_embeddings'");
-      }
-      long[] s = f.info("prompt_embeddings").shape();
-      if (s.length != 2 || s[1] != model.config().hiddenSize()) {
-        throw new CheckpointFormatException(wfile, "prompt_embeddings has shape " + java.util.Arrays.toString(s)
-            + " but the model's hidden size is " + model.config().hiddenSize());
-      }
-      PromptTuning p = new PromptTuning(model, Kind.PROMPT_TUNING, (int) s[0], 0, 0, null);
-      p.table.replace(model.manager().create(f.toFloatArray("prompt_embeddings"), new Shape(s)));
-      return p;
-    }
+    PromptLearningFiles.readConfig(dir, "PROMPT_TUNING", "P_TUNING");
+    long hidden = model.config().hiddenSize();
+    NDArray t = PromptLearningFiles.readTable(model, dir, hidden, "the model's hidden size is " + hidden);
+    PromptTuning p = new PromptTuning(model, Kind.PROMPT_TUNING, (int) t.getShape().get(0), 0, 0, null);
+    p.table.replace(t);
+    return p;
   }
+
 }
