@@ -359,8 +359,8 @@ def trl_rollouts(run):
     out = []
     for i, r in enumerate(roll):
         st = steps[2 * i:2 * i + 2]
-        out.append({"score": r["score"], "kl": sum(s["kl"] for s in st) / max(1, len(st)),
-                    "entropy": sum(s["entropy"] for s in st) / max(1, len(st))})
+        out.append({"score": r["score"], "kl": sum(float(s["kl"]) for s in st) / max(1, len(st)),
+                    "entropy": sum(float(s["entropy"]) for s in st) / max(1, len(st))})
     return out
 
 
