@@ -3,15 +3,24 @@
 Run with the reference venv (/tmp/hfref/bin/python or ~/.cache/align4j/interop-venv/bin/python), one thread
 (OMP_NUM_THREADS=1). Subcommands (each prints what it did on stderr and one JSON line on stdout):
 
-  prompts --demo runs/demo --align4j-ids IDS.jsonl
+  prompts --write-texts T.jsonl,  then  prompts --align4j-ids IDS.jsonl --align4j-metrics M.jsonl
       renders the demo's prompts as align4j's PromptDataset does (alpaca: user = instruction + "\\n" + input,
-      the tokenizer's chat template with the generation prompt) through transformers' apply_chat_template, and
-      compares their token ids with align4j's (`align4j logprobs` output for the same texts) and the texts with
-      align4j's own rendering (the prompts in the `samples` of an align4j grpo metrics.jsonl, --align4j-metrics).
-  judge-golden --demo runs/demo --completions GEN.jsonl --out GOLDEN.jsonl
+      the tokenizer's chat template with the generation prompt) through transformers' apply_chat_template
+      (--write-texts writes them as {"text": ...} lines), and compares their token ids with align4j's (IDS.jsonl:
+      `./align4j logprobs --model runs/demo/pt/model --input T.jsonl` on those texts) and the texts with align4j's
+      own rendering (the prompts in the `samples` of an align4j grpo run's metrics.jsonl, M.jsonl).
+  judge-requests --demo runs/demo --out REQ.jsonl
+      400 chat requests for `align4j generate --input`: the 96 held-out alerts three times, then the first 112
+      training alerts, each with its gold report as "reference".
+  judge-golden --requests REQ.jsonl --completions GEN.jsonl --out GOLDEN.jsonl
       the Python port of align4j's incident judge on completions align4j sampled (`align4j generate --input`
-      output, in the order of the requests): writes completion, reference and the port's verdict per line,
-      the golden that IncidentJudgeParityTest checks the Java judge against.
+      output, in the order of the requests) and on 12 hand-made edge cases: writes completion, reference and the
+      port's verdict per line, the golden that IncidentJudgePortTest checks the Java judge against. Made by:
+        $PY bench/grpo_trl_side_by_side.py judge-requests --out req.jsonl
+        OMP_NUM_THREADS=1 ./align4j generate --model runs/demo/pt/model --adapter runs/demo/sft/adapter \
+            --input req.jsonl --do-sample --temperature 1.0 --max-new-tokens 48 --seed 7 > gen.jsonl
+        $PY bench/grpo_trl_side_by_side.py judge-golden --requests req.jsonl --completions gen.jsonl \
+            --out src/test/resources/rl/incident_judge_port.jsonl
   train --demo runs/demo --out DIR [--lr 3e-4 --seed 42 --steps 30]
       TRL's GRPOTrainer from the SFT adapter (PeftModel, is_trainable; TRL copies it as the frozen "ref"
       adapter, so the reference is the SFT policy as in align4j) with the settings of recipes/grpo_incident.yaml:
@@ -159,6 +168,16 @@ def cmd_prompts(a):
 
 
 # ---------------------------------------------------------------------------------------------- judge golden
+
+
+def cmd_judge_requests(a):
+    val = records(os.path.join(a.demo, "data/val.jsonl"))
+    train = records(os.path.join(a.demo, "data/train.jsonl"))
+    rows = [r for r in val for _ in range(3)] + train[:112]
+    with open(a.out, "w", encoding="utf-8") as f:
+        for r in rows:
+            f.write(json.dumps({"messages": messages(r), "reference": r["output"]}, ensure_ascii=False) + "\n")
+    print(json.dumps({"requests": a.out, "rows": len(rows)}))
 
 
 def cmd_judge_golden(a):
@@ -397,6 +416,9 @@ def main():
     p.add_argument("--write-texts")
     p.add_argument("--align4j-ids")
     p.add_argument("--align4j-metrics")
+    p = sub.add_parser("judge-requests")
+    p.add_argument("--demo", default="runs/demo")
+    p.add_argument("--out", required=True)
     p = sub.add_parser("judge-golden")
     p.add_argument("--requests", required=True)
     p.add_argument("--completions", required=True)
@@ -419,7 +441,7 @@ def main():
     p.add_argument("--a4j", required=True)
     p.add_argument("--trl", required=True)
     a = ap.parse_args()
-    {"prompts": cmd_prompts, "judge-golden": cmd_judge_golden, "train": cmd_train, "eval": cmd_eval,
+    {"prompts": cmd_prompts, "judge-requests": cmd_judge_requests, "judge-golden": cmd_judge_golden, "train": cmd_train, "eval": cmd_eval,
      "compare": cmd_compare}[a.cmd](a)
 
 
