@@ -1,6 +1,6 @@
 """GRPO on the demo's incident task, TRL 1.13's GRPOTrainer side by side with `align4j grpo --demo` (issue 12).
 
-Run with the reference venv (/tmp/hfref/bin/python or ~/.cache/align4j/interop-venv/bin/python), one thread
+Run with the reference venv (`interop/install.sh` installs it offline and prints its python), one thread
 (OMP_NUM_THREADS=1). Subcommands (each prints what it did on stderr and one JSON line on stdout):
 
   prompts --write-texts T.jsonl,  then  prompts --align4j-ids IDS.jsonl --align4j-metrics M.jsonl
