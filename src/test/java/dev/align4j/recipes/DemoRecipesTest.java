@@ -29,7 +29,9 @@ class DemoRecipesTest {
     assertThat(List.of(rm.modelNameOrPath(), dpo.modelNameOrPath(), ppo.modelNameOrPath(), grpo.modelNameOrPath()))
         .containsOnly(base);
     String sft = DEMO + "sft/adapter";
-    assertThat(List.of(dpo.adapterNameOrPath(), ppo.adapterNameOrPath(), grpo.adapterNameOrPath())).containsOnly(sft);
+    // the reward model starts from the SFT adapter too (and so keeps its rank and alpha)
+    assertThat(List.of(rm.adapterNameOrPath(), dpo.adapterNameOrPath(), ppo.adapterNameOrPath(), grpo.adapterNameOrPath()))
+        .containsOnly(sft);
     assertThat(rm.finetuningType().savesAdapter()).as("PPO loads the reward model as an adapter").isTrue();
     assertThat(Path.of(ppo.rewardModel())).isEqualTo(Path.of(rm.outputDir(), "adapter"));
     assertThat(grpo.reward()).isEqualTo("incident_judge");
@@ -38,7 +40,10 @@ class DemoRecipesTest {
         grpo.outputDir())) {
       assertThat(p).startsWith(DEMO);
     }
-    // the DPO and reward-model stages read the same pairs
-    assertThat(dpo.dataset()).isEqualTo(rm.dataset());
+    // the DPO and reward-model stages are evaluated on the same held-out pairs; the reward model trains on its own
+    // (pairs_rm.jsonl: more wrong-risk pairs, bench/DEMO-TUNING.md session 4), DPO on the uniform ones
+    assertThat(dpo.evalDataset()).isEqualTo(rm.evalDataset());
+    assertThat(rm.dataset()).isEqualTo(DEMO + "data/pairs_rm.jsonl");
+    assertThat(dpo.dataset()).isEqualTo(DEMO + "data/pairs_train.jsonl");
   }
 }
