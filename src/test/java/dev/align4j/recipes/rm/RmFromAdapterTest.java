@@ -174,6 +174,24 @@ class RmFromAdapterTest {
     }
   }
 
+  @Test
+  void aRewardModelAdapterKeepsItsOwnHead() throws Exception {
+    RmRun.run(recipe("first", "adapter_name_or_path=" + sft, "max_steps=2"));
+    Path rmAdapter = tmp.resolve("first/adapter");
+    try (NDManager m = Torch.newManager();
+        PretrainedModel pm = ModelLoader.load(model, Precision.FLOAT32, AttentionImpl.COMPOSED, m);
+        SafetensorsFile f = SafetensorsFile.open(rmAdapter.resolve(PeftAdapterFiles.WEIGHTS))) {
+      // continuing a reward model (a SEQ_CLS adapter): its LoRA weights and its score head, not a new head
+      RmRun.Setup s = RmRun.setup(recipe("second", "adapter_name_or_path=" + rmAdapter), pm.model(), null);
+      assertThat(s.head().weight().data().toFloatArray())
+          .isEqualTo(f.toFloatArray(PeftModel.PREFIX + "score.weight"));
+      String q = "model.layers.1.mlp.down_proj";
+      assertThat(s.peft().loraLayers().get(q).adapters().get("default").b().data().toFloatArray())
+          .isEqualTo(f.toFloatArray(PeftModel.PREFIX + q + ".lora_B.weight"));
+      assertThat(s.trainables()).hasSize(2 * 14 + 1).contains(s.head().weight());
+    }
+  }
+
   private static long standaloneIdPad(Tokenizer tok) {
     return tok.padId().orElse(tok.eosIds()[0]);
   }
