@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.align4j.recipes.dpo.DpoRecipe;
 import dev.align4j.recipes.rl.RlRecipe;
+import dev.align4j.recipes.pipeline.PipelineRecipe;
+import dev.align4j.recipes.pipeline.ResolvedStage;
 import dev.align4j.recipes.rm.RmRecipe;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -45,5 +47,11 @@ class DemoRecipesTest {
     assertThat(dpo.evalDataset()).isEqualTo(rm.evalDataset());
     assertThat(rm.dataset()).isEqualTo(DEMO + "data/pairs_rm.jsonl");
     assertThat(dpo.dataset()).isEqualTo(DEMO + "data/pairs_train.jsonl");
+    // and the demo pipeline resolves with them (its rm stage's keys describe the SFT stage's adapter)
+    PipelineRecipe demo = PipelineRecipe.load(Path.of("recipes/pipeline_demo.yaml"), List.of());
+    ResolvedStage rmStage = ResolvedStage.resolveAll(demo).stream().filter(s -> s.name().equals("rm")).findFirst()
+        .orElseThrow();
+    assertThat(rmStage.config().get("adapter_name_or_path").asText()).isEqualTo(DEMO + "sft/adapter");
+    assertThat(rmStage.config().get("dataset").asText()).isEqualTo(DEMO + "data/pairs_rm.jsonl");
   }
 }
