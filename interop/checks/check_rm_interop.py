@@ -2,7 +2,8 @@
 
 Out: a full reward model `align4j rm` trained (model/, saved as AutoModelForSequenceClassification) and a
 LoRA one merged (merged/) load in transformers' AutoModelForSequenceClassification; its LoRA adapter
-(adapter/, task_type SEQ_CLS, `score` in modules_to_save) loads in PEFT on that class. In: a full reward
+(adapter/, task_type SEQ_CLS, `score` in modules_to_save) loads in PEFT on that class, also when the LoRA
+reward model started from a CAUSAL_LM adapter that PEFT wrote (adapter_name_or_path, the SFT adapter's role). In: a full reward
 model and a LoRA one that TRL's RewardTrainer trained and saved load in `align4j score` / `eval-rm`.
 Each compares the scores of the same token sequences (right-padded batches; rows ending with EOS, one
 with the pad id inside, lengths 1 to 9), and `align4j eval-rm`'s accuracy with the one transformers'
@@ -41,6 +42,18 @@ def compare_scores(tag, model, model_dir, adapter=None, tol=1e-5):
     ours = align4j_scores(model_dir, SCORE_SEQS, adapter)
     diff = max(abs(a - b) for a, b in zip(ours, theirs))
     report(f"rm_interop/{tag}", diff, tol, f"{len(ours)} sequences; scores {', '.join(f'{x:.4f}' for x in theirs)}")
+
+
+def peft_causal_adapter(base, out):
+    """A CAUSAL_LM LoRA adapter as PEFT writes one (rank 4, alpha 8, every linear layer, B nonzero)."""
+    from peft import LoraConfig, TaskType, get_peft_model
+    from transformers import AutoModelForCausalLM
+    torch.manual_seed(11)
+    m = AutoModelForCausalLM.from_pretrained(str(base), dtype=torch.float32)
+    pm = get_peft_model(m, LoraConfig(task_type=TaskType.CAUSAL_LM, r=4, lora_alpha=8, target_modules="all-linear",
+                                      init_lora_weights=False))
+    pm.save_pretrained(str(out))
+    return out
 
 
 def pair_ids(tok):
@@ -99,6 +112,21 @@ def main():
         except Exception as e:
             report(f"rm_interop/align4j_{ftype}", math.nan, 0, f"error: {e}".replace("\n", " ")[:300])
             print(e, file=sys.stderr)
+    # out, started from an adapter: a CAUSAL_LM LoRA adapter that PEFT wrote (the SFT adapter's role) starts
+    # align4j's LoRA reward model (adapter_name_or_path); the SEQ_CLS adapter it writes loads in PEFT
+    try:
+        start = peft_causal_adapter(base, WORK / "rmi_start")
+        out = WORK / "rmi_a4j_from_adapter"
+        align4j_rm(base, data, out, "lora", 5e-2, 4, 1, 3, 0.0, 1.0, 0.0,
+                   extra=[f"eval_dataset: {data}", f"adapter_name_or_path: {start}"])
+        cfg = json.loads((out / "adapter" / "adapter_config.json").read_text())
+        compare_scores("align4j_lora_from_peft_adapter_in_peft", hf_lora(base, out / "adapter"), base, out / "adapter")
+        report("rm_interop/from_adapter_config", 0.0, 0.0, f"task_type {cfg['task_type']}, r {cfg['r']}, "
+               f"modules_to_save {cfg['modules_to_save']}", passed=cfg["task_type"] == "SEQ_CLS" and cfg["r"] == 4
+               and "score" in cfg["modules_to_save"])
+    except Exception as e:
+        report("rm_interop/align4j_lora_from_adapter", math.nan, 0, f"error: {e}".replace("\n", " ")[:300])
+        print(e, file=sys.stderr)
     # in: TRL -> align4j
     for lora in (False, True):
         tag = "trl_lora" if lora else "trl_full"

@@ -29,6 +29,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -45,7 +46,7 @@ final class DataStages {
    * the SFT data.
    */
   public record IncidentDataRecipe(int examples, int valSize, int pairs, int pairsHeldout, long pairsSeedOffset,
-      boolean ptReports, long seed, String outputDir) {
+      int rmPairs, int rmRiskWeight, boolean ptReports, long seed, String outputDir) {
     static final RecipeSchema<IncidentDataRecipe> SCHEMA = new RecipeSchema<>(IncidentDataRecipe.class, List.of(
         ConfigKey.of("examples", KeyType.INT, 1200, "synthetic SFT examples generated (before cleaning and dedup)")
             .check(positive(), "> 0"),
@@ -53,6 +54,10 @@ final class DataStages {
         ConfigKey.of("pairs", KeyType.INT, 480, "training preference pairs (pairs_train.jsonl)").check(positive(), "> 0"),
         ConfigKey.of("pairs_heldout", KeyType.INT, 96, "held-out preference pairs (pairs_val.jsonl)").check(positive(), "> 0"),
         ConfigKey.of("pairs_seed_offset", KeyType.LONG, 1000L, "the pairs' alerts are drawn with seed + this"),
+        ConfigKey.of("rm_pairs", KeyType.INT, 0, "> 0: also pairs_rm.jsonl, this many reward-model pairs on the alerts "
+            + "after the held-out pairs' (disjoint from both other sets), defects drawn by rm_risk_weight").check(n -> n >= 0, ">= 0"),
+        ConfigKey.of("rm_risk_weight", KeyType.INT, 1, "pairs_rm.jsonl: a wrong risk level drawn this many times as "
+            + "often as a wrong event type or a broken format (1: the uniform mix)").check(positive(), "> 0"),
         ConfigKey.of("pt_reports", KeyType.BOOL, false,
             "pt.jsonl also holds the training reports, each as a text of its own after the alerts (the reports' words,"
                 + " not which alert gets which report)"),
@@ -77,6 +82,9 @@ final class DataStages {
       Map<String, String> out = StageDriver.under(r.outputDir());
       for (String f : List.of("train", "val", "pt", "pairs_train", "pairs_val")) {
         out.put(f, Path.of(r.outputDir()).resolve(f + ".jsonl").toString());
+      }
+      if (r.rmPairs() > 0) {
+        out.put("pairs_rm", Path.of(r.outputDir()).resolve("pairs_rm.jsonl").toString());
       }
       return out;
     }
@@ -115,6 +123,19 @@ final class DataStages {
           r.seed() + r.pairsSeedOffset());
       IncidentPreferences.writeJsonl(data.resolve("pairs_train.jsonl"), split.train());
       IncidentPreferences.writeJsonl(data.resolve("pairs_val.jsonl"), split.heldOut());
+      if (r.rmPairs() > 0) {
+        // the alerts after the held-out pairs' (generate is prefix-stable): new to both other sets
+        int skip = r.pairs() + r.pairsHeldout();
+        List<IncidentPreferences.Pair> fresh = IncidentPreferences.generate(skip + r.rmPairs(),
+            r.seed() + r.pairsSeedOffset()).subList(skip, skip + r.rmPairs());
+        Map<IncidentPreferences.Defect, Integer> weights = new EnumMap<>(IncidentPreferences.Defect.class);
+        weights.put(IncidentPreferences.Defect.WRONG_EVENT_TYPE, 1);
+        weights.put(IncidentPreferences.Defect.WRONG_RISK_LEVEL, r.rmRiskWeight());
+        weights.put(IncidentPreferences.Defect.BROKEN_FORMAT, 1);
+        IncidentPreferences.writeJsonl(data.resolve("pairs_rm.jsonl"),
+            IncidentPreferences.redrawDefects(fresh, weights, r.seed() + r.pairsSeedOffset() + 1));
+        System.out.printf("   %d reward-model pairs (wrong risk level weighted %d:1:1)%n", r.rmPairs(), r.rmRiskWeight());
+      }
       System.out.printf("   %d training and %d held-out SFT examples, %d pre-training texts, %d + %d preference pairs%n",
           train.size(), conversations(data.resolve("val.jsonl")).size(), texts.size(), split.train().size(),
           split.heldOut().size());

@@ -28,7 +28,7 @@ import java.util.Optional;
  * transformers' {@code metric_for_best_model}).
  */
 public record RmRecipe(
-    String modelNameOrPath, String dataset, String evalDataset, ObjectNode datasetInfo, Optional<BuiltinTemplate> template,
+    String modelNameOrPath, String adapterNameOrPath, String dataset, String evalDataset, ObjectNode datasetInfo, Optional<BuiltinTemplate> template,
     int cutoffLen, OverlongPolicy overlong, TruncationMode truncation, double centerRewardsCoefficient,
     BestModelMetric metricForBestModel,
     FinetuningType finetuningType, int loraRank, double loraAlpha, double loraDropout, String loraTarget, boolean useDora,
@@ -42,6 +42,10 @@ public record RmRecipe(
   private static final List<ConfigKey<?>> RM_KEYS = List.of(
       ConfigKey.required("model_name_or_path", KeyType.STRING,
           "Hugging Face checkpoint directory: a causal LM (a new score head is drawn) or a reward model"),
+      ConfigKey.of("adapter_name_or_path", KeyType.STRING, "",
+          "start the LoRA reward model from this PEFT LoRA adapter of the same base (e.g. the SFT one, as "
+          + "InstructGPT and OpenRLHF start the reward model from the SFT model); a new score head is drawn; "
+          + "lora_rank, lora_alpha, lora_dropout, lora_target, use_dora and use_rslora must match its config"),
       ConfigKey.required("dataset", KeyType.STRING, "preference pairs: prompt/chosen/rejected as text or "
           + "conversations, implicit prompt, optional margin, or LLaMA-Factory ranking data; JSONL or JSON array"),
       ConfigKey.of("eval_dataset", KeyType.STRING, "", "held-out pairs: eval loss and accuracy, reward statistics"),
@@ -75,6 +79,10 @@ public record RmRecipe(
         && finetuningType != FinetuningType.FREEZE) {
       throw new IllegalArgumentException("finetuning_type " + KeyType.nameOf(finetuningType)
           + " cannot train a reward model; use lora (QLoRA with quantization_bit 4), freeze or full");
+    }
+    if (!adapterNameOrPath.isBlank() && finetuningType != FinetuningType.LORA) {
+      throw new IllegalArgumentException("adapter_name_or_path needs finetuning_type lora (got "
+          + KeyType.nameOf(finetuningType) + "; merge the adapter first for freeze or full training)");
     }
     if (quantizationBit == 4 && finetuningType != FinetuningType.LORA) {
       throw new IllegalArgumentException("quantization_bit 4 needs finetuning_type lora (QLoRA)");

@@ -4,8 +4,6 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.align4j.peft.adapter.FreezeTuning;
-import dev.align4j.peft.adapter.LoraConfig;
-import dev.align4j.peft.adapter.LoraInit;
 import dev.align4j.peft.adapter.PeftAdapterFiles;
 import dev.align4j.peft.adapter.PeftModel;
 import dev.align4j.peft.adapter.ScoreHead;
@@ -81,6 +79,10 @@ public final class RmRun {
     data.put("dataset", r.dataset());
     if (!r.evalDataset().isBlank()) {
       data.put("eval_dataset", r.evalDataset());
+    }
+    Path startWeights = Path.of(r.adapterNameOrPath()).resolve(PeftAdapterFiles.WEIGHTS);
+    if (!r.adapterNameOrPath().isBlank() && Files.exists(startWeights)) {
+      data.put("adapter", startWeights.toString());   // its hash: a resume from another start adapter is refused
     }
     SftRun.writeResolved(RmRecipe.SCHEMA, r, data, r.seed(), r.allowConfigChange(), out);
     // the data files are parsed before the model loads: a bad record fails at once, naming file:line: field
@@ -173,7 +175,7 @@ public final class RmRun {
   /** What trains: the method's parameters and the score head, and the PEFT model for LoRA. */
   record Setup(PeftModel peft, ScoreHead head, List<Parameter> trainables) {}
 
-  static Setup setup(RmRecipe r, CausalLM model, NDArray baseScore) {
+  static Setup setup(RmRecipe r, CausalLM model, NDArray baseScore) throws IOException {
     if (r.quantizationBit() == 4) {
       long bytes = QuantizedModels.quantize(model, r.doubleQuantization());
       System.err.printf("align4j rm: QLoRA base in NF4%s, %.1f MiB of quantised weights%n",
@@ -181,14 +183,15 @@ public final class RmRun {
     }
     if (r.finetuningType() == FinetuningType.LORA) {
       PeftModel peft = new PeftModel(model);
-      List<String> targets = r.loraTarget().equals("all") ? List.of("all-linear")
-          : Arrays.stream(r.loraTarget().split(",")).map(String::trim).toList();
-      peft.addLora("default", new LoraConfig(r.loraRank(), r.loraAlpha(), r.loraDropout(), targets,
-          LoraInit.KAIMING_UNIFORM, r.useRslora(), r.useDora(), List.of()), r.seed());
-      ScoreHead head = peft.addScoreHead("default", 1, r.seed());
-      if (baseScore != null) {
-        head.weight().replace(baseScore);   // continue from the reward model's own head (PEFT copies it too)
-      }
+      StartAdapter.add(r, peft, "default");
+      ScoreHead head = peft.scoreHead("default");
+      if (head == null) {
+        // a causal-LM adapter (or none) gets a new head, drawn as for a new reward model of this seed
+        head = peft.addScoreHead("default", 1, r.seed());
+        if (baseScore != null) {
+          head.weight().replace(baseScore);   // continue from the reward model's own head (PEFT copies it too)
+        }
+      }   // else a reward-model adapter: its own head (PEFT's saved score replaces the base's too)
       return new Setup(peft, head, peft.trainableParameters());
     }
     List<Parameter> trainables = new ArrayList<>();

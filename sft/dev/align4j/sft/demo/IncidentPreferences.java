@@ -147,6 +147,44 @@ public final class IncidentPreferences {
     return new Split(all.subList(0, train), all.subList(train, train + heldOut));
   }
 
+  /**
+   * The same alerts and correct reports with each rejected report redrawn: the defect drawn with
+   * probability proportional to its weight (absent: 0), then the defective report as {@link #generate}
+   * makes it. A reward model learns the risk level from wrong-risk pairs only (the chosen and rejected
+   * reports differ in that one word), so its data can hold more of them than the uniform mix
+   * (bench/DEMO-TUNING.md, session 4).
+   *
+   * @throws IllegalArgumentException on a negative weight or no positive one
+   */
+  public static List<Pair> redrawDefects(List<Pair> pairs, Map<Defect, Integer> weights, long seed) {
+    int total = 0;
+    for (Defect d : Defect.values()) {
+      int w = weights.getOrDefault(d, 0);
+      if (w < 0) {
+        throw new IllegalArgumentException("weight of " + d.key() + " must be >= 0: " + w);
+      }
+      total += w;
+    }
+    if (total == 0) {
+      throw new IllegalArgumentException("at least one defect needs a positive weight: " + weights);
+    }
+    SplittableRandom rnd = new SplittableRandom(seed);
+    List<Pair> out = new ArrayList<>(pairs.size());
+    for (Pair p : pairs) {
+      int x = rnd.nextInt(total);
+      Defect d = null;
+      for (Defect c : Defect.values()) {
+        x -= weights.getOrDefault(c, 0);
+        if (x < 0) {
+          d = c;
+          break;
+        }
+      }
+      out.add(new Pair(p.user(), p.gold(), p.chosen(), reject(p.gold(), d, rnd), d));
+    }
+    return out;
+  }
+
   /** Writes {@code pairs} as JSONL (atomically), one {@link Pair#toJson()} per line. */
   public static long writeJsonl(Path target, List<Pair> pairs) throws IOException {
     return JsonlWriter.writeAll(target, pairs.stream().map(Pair::toJson).toList());

@@ -1,6 +1,7 @@
 package dev.align4j.recipes.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.align4j.peft.data.preference.PreferenceData;
 import dev.align4j.peft.data.preference.PreferencePair;
@@ -58,6 +59,42 @@ class IncidentPreferencesTest {
     s.train().forEach(p -> trainAlerts.add(p.user()));
     assertThat(trainAlerts).hasSize(200);
     assertThat(s.heldOut()).noneMatch(p -> trainAlerts.contains(p.user()));
+  }
+
+  @Test
+  void redrawnDefectsFollowTheirWeightsOnTheSameAlerts() {
+    List<Pair> pairs = IncidentPreferences.generate(600, 7);
+    Map<Defect, Integer> weights = new EnumMap<>(Map.of(Defect.WRONG_RISK_LEVEL, 4, Defect.WRONG_EVENT_TYPE, 1,
+        Defect.BROKEN_FORMAT, 1));
+    List<Pair> redrawn = IncidentPreferences.redrawDefects(pairs, weights, 9);
+    assertThat(redrawn).hasSize(600).isEqualTo(IncidentPreferences.redrawDefects(pairs, weights, 9));
+    Map<Defect, Integer> perDefect = new EnumMap<>(Defect.class);
+    for (int i = 0; i < pairs.size(); i++) {
+      Pair p = redrawn.get(i);
+      // the alert, gold and chosen report stay; the rejected one has exactly its recorded defect
+      assertThat(p.user()).isEqualTo(pairs.get(i).user());
+      assertThat(p.gold()).isEqualTo(pairs.get(i).gold());
+      assertThat(p.chosen()).isEqualTo(pairs.get(i).chosen());
+      IncidentEval.Verdict r = IncidentEval.judge(p.rejected(), p.gold());
+      switch (p.defect()) {
+        case WRONG_EVENT_TYPE -> assertThat(r).isEqualTo(new IncidentEval.Verdict(true, false, true));
+        case WRONG_RISK_LEVEL -> assertThat(r).isEqualTo(new IncidentEval.Verdict(true, true, false));
+        case BROKEN_FORMAT -> assertThat(IncidentDataset.parse(p.rejected())).isEmpty();
+      }
+      perDefect.merge(p.defect(), 1, Integer::sum);
+    }
+    // 4:1:1 of 600: 400, 100, 100 expected; binomial standard deviations about 12 and 9
+    assertThat(perDefect.get(Defect.WRONG_RISK_LEVEL)).isBetween(350, 450);
+    assertThat(perDefect.get(Defect.WRONG_EVENT_TYPE)).isBetween(60, 140);
+    assertThat(perDefect.get(Defect.BROKEN_FORMAT)).isBetween(60, 140);
+    // a zero weight never draws that defect; all zero or negative is an error
+    assertThat(IncidentPreferences.redrawDefects(pairs, Map.of(Defect.WRONG_RISK_LEVEL, 1), 3))
+        .allMatch(p -> p.defect() == Defect.WRONG_RISK_LEVEL);
+    assertThatThrownBy(() -> IncidentPreferences.redrawDefects(pairs, Map.of(), 3))
+        .hasMessageContaining("positive weight");
+    assertThatThrownBy(
+        () -> IncidentPreferences.redrawDefects(pairs, Map.of(Defect.BROKEN_FORMAT, -1, Defect.WRONG_RISK_LEVEL, 2), 3))
+        .hasMessageContaining("broken_format");
   }
 
   @Test

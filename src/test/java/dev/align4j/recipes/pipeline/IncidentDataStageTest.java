@@ -75,4 +75,26 @@ class IncidentDataStageTest {
       }
     }
   }
+
+  @Test
+  void rewardModelPairsLieOnNewAlertsAndLeaveTheOtherPairsAsTheyWere() throws IOException {
+    Path plain = run("plain_rm", "");
+    Path withRm = run("rm", ", rm_pairs: 30, rm_risk_weight: 4");
+    assertThat(plain.resolve("pairs_rm.jsonl")).doesNotExist();
+    for (String f : List.of("train.jsonl", "val.jsonl", "pt.jsonl", "pairs_train.jsonl", "pairs_val.jsonl")) {
+      assertThat(withRm.resolve(f)).as(f).hasSameBinaryContentAs(plain.resolve(f));
+    }
+    List<JsonNode> rm = lines(withRm.resolve("pairs_rm.jsonl"));
+    assertThat(rm).hasSize(30);
+    List<JsonNode> others = new ArrayList<>(lines(plain.resolve("pairs_train.jsonl")));
+    others.addAll(lines(plain.resolve("pairs_val.jsonl")));
+    List<String> rmAlerts = rm.stream().map(n -> n.get("prompt").toString()).toList();
+    assertThat(rmAlerts).doesNotHaveDuplicates();
+    for (JsonNode o : others) {
+      assertThat(rmAlerts).doesNotContain(o.get("prompt").toString());
+    }
+    // 4:1:1 of 30: about 20 wrong-risk pairs (binomial sd 2.6)
+    long risk = rm.stream().filter(n -> n.get("kind").asText().equals("wrong_risk_level")).count();
+    assertThat(risk).isBetween(13L, 27L);
+  }
 }

@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -31,7 +32,7 @@ class PipelineRunTest {
       stages:
         - name: data
           kind: incident_data
-          overrides: {examples: 60, val_size: 6, pairs: 16, pairs_heldout: 6}
+          overrides: {examples: 60, val_size: 6, pairs: 16, pairs_heldout: 6, rm_pairs: 12, rm_risk_weight: 4}
         - name: base
           kind: char_model
           overrides: {datasets: "${data.train},${data.val}", hidden_size: 32, intermediate_size: 64, num_layers: 1,
@@ -44,7 +45,8 @@ class PipelineRunTest {
         - name: rm
           kind: rm
           recipe: recipes/demo_rm.yaml
-          overrides: {model_name_or_path: "${base.model}", dataset: "${data.pairs_train}", eval_dataset: "${data.pairs_val}",
+          overrides: {model_name_or_path: "${base.model}", adapter_name_or_path: "${sft.adapter}",
+                      dataset: "${data.pairs_rm}", eval_dataset: "${data.pairs_val}",
                       max_steps: 2, per_device_train_batch_size: 4, lora_rank: 4, lora_alpha: 8, warmup_steps: 0,
                       eval_steps: 0}
         - name: dpo
@@ -92,6 +94,21 @@ class PipelineRunTest {
     assertThat(dpo.get("model_name_or_path").asText()).isEqualTo(out.resolve("base").toString());
     assertThat(dpo.get("dataset").asText()).isEqualTo(out.resolve("data/pairs_train.jsonl").toString());
     assertThat(dpo.get("seed").asLong()).isEqualTo(7);
+    // the reward model starts from the SFT adapter, on the data stage's reward-model pairs (alerts new to the
+    // training and held-out pairs)
+    JsonNode rm = json.readTree(out.resolve("rm/resolved_config.json").toFile());
+    assertThat(rm.get("adapter_name_or_path").asText()).isEqualTo(out.resolve("sft/adapter").toString());
+    assertThat(rm.get("dataset").asText()).isEqualTo(out.resolve("data/pairs_rm.jsonl").toString());
+    List<String> rmAlerts = new ArrayList<>();
+    for (String line : Files.readAllLines(out.resolve("data/pairs_rm.jsonl"))) {
+      rmAlerts.add(json.readTree(line).get("prompt").toString());
+    }
+    assertThat(rmAlerts).hasSize(12).doesNotHaveDuplicates();
+    for (String f : List.of("data/pairs_train.jsonl", "data/pairs_val.jsonl")) {
+      for (String line : Files.readAllLines(out.resolve(f))) {
+        assertThat(rmAlerts).as(f).doesNotContain(json.readTree(line).get("prompt").toString());
+      }
+    }
     JsonNode grpo = json.readTree(out.resolve("grpo/resolved_config.json").toFile());
     assertThat(grpo.get("adapter_name_or_path").asText()).isEqualTo(out.resolve("dpo/adapter").toString());
     for (String f : List.of("sft/adapter/adapter_model.safetensors", "rm/adapter/adapter_model.safetensors",
