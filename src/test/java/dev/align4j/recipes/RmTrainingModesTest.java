@@ -6,20 +6,15 @@ import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.align4j.peft.model.AttentionImpl;
-import dev.align4j.peft.model.ModelConfig;
-import dev.align4j.peft.model.ModelFamily;
 import dev.align4j.peft.model.Precision;
-import dev.align4j.peft.model.TinyCheckpoint;
 import dev.align4j.peft.torch.Torch;
 import dev.align4j.recipes.rm.RmRecipe;
 import dev.align4j.recipes.rm.RmRun;
 import dev.align4j.reward.RewardModel;
-import dev.align4j.sft.demo.CharTokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,25 +31,9 @@ class RmTrainingModesTest {
 
   @BeforeAll
   static void setUp() throws Exception {
-    pairs = tmp.resolve("pairs.jsonl");
-    List<String> corpus = new ArrayList<>();
-    StringBuilder sb = new StringBuilder();
-    ObjectMapper json = new ObjectMapper();
-    for (int i = 0; i < 8; i++) {
-      String p = "q" + i + ": ";
-      String c = "good answer " + i;
-      String r = i % 2 == 0 ? "bad" : "no answer at all";
-      corpus.addAll(List.of(p, c, r));
-      sb.append(json.writeValueAsString(java.util.Map.of("prompt", p, "chosen", c, "rejected", r))).append('\n');
-    }
-    Files.writeString(pairs, sb.toString());
-    model = tmp.resolve("tiny");
-    int vocab = CharTokenizer.write(model, corpus);
-    ModelConfig cfg = new ModelConfig(ModelFamily.QWEN2, vocab, 64, 128, 2, 4, 2, 16, 1e-6, 10000.0, null, 128,
-        false, false, "float32");
-    try (NDManager m = Torch.newManager()) {
-      TinyCheckpoint.write(model, cfg, 5, null, Optional.empty(), m);
-    }
+    TinyPairs tiny = TinyPairs.write(tmp);
+    model = tiny.model();
+    pairs = tiny.pairs();
   }
 
   static RmRun.Summary run(String name, String... keys) throws Exception {

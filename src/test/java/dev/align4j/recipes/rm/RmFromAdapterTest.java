@@ -16,27 +16,23 @@ import dev.align4j.peft.data.preference.PreferenceParser;
 import dev.align4j.peft.data.preference.PreferenceTokenizer;
 import dev.align4j.peft.io.SafetensorsFile;
 import dev.align4j.peft.model.AttentionImpl;
-import dev.align4j.peft.model.ModelConfig;
-import dev.align4j.peft.model.ModelFamily;
 import dev.align4j.peft.model.ModelLoader;
 import dev.align4j.peft.model.Parameter;
 import dev.align4j.peft.model.Precision;
 import dev.align4j.peft.model.PretrainedModel;
-import dev.align4j.peft.model.TinyCheckpoint;
 import dev.align4j.peft.tokenizer.Tokenizer;
 import dev.align4j.peft.torch.Torch;
+import dev.align4j.recipes.TinyPairs;
 import dev.align4j.reward.RewardData;
 import dev.align4j.reward.RewardModel;
 import dev.align4j.reward.RewardPair;
 import dev.align4j.reward.RewardStats;
-import dev.align4j.sft.demo.CharTokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -58,25 +54,11 @@ class RmFromAdapterTest {
 
   @BeforeAll
   static void setUp() throws Exception {
-    pairs = tmp.resolve("pairs.jsonl");
-    List<String> corpus = new ArrayList<>();
-    StringBuilder sb = new StringBuilder();
-    ObjectMapper json = new ObjectMapper();
-    for (int i = 0; i < 8; i++) {
-      String p = "q" + i + ": ";
-      String c = "good answer " + i;
-      String r = i % 2 == 0 ? "bad" : "no answer at all";
-      corpus.addAll(List.of(p, c, r));
-      sb.append(json.writeValueAsString(Map.of("prompt", p, "chosen", c, "rejected", r))).append('\n');
-    }
-    Files.writeString(pairs, sb.toString());
-    model = tmp.resolve("tiny");
-    int vocab = CharTokenizer.write(model, corpus);
-    ModelConfig cfg = new ModelConfig(ModelFamily.QWEN2, vocab, 64, 128, 2, 4, 2, 16, 1e-6, 10000.0, null, 128,
-        false, false, "float32");
+    TinyPairs tiny = TinyPairs.write(tmp);
+    model = tiny.model();
+    pairs = tiny.pairs();
     sft = tmp.resolve("sft_adapter");
     try (NDManager m = Torch.newManager()) {
-      TinyCheckpoint.write(model, cfg, 5, null, Optional.empty(), m);
       // an "SFT adapter": rank 4 on every linear layer, B drawn nonzero (a fresh adapter's B is zero,
       // which would make the bit-for-bit check trivial)
       try (PretrainedModel pm = ModelLoader.load(model, Precision.FLOAT32, AttentionImpl.COMPOSED, m)) {
