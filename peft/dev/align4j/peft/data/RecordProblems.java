@@ -39,6 +39,27 @@ public final class RecordProblems {
     return problems;
   }
 
+  /** {@code n}'s text; null, with no problem, when it is absent or null; a problem when it is not a string. */
+  public String optionalText(JsonNode n, String field) {
+    if (n == null || n.isNull()) {
+      return null;
+    }
+    if (!n.isTextual()) {
+      fail(field, "expected a string but got " + kind(n));
+      return null;
+    }
+    return n.textValue();
+  }
+
+  /** {@code n}'s text (blank allowed); null and a problem when it is absent, null or not a string. */
+  public String requiredString(JsonNode n, String field) {
+    if (n == null || n.isNull()) {
+      fail(field, "missing field");
+      return null;
+    }
+    return optionalText(n, field);
+  }
+
   /** What a JSON value is, for messages such as "expected a string but got an array". */
   public static String kind(JsonNode n) {
     return switch (n.getNodeType()) {

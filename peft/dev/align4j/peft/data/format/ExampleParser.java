@@ -68,9 +68,9 @@ public final class ExampleParser {
     ColumnMapping.Columns c = mapping.columns();
     ObjectNode v = ctx.value();
     String prompt = requiredText(ctx, v.get(c.prompt()), c.prompt());
-    String query = optionalText(ctx, v.get(c.query()), c.query());
+    String query = ctx.optionalText(v.get(c.query()), c.query());
     String response = requiredText(ctx, v.get(c.response()), c.response());
-    String system = optionalText(ctx, v.get(c.system()), c.system());
+    String system = ctx.optionalText(v.get(c.system()), c.system());
     List<Turn> turns = AlpacaHistory.turns(ctx, v.get(c.history()), c.history());
     if (prompt == null || response == null || !ctx.problems().isEmpty()) {
       return null;
@@ -119,7 +119,7 @@ public final class ExampleParser {
       ctx.fail(col, "empty conversation");
       return null;
     }
-    String system = optionalText(ctx, ctx.value().get(c.system()), c.system());
+    String system = ctx.optionalText(ctx.value().get(c.system()), c.system());
     List<Turn> turns = new ArrayList<>();
     boolean structural = false;
     for (int i = 0; i < msgs.size(); i++) {
@@ -185,31 +185,14 @@ public final class ExampleParser {
 
   // ---- field helpers ----
 
+  /** {@code n}'s text when it is a non-blank string; null and a problem otherwise. */
   static String requiredText(RecordProblems ctx, JsonNode n, String field) {
-    if (n == null || n.isNull()) {
-      ctx.fail(field, "missing field");
-      return null;
-    }
-    if (!n.isTextual()) {
-      ctx.fail(field, "expected a string but got " + RecordProblems.kind(n));
-      return null;
-    }
-    String s = n.textValue();
-    if (s.isBlank()) {
+    String s = ctx.requiredString(n, field);
+    if (s != null && s.isBlank()) {
       ctx.fail(field, s.isEmpty() ? "empty string" : "whitespace-only string");
       return null;
     }
     return s;
   }
 
-  private static String optionalText(RecordProblems ctx, JsonNode n, String field) {
-    if (n == null || n.isNull()) {
-      return null;
-    }
-    if (!n.isTextual()) {
-      ctx.fail(field, "expected a string but got " + RecordProblems.kind(n));
-      return null;
-    }
-    return n.textValue();
-  }
 }

@@ -315,29 +315,13 @@ public final class PreferenceParser {
   // ---- helpers ----
 
   private static String optionalText(RecordProblems ctx, String field) {
-    JsonNode n = ctx.value().get(field);
-    if (n == null || n.isNull()) {
-      return null;
-    }
-    if (!n.isTextual()) {
-      ctx.fail(field, "expected a string but got " + RecordProblems.kind(n));
-      return null;
-    }
-    return n.textValue();
+    return ctx.optionalText(ctx.value().get(field), field);
   }
 
   private static String requiredString(RecordProblems ctx, String field) {
-    JsonNode n = ctx.value().get(field);
-    if (n == null || n.isNull()) {
-      ctx.fail(field, "missing field");
-      return null;
-    }
-    if (!n.isTextual()) {
-      ctx.fail(field, "expected a string but got " + RecordProblems.kind(n));
-      return null;
-    }
-    return n.textValue();
+    return ctx.requiredString(ctx.value().get(field), field);
   }
+
 
   /** The string-valued fields not consumed by the format, in record order. */
   static Map<String, String> extras(RecordProblems ctx, Set<String> consumed) {
