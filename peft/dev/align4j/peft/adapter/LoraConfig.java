@@ -1,5 +1,6 @@
 package dev.align4j.peft.adapter;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 
@@ -52,6 +53,15 @@ public record LoraConfig(
   /** PEFT's defaults: r 8, alpha 8, no dropout, q_proj and v_proj. */
   public static LoraConfig defaults() {
     return new LoraConfig(8, 8, 0, List.of(), LoraInit.KAIMING_UNIFORM, false, false, List.of());
+  }
+
+  /**
+   * The target list of a recipe's {@code lora_target} value: {@code all} is PEFT's {@code all-linear}, else
+   * comma-separated module names (LLaMA-Factory's key).
+   */
+  public static List<String> recipeTargets(String loraTarget) {
+    return loraTarget.equals("all") ? List.of("all-linear")
+        : Arrays.stream(loraTarget.split(",")).map(String::trim).toList();
   }
 
   /** A config of rank r and alpha on the given modules. */

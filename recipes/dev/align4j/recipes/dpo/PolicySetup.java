@@ -14,7 +14,6 @@ import dev.align4j.peft.model.PretrainedModel;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -60,8 +59,7 @@ final class PolicySetup implements AutoCloseable {
           reference = null;
         }
       } else {
-        List<String> targets = r.loraTarget().equals("all") ? List.of("all-linear")
-            : Arrays.stream(r.loraTarget().split(",")).map(String::trim).toList();
+        List<String> targets = LoraConfig.recipeTargets(r.loraTarget());
         // dropout 0: TRL's disable_dropout (the policy and reference forwards must see the same network)
         peft.addLora("default", new LoraConfig(r.loraRank(), r.loraAlpha(), 0.0, targets, LoraInit.KAIMING_UNIFORM,
             r.useRslora(), r.useDora(), List.of()), r.seed());

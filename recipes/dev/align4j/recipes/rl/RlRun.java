@@ -49,7 +49,6 @@ import dev.align4j.rl.train.RlObjective;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -98,8 +97,7 @@ public final class RlRun {
           train.size(), eval.size());
 
       PeftModel peft = new PeftModel(model);
-      List<String> targets = r.loraTarget().equals("all") ? List.of("all-linear")
-          : Arrays.stream(r.loraTarget().split(",")).map(String::trim).toList();
+      List<String> targets = LoraConfig.recipeTargets(r.loraTarget());
       LoraConfig fresh = new LoraConfig(r.loraRank(), r.loraAlpha(), 0.0, targets, LoraInit.KAIMING_UNIFORM, false,
           false, List.of());
       String reference = null;

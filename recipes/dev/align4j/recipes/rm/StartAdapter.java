@@ -9,7 +9,6 @@ import dev.align4j.peft.adapter.PeftModel;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
@@ -26,8 +25,7 @@ final class StartAdapter {
 
   /** The LoRA config the recipe's keys describe (what a new adapter gets). */
   static LoraConfig recipeConfig(RmRecipe r) {
-    List<String> targets = r.loraTarget().equals("all") ? List.of("all-linear")
-        : Arrays.stream(r.loraTarget().split(",")).map(String::trim).toList();
+    List<String> targets = LoraConfig.recipeTargets(r.loraTarget());
     return new LoraConfig(r.loraRank(), r.loraAlpha(), r.loraDropout(), targets, LoraInit.KAIMING_UNIFORM,
         r.useRslora(), r.useDora(), List.of());
   }

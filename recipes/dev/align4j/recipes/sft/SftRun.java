@@ -157,8 +157,7 @@ public final class SftRun {
               : Arrays.stream(r.freezeExtraModules().split(",")).map(String::trim).toList());
     } else if (r.finetuningType() == FinetuningType.LORA) {
       peft = shared != null ? shared : new PeftModel(model);
-      List<String> targets = r.loraTarget().equals("all") ? List.of("all-linear")
-          : Arrays.stream(r.loraTarget().split(",")).map(String::trim).toList();
+      List<String> targets = LoraConfig.recipeTargets(r.loraTarget());
       peft.addLora(adapter, new LoraConfig(r.loraRank(), r.loraAlpha(), r.loraDropout(), targets,
           LoraInit.KAIMING_UNIFORM, r.useRslora(), r.useDora(), List.of()), r.seed());
       if (shared != null) {
