@@ -43,6 +43,11 @@ public record LoraAdapter(PeftModel peft, String name) implements Adapter {
         }
       }
     }
+    for (ModulesToSaveNorm n : peft.savedNorms().values()) {
+      if (n.copies().containsKey(name)) {
+        out.add(n.copies().get(name));
+      }
+    }
     out.addAll(peft.parametersOf(name));
     if (peft.scoreHead(name) != null) {
       out.add(peft.scoreHead(name).weight());

@@ -79,6 +79,11 @@ public record LoraConfig(
     return new LoraConfig(r, alpha, dropout, targetModules, init, on, useDora, modulesToSave);
   }
 
+  /** A copy with these {@code modules_to_save}. */
+  public LoraConfig withModulesToSave(List<String> modules) {
+    return new LoraConfig(r, alpha, dropout, targetModules, init, useRslora, useDora, modules);
+  }
+
   /** The update's scale: alpha / r, or alpha / sqrt(r) with rsLoRA. */
   public double scaling() {
     return useRslora ? alpha / Math.sqrt(r) : alpha / r;

@@ -18,7 +18,9 @@ public final class ModuleTree {
     LINEAR,
     /** {@code nn.Embedding} ({@code model.embed_tokens}). */
     EMBEDDING,
-    /** Anything else: containers, norms, activations, the rotary table. */
+    /** An RMS norm's gain ({@code modules_to_save} may copy it; LoRA cannot wrap it). */
+    NORM,
+    /** Anything else: containers, activations, the rotary table. */
     OTHER
   }
 
@@ -42,18 +44,18 @@ public final class ModuleTree {
         out.add(new Module(p + ".self_attn." + s, Kind.LINEAR));
       }
       if (c.family().qkNorm()) {
-        out.add(new Module(p + ".self_attn.q_norm", Kind.OTHER));
-        out.add(new Module(p + ".self_attn.k_norm", Kind.OTHER));
+        out.add(new Module(p + ".self_attn.q_norm", Kind.NORM));
+        out.add(new Module(p + ".self_attn.k_norm", Kind.NORM));
       }
       out.add(new Module(p + ".mlp", Kind.OTHER));
       for (String s : List.of("gate_proj", "up_proj", "down_proj")) {
         out.add(new Module(p + ".mlp." + s, Kind.LINEAR));
       }
       out.add(new Module(p + ".mlp.act_fn", Kind.OTHER));
-      out.add(new Module(p + ".input_layernorm", Kind.OTHER));
-      out.add(new Module(p + ".post_attention_layernorm", Kind.OTHER));
+      out.add(new Module(p + ".input_layernorm", Kind.NORM));
+      out.add(new Module(p + ".post_attention_layernorm", Kind.NORM));
     }
-    out.add(new Module("model.norm", Kind.OTHER));
+    out.add(new Module("model.norm", Kind.NORM));
     out.add(new Module("model.rotary_emb", Kind.OTHER));
     out.add(new Module("lm_head", Kind.LINEAR));
     return out;

@@ -100,6 +100,11 @@ public final class PeftAdapterFiles {
         tensors.put(PeftModel.PREFIX + e.getKey() + ".bias", f32(e.getValue().copy().bias()));
       }
     }
+    for (ModulesToSaveNorm n : peft.savedNorms().values()) {
+      if (n.copies().containsKey(name)) {
+        tensors.put(PeftModel.PREFIX + n.path() + ".weight", f32(n.copies().get(name)));
+      }
+    }
     ScoreHead head = peft.scoreHead(name);
     if (head != null) {
       // PEFT saves a SEQ_CLS head without its wrapper: base_model.model.score.weight
@@ -281,6 +286,11 @@ public final class PeftAdapterFiles {
       }
       if (peft.savedEmbedding() != null) {
         fill(f, wfile, PeftModel.PREFIX + "model.embed_tokens.weight", peft.savedEmbedding().weight(), unused);
+      }
+      for (ModulesToSaveNorm n : peft.savedNorms().values()) {
+        if (n.copies().containsKey(name)) {
+          fill(f, wfile, PeftModel.PREFIX + n.path() + ".weight", n.copies().get(name), unused);
+        }
       }
       if (!unused.isEmpty()) {
         throw new CheckpointFormatException(wfile, "tensors align4j would not use (not LoRA tensors of a selected module"

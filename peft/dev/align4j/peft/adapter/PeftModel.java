@@ -34,6 +34,7 @@ public final class PeftModel {
   private final LinkedHashMap<String, LoraLinear> layers = new LinkedHashMap<>();
   private final LinkedHashMap<String, ModulesToSaveLinear> saved = new LinkedHashMap<>();
   private ModulesToSaveEmbedding savedEmbedding;
+  private final LinkedHashMap<String, ModulesToSaveNorm> savedNorms = new LinkedHashMap<>();
   private final List<String> trainable = new ArrayList<>();
   private final LinkedHashMap<String, ScoreHead> heads = new LinkedHashMap<>();
 
@@ -130,8 +131,11 @@ public final class PeftModel {
           }
           savedEmbedding.addOwner(adapter);
         }
+        case NORM -> savedNorms.computeIfAbsent(mod.path(), p -> new ModulesToSaveNorm(model.norm(p), p, state))
+            .addOwner(adapter, param(PREFIX + mod.path() + ".modules_to_save." + adapter + ".weight",
+                model.norm(mod.path()).gain().data().duplicate(), true));
         default -> throw new IllegalArgumentException("modules_to_save: '" + module + "' names " + mod.path()
-            + ", which is neither a linear layer nor the embedding");
+            + ", which is neither a linear layer, the embedding nor a norm");
       }
     }
     if (found == 0) {
@@ -164,6 +168,53 @@ public final class PeftModel {
   /** The {@code modules_to_save} copies by module path. */
   public Map<String, ModulesToSaveLinear> modulesToSave() {
     return Collections.unmodifiableMap(saved);
+  }
+
+  /** The {@code modules_to_save} copies of norms by module path. */
+  public Map<String, ModulesToSaveNorm> savedNorms() {
+    return Collections.unmodifiableMap(savedNorms);
+  }
+
+  /** The {@code modules_to_save} copies an adapter owns (embedding, linear layers, norms), trained with it. */
+  public List<Parameter> savedModuleParameters(String adapter) {
+    require(adapter);
+    List<Parameter> out = new ArrayList<>();
+    if (savedEmbedding != null && savedEmbedding.owners().contains(adapter)) {
+      out.add(savedEmbedding.weight());
+    }
+    for (ModulesToSaveLinear m : saved.values()) {
+      if (m.owners().contains(adapter)) {
+        out.add(m.copy().weight());
+        if (m.copy().bias() != null) {
+          out.add(m.copy().bias());
+        }
+      }
+    }
+    for (ModulesToSaveNorm n : savedNorms.values()) {
+      if (n.copies().containsKey(adapter)) {
+        out.add(n.copies().get(adapter));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Adds {@code modules_to_save} to an existing adapter (e.g. {@code model.norm} to a policy loaded from
+   * an SFT adapter that had none): each module whose name ends with one of {@code modules} gets a trainable
+   * copy, started from the base's values, serving while the adapter is active; the adapter's config lists
+   * them, so they are saved with it. Names the adapter already has are skipped.
+   */
+  public void addModulesToSave(String adapter, List<String> modules) {
+    LoraConfig cfg = configs.get(require(adapter));
+    List<String> all = new ArrayList<>(cfg.modulesToSave());
+    for (String m : modules) {
+      if (!all.contains(m)) {
+        addModuleToSave(m, adapter);
+        all.add(m);
+      }
+    }
+    configs.put(adapter, cfg.withModulesToSave(all));
+    setTrainable(trainable.toArray(new String[0]));
   }
 
   private Parameter param(String name, NDArray data, boolean trainable) {
@@ -247,6 +298,7 @@ public final class PeftModel {
         m.copy().bias().setTrainable(t);
       }
     }
+    savedNorms.values().forEach(n -> n.copies().forEach((a, c) -> c.setTrainable(on.contains(a))));
   }
 
   /** The adapters that train, in the order they were added. */
@@ -302,6 +354,7 @@ public final class PeftModel {
    */
   public String merge() {
     String name = requireActive();
+    // (a norm's copy is not tied to anything: it merges on any model)
     if ((!saved.isEmpty() || savedEmbedding != null) && model.config().tieWordEmbeddings()) {
       // the copy replaces one side of a tied pair: the merged model would need untied embeddings
       throw new IllegalStateException("modules_to_save " + savedModules() + " on a model with tied embeddings"
@@ -317,6 +370,7 @@ public final class PeftModel {
     if (savedEmbedding != null) {
       savedEmbedding.merge();
     }
+    savedNorms.values().forEach(n -> n.merge(name));
     return fromNf4 ? "float32 (dequantised from NF4; unmerge restores the 4-bit weights)"
         : model.precision().masterType().toString().toLowerCase(java.util.Locale.ROOT);
   }
@@ -330,6 +384,7 @@ public final class PeftModel {
     if (savedEmbedding != null) {
       savedEmbedding.unmerge();
     }
+    savedNorms.values().forEach(ModulesToSaveNorm::unmerge);
   }
 
   private List<String> savedModules() {
@@ -360,6 +415,13 @@ public final class PeftModel {
           out.add(m.copy().bias());
         }
       }
+    }
+    for (ModulesToSaveNorm n : savedNorms.values()) {
+      n.copies().forEach((a, c) -> {
+        if (trainable.contains(a)) {
+          out.add(c);
+        }
+      });
     }
     for (String name : trainable) {
       out.addAll(parametersOf(name));

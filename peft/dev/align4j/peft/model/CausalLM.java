@@ -35,6 +35,7 @@ public final class CausalLM implements AutoCloseable {
   private final Parameter embed;
   private final List<DecoderLayer> layers;
   private final RmsNorm finalNorm;
+  private final LinkedHashMap<String, RmsNorm> norms = new LinkedHashMap<>();   // by module path
   private Linear lmHead;
   private final RotaryEmbedding rotary;
   private final boolean[] slides;
@@ -70,15 +71,15 @@ public final class CausalLM implements AutoCloseable {
       Attention attn = new Attention(
           dense(p + ".self_attn.q_proj"), dense(p + ".self_attn.k_proj"),
           dense(p + ".self_attn.v_proj"), dense(p + ".self_attn.o_proj"),
-          config.family().qkNorm() ? norm(p + ".self_attn.q_norm.weight") : null,
-          config.family().qkNorm() ? norm(p + ".self_attn.k_norm.weight") : null,
+          config.family().qkNorm() ? newNorm(p + ".self_attn.q_norm.weight") : null,
+          config.family().qkNorm() ? newNorm(p + ".self_attn.k_norm.weight") : null,
           config, precision, kernel);
       Mlp mlp = new Mlp(dense(p + ".mlp.gate_proj"), dense(p + ".mlp.up_proj"), dense(p + ".mlp.down_proj"));
-      ls.add(new DecoderLayer(norm(p + ".input_layernorm.weight"), attn,
-          norm(p + ".post_attention_layernorm.weight"), mlp));
+      ls.add(new DecoderLayer(newNorm(p + ".input_layernorm.weight"), attn,
+          newNorm(p + ".post_attention_layernorm.weight"), mlp));
     }
     this.layers = Collections.unmodifiableList(ls);
-    this.finalNorm = norm("model.norm.weight");
+    this.finalNorm = newNorm("model.norm.weight");
     this.lmHead = new DenseLinear(
         config.tieWordEmbeddings() ? embed : parameters.get("lm_head.weight"), null);
   }
@@ -87,8 +88,19 @@ public final class CausalLM implements AutoCloseable {
     return new DenseLinear(parameters.get(module + ".weight"), parameters.get(module + ".bias"));
   }
 
-  private RmsNorm norm(String name) {
-    return new RmsNorm(parameters.get(name), config.rmsNormEps(), precision);
+  private RmsNorm newNorm(String name) {
+    RmsNorm n = new RmsNorm(parameters.get(name), config.rmsNormEps(), precision);
+    norms.put(name.substring(0, name.length() - ".weight".length()), n);
+    return n;
+  }
+
+  /** The RMS norm at a module path (e.g. {@code model.norm}, {@code model.layers.0.input_layernorm}). */
+  public RmsNorm norm(String modulePath) {
+    RmsNorm n = norms.get(modulePath);
+    if (n == null) {
+      throw new IllegalArgumentException("no norm module '" + modulePath + "' (have " + norms.keySet() + ")");
+    }
+    return n;
   }
 
   /**

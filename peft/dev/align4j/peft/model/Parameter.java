@@ -20,6 +20,7 @@ public final class Parameter {
   private final String name;
   private NDArray data;
   private boolean trainable;
+  private double lrScale = 1.0;
   private final Precision precision;
   private final boolean alwaysMaster;
   /** Whether {@link #data} is known to own its storage (see {@link #dropGradient}). */
@@ -105,6 +106,23 @@ public final class Parameter {
     if (t) {
       data.setRequiresGradient(true);
     }
+  }
+
+  /**
+   * The factor on the optimiser's learning rate for this parameter (1 unless set): a parameter group's
+   * own learning rate, as torch's {@code param_groups} give one (e.g. Unsloth's {@code
+   * embedding_learning_rate} for {@code modules_to_save} copies).
+   */
+  public double lrScale() {
+    return lrScale;
+  }
+
+  /** Sets {@link #lrScale()}; finite and >= 0. */
+  public void setLrScale(double scale) {
+    if (!(scale >= 0) || Double.isInfinite(scale)) {
+      throw new IllegalArgumentException(name + ": learning-rate scale must be finite and >= 0, got " + scale);
+    }
+    this.lrScale = scale;
   }
 
   /** Whether gradients are recorded for it. */

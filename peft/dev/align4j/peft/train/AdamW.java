@@ -9,6 +9,7 @@ import dev.align4j.peft.kernels.Kernels;
 import dev.align4j.peft.model.Parameter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.TreeSet;
 
 /**
  * AdamW with PyTorch's semantics (decoupled weight decay, bias correction), its state kept beside
@@ -109,6 +110,7 @@ public final class AdamW implements AutoCloseable {
     List<NDArray> m = new ArrayList<>();
     List<NDArray> v = new ArrayList<>();
     List<NDArray> t = new ArrayList<>();
+    List<Double> scales = new ArrayList<>();
     for (int i = 0; i < ps.size(); i++) {
       NDArray g = ps.get(i).gradient(scratch);   // a new handle each call: freed with the step
       if (g == null) {
@@ -119,17 +121,29 @@ public final class AdamW implements AutoCloseable {
       m.add(st.get(i)[0]);
       v.add(st.get(i)[1]);
       t.add(st.get(i)[2]);
+      scales.add(ps.get(i).lrScale());
     }
     if (params.isEmpty()) {
       return;
     }
     if (fused) {
-      Kernels.get().adamw(params, grads, m, v, t, lr, beta1, beta2, wd, eps);
+      // one kernel call per learning rate (torch's param_groups): nearly always one
+      for (double scale : new TreeSet<>(scales)) {
+        List<Integer> idx = new ArrayList<>();
+        for (int i = 0; i < scales.size(); i++) {
+          if (scales.get(i) == scale) {
+            idx.add(i);
+          }
+        }
+        Kernels.get().adamw(pick(params, idx), pick(grads, idx), pick(m, idx), pick(v, idx), pick(t, idx), lr * scale,
+            beta1, beta2, wd, eps);
+      }
       return;
     }
     // torch's single-tensor AdamW, tensor by tensor, every temporary (scalars included) on the scratch
     // manager; scalars of the parameter's dtype, so that a float64 run is float64 throughout
     for (int i = 0; i < params.size(); i++) {
+      double lri = lr * scales.get(i);    // this tensor's group's rate
       NDArray p = params.get(i);
       NDArray g = grads.get(i);
       NDArray mi = m.get(i);
@@ -139,7 +153,7 @@ public final class AdamW implements AutoCloseable {
       double bc1 = 1 - Math.pow(beta1, step);
       double bc2 = 1 - Math.pow(beta2, step);
       if (wd > 0) {
-        p.muli(scalar(p, 1 - lr * wd, scratch));
+        p.muli(scalar(p, 1 - lri * wd, scratch));
       }
       NDArray diff = g.sub(mi);
       diff.attach(scratch);
@@ -152,8 +166,12 @@ public final class AdamW implements AutoCloseable {
       denom.divi(scalar(p, Math.sqrt(bc2), scratch)).addi(scalar(p, eps, scratch));
       NDArray update = mi.div(denom);
       update.attach(scratch);
-      p.subi(update.muli(scalar(p, lr / bc1, scratch)));
+      p.subi(update.muli(scalar(p, lri / bc1, scratch)));
     }
+  }
+
+  private static List<NDArray> pick(List<NDArray> xs, List<Integer> idx) {
+    return idx.size() == xs.size() ? xs : idx.stream().map(xs::get).toList();
   }
 
   /** A scalar of {@code like}'s dtype (float64 exact) on {@code scratch}. */

@@ -53,8 +53,10 @@ final class RlDemo {
       }
     }
     // beside the demo's directory (as dpo --demo's runs/demo-dpo): the demo pipeline's own grpo/, ppo/ stay as they are
+    // output_dir on the command line is honoured as given (not wiped: it may resume); else <demo-dir>-<command>
+    boolean ownOut = overrides.stream().anyMatch(o -> o.startsWith("output_dir="));
     Path out = demoDir.resolveSibling(demoDir.getFileName() + "-" + name);
-    if (Files.exists(out)) {
+    if (!ownOut && Files.exists(out)) {
       // the demo starts afresh: the same seed gives the same numbers
       try (Stream<Path> walk = Files.walk(out)) {
         for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
@@ -79,6 +81,7 @@ final class RlDemo {
     }
     all.addAll(overrides);
     RlRecipe r = RlRecipe.load(recipe, all);
+    out = Path.of(r.outputDir());
     long t0 = System.nanoTime();
     RlRun.Summary s = RlRun.run(kind, r, device);
     if (s.result().stopped()) {

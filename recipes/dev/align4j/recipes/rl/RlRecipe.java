@@ -37,6 +37,7 @@ public record RlRecipe(
     double vespoLambdaNeg, ScaleRewards scaleRewards, boolean normalizeAdvantages, AdvantageEstimator advantageEstimator,
     double gamma, double lam, double klCoef, KlEstimator klEstimator, double klTarget, double klHorizon, double cliprangeValue,
     double vfCoef, int criticWarmupSteps, double klStop, int loraRank, double loraAlpha, String loraTarget,
+    String additionalTarget, double additionalTargetLearningRate,
     Precision precision, AttentionImpl attention, int perDeviceTrainBatchSize, int gradientAccumulationSteps,
     double learningRate, ScheduleType lrSchedulerType, long warmupSteps, long maxSteps, double maxGradNorm,
     double weightDecay, long seed, long saveSteps, long evalSteps, boolean gradientCheckpointing,
@@ -114,7 +115,13 @@ public record RlRecipe(
           .check(nonNegative(), ">= 0"),
       ConfigKey.of("lora_rank", KeyType.INT, 8, "rank of a fresh policy adapter and of the value adapter").check(positive(), "> 0"),
       ConfigKey.of("lora_alpha", KeyType.DOUBLE, 16.0, "LoRA alpha of the fresh adapters"),
-      ConfigKey.of("lora_target", KeyType.STRING, "all", "modules of the fresh adapters: all, or a comma list"));
+      ConfigKey.of("lora_target", KeyType.STRING, "all", "modules of the fresh adapters: all, or a comma list"),
+      ConfigKey.of("additional_target", KeyType.STRING, "",
+          "modules the policy also trains in full (PEFT modules_to_save), comma-separated, on top of the SFT adapter's own;"
+              + " e.g. model.norm: with tied embeddings LoRA alone cannot sharpen the logits (bench/DEMO-TUNING.md, session 5)"),
+      ConfigKey.of("additional_target_learning_rate", KeyType.DOUBLE, 0.0,
+          "learning rate of the additional_target copies (their own parameter group, on the same schedule; as Unsloth's"
+              + " embedding_learning_rate); 0: learning_rate").check(nonNegative(), ">= 0"));
 
   private static final List<ConfigKey<?>> OUTPUT = List.of(
       ConfigKey.of("output_dir", KeyType.STRING, "runs/rl", "adapter/ (policy), value_adapter/ (PPO), checkpoints/, metrics.jsonl, reward.png, kl.png"));

@@ -50,6 +50,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -109,6 +110,7 @@ public final class RlRun {
         PeftAdapterFiles.load(peft, sft, "policy");
         reference = "reference";
       }
+      addTargets(peft, r.additionalTarget(), r.additionalTargetLearningRate() / r.learningRate());
       String value = null;
       if (alg.needsCritic()) {
         peft.addLora("value", fresh, r.seed() + 1);
@@ -233,5 +235,23 @@ public final class RlRun {
           new ValueLoss.Config(r.cliprangeValue() > 0 ? r.cliprangeValue() : null, LossReduction.TOKEN_MEAN), r.vfCoef(),
           r.criticWarmupSteps());
     };
+  }
+
+  /**
+   * The recipe's {@code additional_target}: modules_to_save copies owned by the policy alone, each with
+   * the learning rate {@code lrScale} times the recipe's (1 when {@code additional_target_learning_rate} is 0).
+   */
+  static void addTargets(PeftModel peft, String additionalTarget, double lrScale) {
+    if (additionalTarget.isBlank()) {
+      return;
+    }
+    try {
+      peft.addModulesToSave("policy", Arrays.stream(additionalTarget.split(",")).map(String::trim).toList());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("additional_target: " + e.getMessage(), e);
+    }
+    if (lrScale > 0) {
+      peft.savedModuleParameters("policy").forEach(p -> p.setLrScale(lrScale));
+    }
   }
 }

@@ -55,6 +55,48 @@ class AdamWTest {
     }
   }
 
+  @Test
+  void aParametersLrScaleIsItsGroupsLearningRateInBothUpdatePaths() {
+    // torch: param_groups [{params: [w], lr}, {params: [w2], lr * 10}, {params: [b], lr * 0.5}]
+    double lr = 0.01;
+    float[] w0 = {0.5f, -1f, 2f, 0.25f};
+    float[] b0 = {0.1f, -0.2f};
+    float[][] g = {{0.1f, -0.2f, 0.3f, 0.05f}, {1f, 1f, -1f, 2f}};
+    for (boolean fused : new boolean[] {true, false}) {
+      try (NDManager m = Torch.newManager()) {
+        Parameter w = new Parameter("w", m.create(w0, new Shape(2, 2)), Precision.FLOAT32);
+        Parameter w2 = new Parameter("w2", m.create(w0, new Shape(2, 2)), Precision.FLOAT32);
+        Parameter b = new Parameter("b", m.create(b0, new Shape(2)), Precision.FLOAT32);
+        List<Parameter> ps = List.of(w, w2, b);
+        ps.forEach(p -> p.setTrainable(true));
+        w2.setLrScale(10);
+        b.setLrScale(0.5);
+        try (AdamW opt = new AdamW(ps, m, 0.9, 0.99, 1e-8, 0.1, fused)) {
+          double[][] ref = {toDouble(w0), toDouble(w0), toDouble(b0)};
+          double[][][] mv = {new double[2][4], new double[2][4], new double[2][2]};
+          double[] scale = {1, 10, 0.5};
+          double[] wd = {0.1, 0.1, 0.0};
+          for (int step = 0; step < 2; step++) {
+            Gradients.zero(ps);
+            try (NDManager s = m.newSubManager();
+                GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+              gc.backward(w.data().mul(s.create(g[step], new Shape(2, 2))).sum()
+                  .add(w2.data().mul(s.create(g[step], new Shape(2, 2))).sum())
+                  .add(b.data().mul(s.create(new float[] {g[step][0], g[step][1]}, new Shape(2))).sum()));
+            }
+            opt.step(lr);
+            for (int i = 0; i < 3; i++) {
+              float[] gi = i < 2 ? g[step] : new float[] {g[step][0], g[step][1]};
+              reference(ref[i], gi, mv[i], step + 1, lr * scale[i], 0.9, 0.99, 1e-8, wd[i]);
+              assertThat(toDouble(ps.get(i).data().toFloatArray())).as("%s, fused %s", ps.get(i).name(), fused)
+                  .containsExactly(ref[i], Offset.offset(1e-6));
+            }
+          }
+        }
+      }
+    }
+  }
+
   /** torch.optim.AdamW, one step, in doubles. */
   static void reference(double[] p, float[] g, double[][] mv, int t, double lr, double b1, double b2, double eps, double wd) {
     for (int i = 0; i < p.length; i++) {

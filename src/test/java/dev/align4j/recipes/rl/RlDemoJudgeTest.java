@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.align4j.peft.adapter.PeftAdapterFiles;
 import dev.align4j.peft.adapter.PeftModel;
 import dev.align4j.peft.data.JsonlWriter;
+import dev.align4j.peft.io.SafetensorsFile;
 import dev.align4j.peft.model.AttentionImpl;
 import dev.align4j.peft.model.ModelConfig;
 import dev.align4j.peft.model.ModelFamily;
@@ -80,7 +81,10 @@ class RlDemoJudgeTest {
     int maxNew = 40;
     String[] args = {"ppo", "--demo", "--demo-dir", demo.toString(), "--device", "cpu", "max_steps=2",
         "max_completion_length=" + maxNew, "prompts_per_rollout=4", "per_device_train_batch_size=4",
-        "num_mini_batches=1", "num_iterations=1", "eval_steps=0", "save_steps=0"};
+        "num_mini_batches=1", "num_iterations=1", "eval_steps=0", "save_steps=0",
+        // a chosen output_dir is where the run writes and the judge reads (it used to judge <demo-dir>-ppo: missing);
+        // the policy also trains a copy of the final norm (PEFT modules_to_save), loaded with it by the evaluator
+        "output_dir=" + tmp.resolve("own-ppo"), "additional_target=model.norm", "additional_target_learning_rate=0.05"};
     PrintStream old = System.out;
     ByteArrayOutputStream buf = new ByteArrayOutputStream();
     System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
@@ -91,7 +95,15 @@ class RlDemoJudgeTest {
     }
     String printed = buf.toString(StandardCharsets.UTF_8);
     System.out.print(printed);
-    Path run = tmp.resolve("demo-ppo");
+    Path run = tmp.resolve("own-ppo");
+    assertThat(tmp.resolve("demo-ppo")).doesNotExist();
+    JsonNode policyConfig = new ObjectMapper().readTree(run.resolve("adapter/adapter_config.json").toFile());
+    assertThat(policyConfig.get("modules_to_save").toString()).isEqualTo("[\"model.norm\"]");
+    try (SafetensorsFile trained = SafetensorsFile.open(run.resolve("adapter/adapter_model.safetensors"));
+        SafetensorsFile base = SafetensorsFile.open(model.resolve("model.safetensors"))) {
+      assertThat(trained.toFloatArray("base_model.model.model.norm.weight")).as("the norm copy trained")
+          .isNotEqualTo(base.toFloatArray("model.norm.weight"));
+    }
     double[] judgeRow = row(printed, RlDemo.JUDGE_ROW);
     double sft = judged(model, demo.resolve("sft/adapter"), data.resolve("val.jsonl"), maxNew);
     double ppo = judged(model, run.resolve("adapter"), data.resolve("val.jsonl"), maxNew);
