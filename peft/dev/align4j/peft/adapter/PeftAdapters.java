@@ -5,6 +5,7 @@ import dev.align4j.peft.io.CheckpointFormatException;
 import dev.align4j.peft.model.CausalLM;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -65,12 +66,26 @@ public final class PeftAdapters {
         throw new IllegalArgumentException("adapter '" + e.getKey() + "' (" + e.getValue() + ") is " + t
             + "; only LoRA adapters combine with other adapters");
       }
-      if (adapters.size() > 1 && !PeftAdapterFiles.readSpec(e.getValue()).base().modulesToSave().isEmpty()) {
-        throw new IllegalArgumentException("adapter '" + e.getKey() + "' has modules_to_save: load it alone");
+      if (adapters.size() > 1 && sharesCopies(PeftAdapterFiles.readSpec(e.getValue()).base().modulesToSave(), model)) {
+        throw new IllegalArgumentException("adapter '" + e.getKey() + "' has modules_to_save of a linear layer or the"
+            + " embedding (one copy for every adapter): load it alone");
       }
       PeftAdapterFiles.load(peft, e.getValue(), e.getKey());
     }
     peft.setActive(active != null ? active : first.getKey());
     return new Applied(peft, peft.state(), type);
+  }
+
+  /**
+   * Whether a {@code modules_to_save} list names a linear layer or the embedding, whose copies one base
+   * shares between its adapters; a norm's copy is the adapter's own ({@link ModulesToSaveNorm}).
+   */
+  private static boolean sharesCopies(List<String> modulesToSave, CausalLM model) {
+    for (ModuleTree.Module m : ModuleTree.of(model.config())) {
+      if (m.kind() != ModuleTree.Kind.NORM && !m.path().isEmpty() && modulesToSave.stream().anyMatch(m.path()::endsWith)) {
+        return true;
+      }
+    }
+    return false;
   }
 }

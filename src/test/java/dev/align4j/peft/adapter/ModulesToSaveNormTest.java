@@ -19,7 +19,9 @@ import dev.align4j.peft.model.RandomWeights;
 import dev.align4j.peft.model.TinyConfigs;
 import dev.align4j.peft.torch.Torch;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -92,6 +94,41 @@ class ModulesToSaveNormTest {
           .containsExactly(peft.savedNorms().get("model.norm").copies().get("loaded").data().toFloatArray());
       peft.unmerge();
       assertThat(model.norm("model.norm").gain().data().toFloatArray()).containsExactly(gain);
+    }
+  }
+
+  @Test
+  void adaptersWithNormCopiesLoadTogetherEachServingAsWhenLoadedAlone() throws Exception {
+    ModelConfig c = tiedQwen3();
+    Path withNorm = tmp.resolve("with-norm");
+    Path plain = tmp.resolve("plain");
+    try (NDManager m = Torch.newManager(); CausalLM model = model(m, c)) {
+      PeftModel peft = new PeftModel(model);
+      peft.addLora("n", new LoraConfig(2, 4, 0, List.of("q_proj"), null, false, false, List.of("model.norm")), 1);
+      peft.addLora("p", LoraConfig.of(2, 4, "v_proj"), 2);
+      peft.savedNorms().get("model.norm").copies().get("n").data().muli(1.5f);
+      for (Parameter b : List.of(peft.parametersOf("n").get(1), peft.parametersOf("p").get(1))) {
+        b.data().addi(m.randomNormal(0, 0.3f, b.shape(), DataType.FLOAT32));
+      }
+      PeftAdapterFiles.save(peft, "n", withNorm, null);
+      PeftAdapterFiles.save(peft, "p", plain, null);
+    }
+    float[][] alone = new float[2][];
+    for (int i = 0; i < 2; i++) {
+      try (NDManager m = Torch.newManager(); CausalLM model = model(m, c)) {
+        PeftAdapters.apply(model, Map.of("x", i == 0 ? withNorm : plain), null);
+        alone[i] = logits(m, model);
+      }
+    }
+    assertThat(alone[0]).isNotEqualTo(alone[1]);
+    try (NDManager m = Torch.newManager(); CausalLM model = model(m, c)) {
+      LinkedHashMap<String, Path> both = new LinkedHashMap<>();
+      both.put("plain", plain);
+      both.put("norm", withNorm);
+      PeftModel peft = PeftAdapters.apply(model, both, "plain").lora();
+      assertThat(logits(m, model)).containsExactly(alone[1]);
+      peft.setActive("norm");
+      assertThat(logits(m, model)).containsExactly(alone[0]);
     }
   }
 
