@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
  * pre-touches the Java heap ({@code -Xms1g -XX:+AlwaysPreTouch}), so RSS growth here is native memory
  * (without it, eden pages being touched for the first time look like a slow leak).
  */
-@Tag("pretouched-heap")   // RSS measured: Surefire runs this class with the heap pre-touched (pom.xml)
+@Tag("memory")   // measures RSS: Surefire runs this class with the heap pre-touched (pom.xml)
 class MemoryFlatTest {
   @Test
   void rssIsFlatOverHundredsOfSteps() throws Exception {
