@@ -29,7 +29,10 @@ class KillResumeTest {
         "-cp", System.getProperty("java.class.path"), Align4j.class.getName(), "sft",
         "model_name_or_path=" + model, "dataset=" + data, "output_dir=" + out, "max_steps=60", "save_steps=3",
         "per_device_train_batch_size=2", "learning_rate=1.0e-2", "lora_dropout=0.1"));
-    return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(tmp.resolve(out.getFileName() + ".log").toFile()).start();
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+        .redirectOutput(tmp.resolve(out.getFileName() + ".log").toFile());
+    pb.environment().put("OMP_NUM_THREADS", "1");   // SigkillResume runs two children at once
+    return pb.start();
   }
 
   @Test

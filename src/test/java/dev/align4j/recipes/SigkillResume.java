@@ -17,7 +17,11 @@ import org.assertj.core.data.Offset;
  * assert bit-exactness), so the adapters are compared to float noise.
  */
 public final class SigkillResume {
-  /** Starts the stage's CLI in a child JVM writing to {@code out}. */
+  /**
+   * Starts the stage's CLI in a child JVM writing to {@code out}, training on one thread
+   * ({@code OMP_NUM_THREADS=1}): the uninterrupted run trains alongside the killed one, and two children
+   * of two OpenMP threads each on two cores would wait for each other at every op barrier.
+   */
   @FunctionalInterface
   public interface Launcher {
     Process start(Path out) throws Exception;
@@ -27,12 +31,30 @@ public final class SigkillResume {
 
   /** Runs the scenario under {@code tmp}; returns the resumed run's output folder. */
   public static Path run(Path tmp, int killAfter, Launcher launcher) throws Exception {
+    // the uninterrupted run trains alongside the killed and resumed ones (one thread each, and this JVM
+    // mostly sleeps): on two cores its time no longer adds to the test's
     Path full = tmp.resolve("full");
     Process a = launcher.start(full);
-    assertThat(a.waitFor(300, TimeUnit.SECONDS)).isTrue();
-    assertThat(a.exitValue()).isZero();
-
     Path killed = tmp.resolve("killed");
+    try {
+      killAndResume(killed, killAfter, launcher);
+      assertThat(a.waitFor(300, TimeUnit.SECONDS)).isTrue();
+      assertThat(a.exitValue()).isZero();
+    } finally {
+      a.destroyForcibly();                    // only where the test failed before it finished
+    }
+    try (SafetensorsFile fa = SafetensorsFile.open(full.resolve("adapter/adapter_model.safetensors"));
+        SafetensorsFile fb = SafetensorsFile.open(killed.resolve("adapter/adapter_model.safetensors"))) {
+      assertThat(fb.tensors().keySet()).containsExactlyElementsOf(fa.tensors().keySet());
+      for (String name : fa.tensors().keySet()) {
+        assertThat(fb.toFloatArray(name)).as(name).containsExactly(fa.toFloatArray(name), Offset.offset(1e-4f));
+      }
+    }
+    return killed;
+  }
+
+  /** The run into {@code killed}, SIGKILLed at a checkpoint of at least {@code killAfter} steps, then resumed. */
+  private static void killAndResume(Path killed, int killAfter, Launcher launcher) throws Exception {
     Process b = launcher.start(killed);
     Path ckpts = killed.resolve("checkpoints");
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(300);
@@ -46,14 +68,6 @@ public final class SigkillResume {
     Process c = launcher.start(killed);       // same command: resumes from the newest complete checkpoint
     assertThat(c.waitFor(300, TimeUnit.SECONDS)).isTrue();
     assertThat(c.exitValue()).isZero();
-    try (SafetensorsFile fa = SafetensorsFile.open(full.resolve("adapter/adapter_model.safetensors"));
-        SafetensorsFile fb = SafetensorsFile.open(killed.resolve("adapter/adapter_model.safetensors"))) {
-      assertThat(fb.tensors().keySet()).containsExactlyElementsOf(fa.tensors().keySet());
-      for (String name : fa.tensors().keySet()) {
-        assertThat(fb.toFloatArray(name)).as(name).containsExactly(fa.toFloatArray(name), Offset.offset(1e-4f));
-      }
-    }
-    return killed;
   }
 
   private static boolean hasCheckpointAtLeast(Path dir, int step) throws Exception {

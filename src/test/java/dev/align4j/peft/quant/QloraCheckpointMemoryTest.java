@@ -28,6 +28,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -43,6 +44,7 @@ import org.junit.jupiter.api.Test;
  * layer's weights again when it recomputes that layer (what bitsandbytes' backward does): the live bytes
  * never hold more than about one layer's. The LoRA gradients are the same either way.
  */
+@Tag("memory")   // measures live malloc bytes after System.gc(): Surefire keeps its JVM flags as calibrated (pom.xml)
 class QloraCheckpointMemoryTest {
   /** Live malloc bytes of the process: in use in the arenas plus mmapped chunks. */
   static long liveBytes() {

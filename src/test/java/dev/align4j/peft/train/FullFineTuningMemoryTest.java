@@ -21,6 +21,7 @@ import dev.align4j.peft.torch.Torch;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -37,6 +38,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * (zeroed in place) through the next forward, where PyTorch's {@code zero_grad(set_to_none=True)}
  * frees them.
  */
+@Tag("memory")   // measures live malloc bytes after System.gc(): Surefire keeps its JVM flags as calibrated (pom.xml)
 class FullFineTuningMemoryTest {
   static final ModelConfig TIED = new ModelConfig(ModelFamily.LLAMA, 32768, 64, 128, 1, 4, 2, 16, 1e-6, 1e4, null, 64,
       true, false, "float32");

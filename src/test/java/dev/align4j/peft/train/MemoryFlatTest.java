@@ -15,6 +15,7 @@ import dev.align4j.peft.model.RandomWeights;
 import dev.align4j.peft.torch.Torch;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.Test;
  * pre-touches the Java heap ({@code -Xms1g -XX:+AlwaysPreTouch}), so RSS growth here is native memory
  * (without it, eden pages being touched for the first time look like a slow leak).
  */
+@Tag("memory")   // measures RSS: Surefire runs this class with the heap pre-touched (pom.xml)
 class MemoryFlatTest {
   @Test
   void rssIsFlatOverHundredsOfSteps() throws Exception {

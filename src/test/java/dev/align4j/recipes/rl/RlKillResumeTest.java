@@ -27,7 +27,10 @@ class RlKillResumeTest {
         "max_completion_length=6", "prompts_per_rollout=2", "num_generations=2", "num_mini_batches=1",
         "per_device_train_batch_size=4", "learning_rate=1.0e-2", "max_steps=8", "save_steps=1", "lora_rank=4",
         "lora_alpha=8", "beta=0.04", "temperature=1.5"));
-    return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(tmp.resolve(out.getFileName() + ".log").toFile()).start();
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+        .redirectOutput(tmp.resolve(out.getFileName() + ".log").toFile());
+    pb.environment().put("OMP_NUM_THREADS", "1");   // SigkillResume runs two children at once
+    return pb.start();
   }
 
   @Test

@@ -29,6 +29,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.assertj.core.data.Offset;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -39,6 +40,7 @@ import org.junit.jupiter.api.Test;
  * (Linux's resettable high-water mark) at a 151,669-token vocabulary, where one such float32 array is
  * 78 MB and the whole-batch path holds several.
  */
+@Tag("memory")   // measures RSS: Surefire runs this class with the heap pre-touched (pom.xml)
 class TokenStatsTest {
   static final int B = 5;
   static final int L = 9;
