@@ -1,6 +1,5 @@
 package dev.align4j.peft.adapter;
 
-import ai.djl.ndarray.NDArray;
 import dev.align4j.peft.model.CausalLM;
 import dev.align4j.peft.model.Parameter;
 import java.util.Collections;
@@ -56,9 +55,7 @@ public final class ModulesToSaveEmbedding {
       return;
     }
     Parameter own = model.parameters().get("model.embed_tokens.weight");
-    NDArray keep = own.data().duplicate();
-    keep.attach(own.data().getManager());
-    unmerged = new Parameter(own.name(), keep, own.precision());
+    unmerged = ModulesToSaveLinear.keep(own);
     own.replace(ModulesToSaveLinear.duplicateInto(copy, own));
   }
 

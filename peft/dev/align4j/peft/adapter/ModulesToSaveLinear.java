@@ -82,7 +82,8 @@ public final class ModulesToSaveLinear implements Linear {
     unmerged = null;
   }
 
-  private static Parameter keep(Parameter p) {
+  /** A copy of {@code p}'s values on its manager (kept aside while merged). */
+  static Parameter keep(Parameter p) {
     NDArray d = p.data().duplicate();
     d.attach(p.data().getManager());
     return new Parameter(p.name(), d, p.precision());

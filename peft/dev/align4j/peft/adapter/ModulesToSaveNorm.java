@@ -1,6 +1,5 @@
 package dev.align4j.peft.adapter;
 
-import ai.djl.ndarray.NDArray;
 import dev.align4j.peft.model.Parameter;
 import dev.align4j.peft.model.RmsNorm;
 import java.util.Collections;
@@ -69,9 +68,7 @@ public final class ModulesToSaveNorm {
       return;
     }
     Parameter own = norm.gain();
-    NDArray keep = own.data().duplicate();
-    keep.attach(own.data().getManager());
-    unmerged = new Parameter(own.name(), keep, own.precision());
+    unmerged = ModulesToSaveLinear.keep(own);
     own.replace(ModulesToSaveLinear.duplicateInto(c, own));
   }
 
