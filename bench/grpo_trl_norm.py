@@ -34,6 +34,9 @@ Run from the repository root with the reference venv (`interop/install.sh` print
       the saved norm copy with the adapter and uses it only while that adapter is active (`check` verifies this).
   $PY bench/grpo_trl_norm.py ratio DIR/adapter ...
       the saved norm copy's mean, min and max ratio to the base norm weight.
+  $PY bench/grpo_trl_norm.py scale --demo runs/demo --factor C --out DIR
+      no training: the SFT adapter with a norm copy equal to C times the base norm, saved as `train` saves its
+      adapter (for `eval`: what sharpening alone gives; the logits scale by C, i.e. sampling at T 1/C, argmax kept).
 """
 import argparse
 import json
@@ -244,6 +247,19 @@ def cmd_train(a):
                       "lr": a.lr, "norm_lr": None if copy is None else norm_lr, "norm_ratio": ratio()}))
 
 
+# ---------------------------------------------------------------------------------------------- scale
+
+
+def cmd_scale(a):
+    import torch
+    model = make_policy(a.demo)
+    copy, orig = norm_params(model)
+    with torch.no_grad():
+        copy.copy_(orig * a.factor)
+    model.save_pretrained(a.out, selected_adapters=["default"])
+    print(json.dumps({"out": a.out, "factor": a.factor}))
+
+
 # ---------------------------------------------------------------------------------------------- ratio
 
 
@@ -285,10 +301,14 @@ def main():
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--steps", type=int, default=12)
     p.add_argument("--threads", type=int, default=1)
+    p = sub.add_parser("scale")
+    p.add_argument("--demo", default="runs/demo")
+    p.add_argument("--factor", type=float, required=True)
+    p.add_argument("--out", required=True)
     p = sub.add_parser("ratio")
     p.add_argument("adapters", nargs="+")
     a = ap.parse_args()
-    {"check": cmd_check, "train": cmd_train, "ratio": cmd_ratio}[a.cmd](a)
+    {"check": cmd_check, "train": cmd_train, "scale": cmd_scale, "ratio": cmd_ratio}[a.cmd](a)
 
 
 if __name__ == "__main__":
