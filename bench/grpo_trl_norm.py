@@ -32,7 +32,7 @@ Run from the repository root with the reference venv (`interop/install.sh` print
   $PY bench/grpo_trl_side_by_side.py eval --demo runs/demo --adapter NAME=DIR/adapter ... --out EVAL.json
       the held-out judge (greedy and 4 samples per alert at T 1) and the KL to the SFT policy, unchanged: PEFT loads
       the saved norm copy with the adapter and uses it only while that adapter is active (`check` verifies this).
-  $PY bench/grpo_trl_norm.py ratio DIR/adapter ...
+  $PY bench/grpo_trl_norm.py ratio [--demo runs/demo] DIR/adapter ...
       the saved norm copy's mean, min and max ratio to the base norm weight.
   $PY bench/grpo_trl_norm.py scale --demo runs/demo --factor C --out DIR
       no training: the SFT adapter with a norm copy equal to C times the base norm, saved as `train` saves its
@@ -264,14 +264,13 @@ def cmd_scale(a):
 
 
 def cmd_ratio(a):
+    import glob
     from safetensors.torch import load_file
-    base = None
+    files = glob.glob(os.path.join(a.demo, "pt/model", "*.safetensors"))
+    if not files:
+        raise SystemExit(f"no *.safetensors in {os.path.join(a.demo, 'pt/model')} (the base model; --demo)")
+    base = load_file(files[0])["model.norm.weight"]
     for d in a.adapters:
-        cfg = json.load(open(os.path.join(d, "adapter_config.json")))
-        if base is None:
-            import glob
-            f = glob.glob(os.path.join(cfg["base_model_name_or_path"], "*.safetensors"))[0]
-            base = load_file(f)["model.norm.weight"]
         sd = load_file(os.path.join(d, "adapter_model.safetensors"))
         keys = [k for k in sd if k.endswith("model.norm.weight")]
         if not keys:
@@ -306,6 +305,7 @@ def main():
     p.add_argument("--factor", type=float, required=True)
     p.add_argument("--out", required=True)
     p = sub.add_parser("ratio")
+    p.add_argument("--demo", default="runs/demo")
     p.add_argument("adapters", nargs="+")
     a = ap.parse_args()
     {"check": cmd_check, "train": cmd_train, "scale": cmd_scale, "ratio": cmd_ratio}[a.cmd](a)
