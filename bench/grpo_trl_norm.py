@@ -32,6 +32,7 @@ Run from the repository root with the reference venv (`interop/install.sh` print
   $PY bench/grpo_trl_side_by_side.py eval --demo runs/demo --adapter NAME=DIR/adapter ... --out EVAL.json
       the held-out judge (greedy and 4 samples per alert at T 1) and the KL to the SFT policy, unchanged: PEFT loads
       the saved norm copy with the adapter and uses it only while that adapter is active (`check` verifies this).
+      NAME must not contain "." (PEFT's module dicts refuse it: use s150, not s1.5).
   $PY bench/grpo_trl_norm.py ratio [--demo runs/demo] DIR/adapter ...
       the saved norm copy's mean, min and max ratio to the base norm weight.
   $PY bench/grpo_trl_norm.py scale --demo runs/demo --factor C --out DIR
