@@ -211,21 +211,7 @@ def cmd_train(a):
         f"{copy.numel() if copy is not None else 0} norm parameters at lr {norm_lr if copy is not None else '-'}")
     rollouts = open(os.path.join(a.out, "rollouts.jsonl"), "w")
 
-    def incident_judge(prompts, completions, reference, **kw):
-        texts = [c[-1]["content"] if isinstance(c, list) else c for c in completions]
-        vs = [g.verdict(t, r) for t, r in zip(texts, reference)]
-        n = len(vs)
-        row = {"rollout": incident_judge.calls, "rows": n, "score": sum(sum(v) for v in vs) / 3.0 / n,
-               "format": sum(v[0] for v in vs) / n, "event_type": sum(v[1] for v in vs) / n,
-               "risk_level": sum(v[2] for v in vs) / n, "sample": texts[0]}
-        rollouts.write(json.dumps(row, ensure_ascii=False) + "\n")
-        rollouts.flush()
-        log(f"rollout {incident_judge.calls}: score {row['score']:.4f} (format {row['format']:.3f}, event "
-            f"{row['event_type']:.3f}, risk {row['risk_level']:.3f})")
-        incident_judge.calls += 1
-        return [sum(v) / 3.0 for v in vs]
-
-    incident_judge.calls = 0
+    incident_judge = g.judge_reward(rollouts, "rollout")
     steps = open(os.path.join(a.out, "steps.jsonl"), "w")
 
     def ratio():

@@ -210,6 +210,27 @@ def cmd_judge_golden(a):
 # ---------------------------------------------------------------------------------------------- TRL training
 
 
+def judge_reward(rollouts, label):
+    """TRL's reward function: the incident judge (a third each for format, event type, risk level) of each
+    completion against its reference; logs each generation batch's mean and parts to `rollouts` (a file)."""
+    def incident_judge(prompts, completions, reference, **kw):
+        texts = [c[-1]["content"] if isinstance(c, list) else c for c in completions]
+        vs = [verdict(t, r) for t, r in zip(texts, reference)]
+        n = len(vs)
+        row = {"rollout": incident_judge.calls, "rows": n, "score": sum(sum(v) for v in vs) / 3.0 / n,
+               "format": sum(v[0] for v in vs) / n, "event_type": sum(v[1] for v in vs) / n,
+               "risk_level": sum(v[2] for v in vs) / n, "sample": texts[0]}
+        rollouts.write(json.dumps(row, ensure_ascii=False) + "\n")
+        rollouts.flush()
+        log(f"{label} {incident_judge.calls}: score {row['score']:.4f} (format {row['format']:.3f}, event "
+            f"{row['event_type']:.3f}, risk {row['risk_level']:.3f})")
+        incident_judge.calls += 1
+        return [sum(v) / 3.0 for v in vs]
+
+    incident_judge.calls = 0
+    return incident_judge
+
+
 def cmd_train(a):
     import torch
     if a.threads > 0:
@@ -226,21 +247,7 @@ def cmd_train(a):
     model = load_policy(a.demo, os.path.join(a.demo, "sft/adapter"), trainable=True)
     rollouts = open(os.path.join(a.out, "rollouts.jsonl"), "w")
 
-    def incident_judge(prompts, completions, reference, **kw):
-        texts = [c[-1]["content"] if isinstance(c, list) else c for c in completions]
-        vs = [verdict(t, r) for t, r in zip(texts, reference)]
-        n = len(vs)
-        row = {"rollout": incident_judge.calls, "rows": n, "score": sum(sum(v) for v in vs) / 3.0 / n,
-               "format": sum(v[0] for v in vs) / n, "event_type": sum(v[1] for v in vs) / n,
-               "risk_level": sum(v[2] for v in vs) / n, "sample": texts[0]}
-        rollouts.write(json.dumps(row, ensure_ascii=False) + "\n")
-        rollouts.flush()
-        log(f"trl rollout {incident_judge.calls}: score {row['score']:.4f} (format {row['format']:.3f}, event "
-            f"{row['event_type']:.3f}, risk {row['risk_level']:.3f})")
-        incident_judge.calls += 1
-        return [sum(v) / 3.0 for v in vs]
-
-    incident_judge.calls = 0
+    incident_judge = judge_reward(rollouts, "trl rollout")
     cfg = GRPOConfig(output_dir=os.path.join(a.out, "trainer"), per_device_train_batch_size=32,
                      gradient_accumulation_steps=1, steps_per_generation=2, num_generations=8,
                      max_completion_length=48, temperature=1.0, top_k=0, top_p=1.0, beta=0.04, epsilon=0.2,
